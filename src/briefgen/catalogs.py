@@ -1,0 +1,182 @@
+"""Turn the PO files under locales/ into translators, and keep those files up to date.
+
+Catalogs are read straight from PO (Babel's ``read_po``); nothing is compiled, so what a
+translator saved in Poedit or Weblate is what the next build uses. A fuzzy entry is
+*stale*: its English changed since it was translated, and it is never used as if current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from briefgen.errors import ContentError, UsageError
+from briefgen.messages import Message
+from briefgen.model import Origin
+
+TEMPLATES_DOMAIN = "templates"
+
+
+def parse_locale(tag: str, *, option: str = "--locale") -> Locale:
+    try:
+        return Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise UsageError(f"unknown locale {tag!r}", field=option,
+                         hint="expected a locale such as en, ko or zh-Hans") from None
+
+
+def po_path(locales_dir: Path, locale: str, domain: str) -> Path:
+    return locales_dir / locale / f"{domain}.po"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The outcome of looking a message up: the text to print and whether it is current."""
+
+    text: str
+    state: str  # "source", "translated", "missing" or "stale"
+    origin: Origin | None = None  # the PO entry, when there is one
+
+
+class Translator:
+    """Translations for one locale, from every catalog file of that locale."""
+
+    def __init__(self, locale: str, source_locale: str, locales_dir: Path,
+                 display_root: Path) -> None:
+        self.locale = locale
+        self.is_source = locale == source_locale
+        self.locales_dir = locales_dir
+        self.display_root = display_root
+        self._catalogs: dict[str, Catalog | None] = {}
+
+    def _display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.display_root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def catalog(self, domain: str) -> Catalog | None:
+        if domain not in self._catalogs:
+            path = po_path(self.locales_dir, self.locale, domain)
+            self._catalogs[domain] = read_catalog(path, self._display(path), self.locale) \
+                if path.is_file() else None
+        return self._catalogs[domain]
+
+    def catalog_display(self, domain: str) -> str:
+        return self._display(po_path(self.locales_dir, self.locale, domain))
+
+    def lookup(self, domain: str, context: str | None, text: str) -> Lookup:
+        if self.is_source:
+            return Lookup(text, "source")
+        catalog = self.catalog(domain)
+        message = catalog.get(text, context=context) if catalog is not None else None
+        where = None
+        if message is not None and message.lineno:
+            where = Origin(self.catalog_display(domain), message.lineno)
+        if message is None or not message.string:
+            stale = _stale_entry(catalog, context) if catalog is not None else None
+            if stale is not None:
+                return Lookup(text, "stale", stale)
+            return Lookup(text, "missing", where)
+        if message.fuzzy:
+            return Lookup(text, "stale", where)
+        return Lookup(str(message.string), "translated", where)
+
+    # gettext-style API for templates
+    def gettext(self, text: str) -> str:
+        return self.lookup(TEMPLATES_DOMAIN, None, text).text
+
+    def pgettext(self, context: str, text: str) -> str:
+        return self.lookup(TEMPLATES_DOMAIN, context, text).text
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalog = None if self.is_source else self.catalog(TEMPLATES_DOMAIN)
+        message = catalog.get(singular) if catalog is not None else None
+        if (catalog is not None and message is not None and not message.fuzzy
+                and isinstance(message.string, tuple)):
+            index = gettext.c2py(catalog.plural_expr)(n)
+            if index < len(message.string) and message.string[index]:
+                return str(message.string[index])
+        return singular if n == 1 else plural
+
+
+def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:
+    """A translated entry for the same context but different English, if any."""
+    if context is None:
+        return None
+    for message in catalog:
+        if message.context == context and message.id and message.string:
+            return Origin("", message.lineno or 0)
+    for message in catalog.obsolete.values():
+        if message.context == context and message.string:
+            return Origin("", message.lineno or 0)
+    return None
+
+
+def read_catalog(path: Path, display: str, locale: str) -> Catalog:
+    try:
+        with path.open("rb") as handle:
+            return read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
+    except PoFileError as exc:
+        raise ContentError(f"malformed PO file: {exc}", path=display,
+                           hint="open it in Poedit or run msgfmt --check to find the error"
+                           ) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ContentError(f"cannot read PO file: {exc}", path=display,
+                           hint="PO files must be UTF-8 with a valid header") from None
+
+
+def build_template(messages: Iterable[Message], domain: str, project: str) -> Catalog:
+    catalog = Catalog(project=project, domain=domain, fuzzy=False,
+                      creation_date=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+                      charset="utf-8")
+    for message in messages:
+        catalog.add(message.text, context=message.context or None,
+                    locations=[(message.origin.path, message.origin.line)])
+    return catalog
+
+
+def update_catalog(template: Catalog, path: Path, locale: str) -> tuple[int, int, int]:
+    """Merge ``template`` into the catalog at ``path``; return (added, stale, obsolete).
+
+    Babel marks an entry whose English changed as fuzzy (our "stale") and keeps removed
+    entries as obsolete (``#~``) so no translator's work is silently thrown away.
+    """
+    babel_locale = locale.replace("-", "_")
+    if path.is_file():
+        catalog = read_catalog(path, path.as_posix(), locale)
+        before = {(m.context, m.id) for m in catalog if m.id}
+        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+    else:
+        catalog = Catalog(locale=babel_locale, domain=template.domain,
+                          project=template.project,
+                          creation_date=template.creation_date, charset="utf-8")
+        before = set()
+        catalog.update(template)
+    catalog.revision_date = template.creation_date
+    catalog.fuzzy = False
+    added = sum(1 for m in catalog if m.id and (m.context, m.id) not in before and not m.fuzzy)
+    stale = sum(1 for m in catalog if m.id and m.fuzzy)
+    write_catalog(catalog, path)
+    return added, stale, len(catalog.obsolete)
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=88, sort_output=False, include_previous=True,
+             omit_header=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(buffer.getvalue())
+    Path(tmp).replace(path)

@@ -1,0 +1,182 @@
+"""Turn command-line arguments into one call of the build; report its errors plainly.
+
+The CLI owns no logic: it parses options, calls ``briefgen.build`` (or the i18n helpers),
+and prints. A ``BriefgenError`` is printed as ``path:line: field: message`` with exit code
+2; anything else is a bug, printed with its traceback under ``--debug`` and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from briefgen import __version__
+from briefgen.errors import BriefgenError
+
+app = typer.Typer(
+    name="briefgen",
+    help="Build printable advocacy documents (embassy briefs) from curated case content.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+i18n_app = typer.Typer(help="Keep the translation catalogs under locales/ up to date.",
+                       no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
+
+_state = {"debug": False}
+
+ContentOpt = Annotated[Path, typer.Option(
+    "--content", help="Content directory (project.yaml, sources/, law/, actors/, cases/).",
+    show_default=True)]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Output directory. Default: output/ beside the content directory.")]
+
+
+def _err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def reports_errors(command: F) -> F:
+    """Print briefgen's errors plainly (exit 2); internal errors briefly (exit 1)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except BriefgenError as exc:
+            for line in exc.lines():
+                _err(line)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _state["debug"]:
+                _err(traceback.format_exc().rstrip())
+            else:
+                _err(f"internal error: {type(exc).__name__}: {exc}")
+                _err("this is a bug in briefgen; run again with --debug for the traceback")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+    = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")]
+    = False,
+) -> None:
+    _state["debug"] = debug
+    if version:
+        typer.echo(f"briefgen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+@reports_errors
+def build(
+    content: ContentOpt = Path("content"),
+    out: OutOpt = None,
+    case: Annotated[list[str] | None, typer.Option(
+        "--case", help="Only this case id (repeatable).")] = None,
+    doc: Annotated[list[str] | None, typer.Option(
+        "--doc", help="Only this document kind, e.g. brief (repeatable).")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        "--audience", help="Only briefs for this actor id, e.g. china (repeatable).")] = None,
+    locale: Annotated[list[str] | None, typer.Option(
+        "--locale", help="Only this locale, e.g. ko (repeatable).")] = None,
+    paper: Annotated[str, typer.Option(
+        "--paper", help="Paper size: a4 or letter.")] = "a4",
+    include_restricted: Annotated[bool, typer.Option(
+        "--include-restricted",
+        help="Build restricted briefs that include material marked restricted. They are "
+             "marked as such on every page and in their file name; never circulate them.")]
+    = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Treat warnings (such as a timeline out of order) as errors.")]
+    = False,
+) -> None:
+    """Build documents: every case, document kind, audience and locale unless narrowed."""
+    from briefgen.build import Paths, Selection
+    from briefgen.build import build as run_build
+
+    paths = Paths.for_content(content, out)
+    selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
+                          tuple(locale or ()), include_restricted)
+    report = run_build(paths, selection, paper=paper.lower(), progress=_err,
+                       strict=strict)
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    for entry in report.written:
+        typer.echo(f"wrote {paths.out.name}/{entry.path} ({entry.pages} pages)")
+    typer.echo(f"built {len(report.written)} document(s) in {report.seconds:.1f} s; "
+               f"manifest: {paths.out.name}/manifest.json")
+
+
+@app.command()
+@reports_errors
+def validate(
+    content: ContentOpt = Path("content"),
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check all content and translations; write nothing."""
+    from briefgen.build import Paths
+    from briefgen.build import validate as run_validate
+
+    result = run_validate(Paths.for_content(content), strict=strict)
+    for warning in result.warnings:
+        _err(f"warning: {warning}")
+    typer.echo(f"content is valid: {len(result.cases)} case(s), {len(result.sources)} "
+               f"source(s), {len(result.instruments)} instrument(s), {len(result.actors)} "
+               "actor(s)")
+
+
+@app.command("list")
+@reports_errors
+def list_(content: ContentOpt = Path("content")) -> None:
+    """List the cases, documents, audiences and locales a build would produce."""
+    from briefgen.build import Selection, plan
+    from briefgen.loader import load_content
+
+    loaded = load_content(content)
+    targets = plan(loaded, Selection())
+    typer.echo("cases:     " + ", ".join(sorted(loaded.cases)))
+    typer.echo("documents: " + ", ".join(loaded.project.documents))
+    typer.echo("audiences: " + ", ".join(sorted({t.audience for t in targets})))
+    typer.echo("locales:   " + ", ".join(loaded.project.locales))
+    typer.echo(f"{len(targets)} output(s):")
+    for target in targets:
+        typer.echo(f"  {target.filename}")
+
+
+@i18n_app.command("update")
+@reports_errors
+def i18n_update(
+    content: ContentOpt = Path("content"),
+    locale: Annotated[list[str] | None, typer.Option(
+        "--locale", help="Only this locale (repeatable). Default: every non-source locale.")]
+    = None,
+) -> None:
+    """Add new messages to every catalog, mark changed ones stale (fuzzy), keep removed
+    ones as obsolete."""
+    from briefgen.build import Paths
+    from briefgen.i18n import update_catalogs
+
+    for line in update_catalogs(Paths.for_content(content), tuple(locale or ())):
+        typer.echo(line)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,155 @@
+"""Turn every problem briefgen can detect into one reportable error type.
+
+The tree::
+
+    BriefgenError                 printed as ``path:line: field: message`` (exit 2)
+    ├── ContentError              content, translation or configuration is wrong
+    │   └── ProblemReport         many ContentErrors found in one pass, reported together
+    ├── UsageError                a CLI argument names something that does not exist
+    ├── FontError                 a font file is missing or a character has no glyph
+    ├── RenderError               a template is wrong (syntax, undefined variable)
+    ├── TypesetError              WeasyPrint failed, refused a fetch, drew a .notdef glyph
+    └── OutputError               the output directory cannot be written
+
+Anything that is not a ``BriefgenError`` is a bug in briefgen: the CLI shows its
+traceback (with ``--debug``) and exits 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class BriefgenError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    @property
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def __str__(self) -> str:
+        parts = []
+        if self.location:
+            parts.append(self.location)
+        if self.field:
+            parts.append(self.field)
+        text = self.message
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        parts.append(text)
+        return ": ".join(parts)
+
+    def lines(self) -> list[str]:
+        """The lines the CLI prints for this error."""
+        return [str(self)]
+
+
+class ContentError(BriefgenError):
+    """Content, translations or project configuration are not valid."""
+
+
+class UsageError(BriefgenError):
+    """A command-line argument names something that does not exist."""
+
+
+class FontError(BriefgenError):
+    """A configured font is missing, or text has a character no configured font covers."""
+
+
+class RenderError(BriefgenError):
+    """A template could not be rendered."""
+
+
+class TypesetError(BriefgenError):
+    """WeasyPrint could not turn HTML into an acceptable PDF."""
+
+
+class OutputError(BriefgenError):
+    """The output directory cannot be written."""
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """Something suspicious that does not stop a build unless ``--strict`` is given."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return str(BriefgenError(self.message, path=self.path, line=self.line, field=self.field))
+
+
+class ProblemReport(ContentError):
+    """Every content error found in one pass; the CLI prints one line each."""
+
+    def __init__(self, errors: Sequence[BriefgenError]) -> None:
+        self.errors = sorted(errors, key=_sort_key)
+        count = len(self.errors)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for error in self.errors:
+            out.extend(error.lines())
+        out.append(f"{self.message}; nothing was written")
+        return out
+
+
+def _sort_key(error: BriefgenError) -> tuple[str, int, str]:
+    return (error.path or "", error.line or 0, str(error))
+
+
+class Problems:
+    """Collects errors during a pass so they can be reported together."""
+
+    def __init__(self) -> None:
+        self.errors: list[BriefgenError] = []
+        self.warnings: list[Warning_] = []
+
+    def error(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.errors.append(ContentError(message, path=path, line=line, field=field, hint=hint))
+
+    def add(self, errors: Iterable[BriefgenError]) -> None:
+        self.errors.extend(errors)
+
+    def warn(
+        self, message: str, *, path: str | None = None, line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.warnings.append(Warning_(message, path=path, line=line, field=field))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            unique = {str(e): e for e in self.errors}
+            raise ProblemReport(list(unique.values()))

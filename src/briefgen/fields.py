@@ -1,0 +1,271 @@
+"""Turn located YAML nodes into typed values, recording every problem with its place.
+
+A ``Fields`` reads one mapping: it reports unknown keys (with the nearest valid one),
+missing keys and wrong kinds, and keeps going so that one run reports every problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import TypeVar
+
+from briefgen.errors import Problems
+from briefgen.model import Origin, PartialDate, Precision
+from briefgen.yamlreader import YMap, YNode, YScalar, YSeq
+
+E = TypeVar("E", bound=StrEnum)
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+NOT_STATED = "not stated"
+
+_KIND_NAMES = {YMap: "a mapping (key: value lines)", YSeq: "a list", YScalar: "a single value"}
+
+
+def describe(node: YNode) -> str:
+    return _KIND_NAMES[type(node)]
+
+
+def parse_date(text: str) -> PartialDate | str:
+    """Return the date, or a message saying what is wrong with it."""
+    match = DATE_RE.match(text.strip())
+    if not match:
+        return f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)"
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if month is not None and not 1 <= month <= 12:
+        return f"{text!r} has no month {month} (expected 01 to 12)"
+    if day is not None and month is not None:
+        import calendar
+
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            return f"{text!r} is not a real day ({calendar.month_name[month]} {year} has {last} days)"
+    return PartialDate(year, month, day)
+
+
+class Fields:
+    """Typed, located access to one YAML mapping."""
+
+    def __init__(
+        self,
+        node: YNode | None,
+        where: str,
+        allowed: tuple[str, ...],
+        problems: Problems,
+        *,
+        path: str,
+        line: int = 0,
+    ) -> None:
+        self.where = where
+        self.problems = problems
+        self.allowed = allowed
+        self.ok = isinstance(node, YMap)
+        self.map = node if isinstance(node, YMap) else YMap((), path, line)
+        self.path = path
+        if node is None:
+            problems.error("is empty", path=path, line=line or None, field=where,
+                           hint="expected a mapping of fields")
+            self.ok = False
+        elif not isinstance(node, YMap):
+            problems.error(
+                f"is {describe(node)}", path=node.path, line=node.line, field=where,
+                hint="expected a mapping of fields such as " + ", ".join(allowed[:4]),
+            )
+        else:
+            for key in node.keys():
+                if key.text not in allowed:
+                    close = difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6)
+                    hint = (
+                        f"did you mean {close[0]!r}?"
+                        if close
+                        else "expected one of: " + ", ".join(allowed)
+                    )
+                    problems.error(f"unknown key {key.text!r}", path=key.path, line=key.line,
+                                   field=self._name(key.text), hint=hint)
+
+    # -- locations -----------------------------------------------------------------
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.map.path, self.map.line)
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def _err(self, key: str, message: str, node: YNode | None, hint: str | None = None) -> None:
+        line = node.line if node is not None else self.map.line
+        self.problems.error(message, path=self.path, line=line, field=self._name(key), hint=hint)
+
+    def has(self, key: str) -> bool:
+        return self.map.get(key) is not None
+
+    def node(self, key: str) -> YNode | None:
+        return self.map.get(key)
+
+    def line_of(self, key: str) -> int:
+        node = self.map.get(key)
+        return node.line if node is not None else self.map.line
+
+    def origin_of(self, key: str) -> Origin:
+        return Origin(self.path, self.line_of(key))
+
+    # -- scalars ---------------------------------------------------------------------
+
+    def _scalar(self, key: str, required: bool, expected: str) -> YScalar | None:
+        node = self.map.get(key)
+        if node is None:
+            if required and self.ok:
+                self._err(key, "is missing", None, hint=f"expected {expected}")
+            return None
+        if not isinstance(node, YScalar):
+            self._err(key, f"is {describe(node)}", node, hint=f"expected {expected}")
+            return None
+        if node.text == "" and not node.quoted:
+            if required:
+                self._err(key, "is empty", node, hint=f"expected {expected}")
+            return None
+        return node
+
+    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
+        node = self._scalar(key, required, "text")
+        if node is None:
+            return default
+        value = " ".join(node.text.split()) if "\n" not in node.text.strip() else node.text.strip()
+        if required and not value:
+            self._err(key, "is empty", node, hint="expected text")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.text(key, required=False)
+        return value or None
+
+    def stated_text(self, key: str) -> str | None:
+        """Text where the author may write ``not stated``; that becomes None."""
+        value = self.text(key)
+        return None if value.lower() == NOT_STATED else value
+
+    def ident(self, key: str, *, required: bool = True) -> str:
+        node = self._scalar(key, required, "an id")
+        if node is None:
+            return ""
+        if not ID_RE.match(node.text):
+            self._err(key, f"{node.text!r} is not a valid id", node,
+                      hint="expected lower-case letters, digits and single hyphens, "
+                           "such as 'vietnam-nine-2015'")
+        return node.text
+
+    def boolean(self, key: str, *, default: bool = False) -> bool:
+        node = self._scalar(key, False, "true or false")
+        if node is None:
+            return default
+        if node.text in ("true", "false"):
+            return node.text == "true"
+        self._err(key, f"{node.text!r} is not true or false", node,
+                  hint="write true or false; yes/no/on/off are not accepted")
+        return default
+
+    def integer(self, key: str, *, required: bool = False, minimum: int = 0) -> int | None:
+        node = self._scalar(key, required, "a whole number")
+        if node is None:
+            return None
+        if not re.fullmatch(r"[0-9]+", node.text) or (len(node.text) > 1 and node.text[0] == "0"):
+            self._err(key, f"{node.text!r} is not a whole number", node,
+                      hint="expected digits such as 9, without leading zeros")
+            return None
+        value = int(node.text)
+        if value < minimum:
+            self._err(key, f"{value} is too small", node, hint=f"expected at least {minimum}")
+        return value
+
+    def enum(self, key: str, kind: type[E], *, default: E | None = None) -> E:
+        choices = [e.value for e in kind]
+        node = self._scalar(key, default is None, "one of " + ", ".join(choices))
+        if node is None:
+            return default if default is not None else next(iter(kind))
+        try:
+            return kind(node.text)
+        except ValueError:
+            close = difflib.get_close_matches(node.text, choices, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "expected one of " + ", ".join(
+                choices)
+            self._err(key, f"{node.text!r} is not allowed", node, hint=hint)
+            return default if default is not None else next(iter(kind))
+
+    def date(self, key: str, *, required: bool = True, allow_not_stated: bool = False,
+             ) -> PartialDate | None:
+        expected = "a date YYYY-MM-DD, YYYY-MM or YYYY"
+        if allow_not_stated:
+            expected += " or 'not stated'"
+        node = self._scalar(key, required, expected)
+        if node is None:
+            return None
+        if allow_not_stated and node.text.strip().lower() == NOT_STATED:
+            return None
+        result = parse_date(node.text)
+        if isinstance(result, str):
+            self._err(key, result, node)
+            return None
+        return result
+
+    def precision_agrees(self, key: str, date: PartialDate | None) -> None:
+        node = self._scalar(key, False, "day, month or year")
+        if node is None or date is None:
+            return
+        try:
+            given = Precision(node.text)
+        except ValueError:
+            self._err(key, f"{node.text!r} is not a precision", node,
+                      hint="expected day, month or year")
+            return
+        if given is not date.precision:
+            self._err(key, f"says {given.value} but the date {date.iso()} is written to the "
+                      f"{date.precision.value}", node,
+                      hint="make the date and its precision agree, e.g. 2015-10 for a month")
+
+    # -- collections -----------------------------------------------------------------
+
+    def seq(self, key: str, *, required: bool = False) -> list[YNode]:
+        node = self.map.get(key)
+        if node is None:
+            if required and self.ok:
+                self._err(key, "is missing", None, hint="expected a list")
+            return []
+        if isinstance(node, YScalar) and node.text == "" and not node.quoted:
+            if required:
+                self._err(key, "is empty", node, hint="expected a list")
+            return []
+        if not isinstance(node, YSeq):
+            self._err(key, f"is {describe(node)}", node, hint="expected a list")
+            return []
+        if required and not node.items:
+            self._err(key, "is an empty list", node, hint="expected at least one entry")
+        return list(node.items)
+
+    def ids(self, key: str, *, required: bool = False, what: str = "id") -> tuple[str, ...]:
+        """A list of references; a single id is accepted as a one-item list."""
+        node = self.map.get(key)
+        if isinstance(node, YScalar) and node.text:
+            items: list[YNode] = [node]
+        else:
+            items = self.seq(key, required=required)
+        out: list[str] = []
+        for item in items:
+            if not isinstance(item, YScalar) or not ID_RE.match(item.text.split("/")[0]):
+                shown = item.text if isinstance(item, YScalar) else describe(item)
+                self._err(key, f"{shown!r} is not a valid {what}", item,
+                          hint=f"expected a list of {what}s such as [hrw-2015-11-21]")
+                continue
+            out.append(item.text)
+        if required and self.ok and not out and key in self.map._index:
+            pass  # already reported as empty
+        return tuple(out)
+
+    def each(self, key: str, allowed: tuple[str, ...], *, required: bool = False,
+             ) -> Iterator[Fields]:
+        for index, item in enumerate(self.seq(key, required=required), start=1):
+            yield Fields(item, f"{self._name(key)}[{index}]", allowed, self.problems,
+                         path=self.path, line=item.line)

@@ -1,0 +1,750 @@
+"""Turn templates/fonts.yaml and the Debian font files it names into prepared font faces."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import re
+import struct
+import time
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from fontTools import subset as ft_subset
+from fontTools import version as FONTTOOLS_VERSION
+from fontTools.ttLib import TTCollection, TTFont, TTLibError
+
+from briefgen.errors import FontError
+from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
+
+Role = Literal["serif", "sans"]
+Style = Literal["normal", "italic"]
+
+ROLES: tuple[Role, ...] = ("serif", "sans")
+STYLES: tuple[Style, ...] = ("normal", "italic")
+WEIGHTS = (400, 700)
+
+#: The configuration shipped with the project; callers may pass another one.
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "templates" / "fonts.yaml"
+
+#: Environment variable naming a font cache to reuse (tests, CI); see tests/test_fonts.py.
+CACHE_ENV = "BRIEFGEN_FONT_CACHE"
+
+# Part of every stamp: bump it whenever a change here alters the prepared bytes, so
+# caches made by an older briefgen are rebuilt instead of trusted.
+PIPELINE_VERSION = 1
+
+# OpenType features kept in CJK subsets. Shaping happens in Pango on these files, so a
+# feature dropped here silently changes the output: keep what CSS can switch on
+# (kerning, ligatures, numeric, position, east-asian width variants), what Korean needs
+# (jamo composition, locl for KR glyph forms) and mark positioning. Vertical-writing
+# features go: briefs are set horizontally only.
+LAYOUT_FEATURES = (
+    "ccmp", "locl", "liga", "clig", "calt", "rlig", "rvrn", "kern", "mark", "mkmk",
+    "ljmo", "vjmo", "tjmo", "palt", "halt", "fwid", "hwid", "pwid",
+    "frac", "numr", "dnom", "sups", "subs", "tnum", "pnum", "lnum", "onum",
+)  # fmt: skip
+
+# Vertical metrics only matter for vertical writing, which briefs never use.
+DROPPED_TABLES = ("vhea", "vmtx", "VORG")
+
+_SAMPLE = 1 << 20  # bytes hashed from each end of a source file
+_UNICODE_RANGE = re.compile(r"^U\+([0-9A-Fa-f]{1,6})(?:-([0-9A-Fa-f]{1,6}))?$")
+
+# Characters the layout never draws with a font glyph: controls, format characters
+# (soft hyphen, zero-width joiners and spaces, bidi marks), line/paragraph separators,
+# variation selectors and the grapheme joiner. Spaces (Zs) are here too: HarfBuzz
+# draws a space the font lacks (thin space, narrow no-break space) with the font's
+# own U+0020 glyph, so they never produce .notdef.
+_UNDRAWN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+_UNDRAWN_EXTRA = frozenset({0x034F, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)})
+_SOFT_HYPHEN = "\u00ad"
+# WeasyPrint draws this (its default hyphenate-character) where a line breaks at a
+# soft hyphen or by hyphenation, so a text that contains U+00AD needs it covered.
+_HYPHEN = "\u2010"
+
+
+@dataclass(frozen=True)
+class FaceSpec:
+    """One face as fonts.yaml describes it."""
+
+    family: str
+    weight: int
+    style: Style
+    role: Role
+    languages: tuple[str, ...]
+    package: str
+    source: Path
+    collection_face: str | None
+    unicodes: tuple[tuple[int, int], ...] | None  # inclusive ranges; None keeps all
+
+    @property
+    def stem(self) -> str:
+        """File name, without extension, of the prepared face."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.family.lower()).strip("-")
+        return f"{slug}-{self.weight}-{self.style}"
+
+    def digest(self) -> str:
+        """Hash of everything that shapes the prepared bytes."""
+        data = asdict(self)
+        data["source"] = str(self.source)
+        del data["languages"], data["role"], data["package"]  # do not change the bytes
+        data["features"] = LAYOUT_FEATURES
+        data["dropped"] = DROPPED_TABLES
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass(frozen=True)
+class Face:
+    """A prepared face: a file in the cache that @font-face can point at."""
+
+    family: str
+    weight: int
+    style: Style
+    role: Role
+    languages: tuple[str, ...]
+    path: Path
+    postscript_name: str
+    source: Path
+    package: str
+
+    @property
+    def format(self) -> str:
+        """The CSS ``format()`` hint for ``src``."""
+        return "opentype" if self.path.suffix == ".otf" else "truetype"
+
+
+@dataclass(frozen=True)
+class FaceReport:
+    """How one face was obtained during prepare_fonts()."""
+
+    stem: str
+    size: int
+    seconds: float
+    reused: bool
+
+
+@dataclass(frozen=True)
+class PrepareReport:
+    """What prepare_fonts() did, for progress output and performance tracking."""
+
+    seconds: float
+    faces: tuple[FaceReport, ...]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(face.size for face in self.faces)
+
+    @property
+    def built(self) -> tuple[FaceReport, ...]:
+        return tuple(face for face in self.faces if not face.reused)
+
+
+class FontSet:
+    """The prepared faces, with the CSS and coverage checks built on them."""
+
+    def __init__(self, faces: Sequence[Face], *, cache_dir: Path, report: PrepareReport) -> None:
+        self.faces: tuple[Face, ...] = tuple(faces)
+        self.cache_dir = cache_dir
+        self.report = report
+        self._cmaps: dict[Path, frozenset[int]] = {}
+        self._stack_coverage: dict[tuple[str, Role], frozenset[int]] = {}
+        self._by_postscript = {face.postscript_name: face for face in self.faces}
+        languages: list[str] = []
+        for face in self.faces:
+            languages.extend(lang for lang in face.languages if lang not in languages)
+        self.languages: tuple[str, ...] = tuple(languages)
+
+    @property
+    def key(self) -> str:
+        """Identity of these exact files, for caches keyed on the font set."""
+        parts = [f"{face.path}:{face.path.stat().st_size}" for face in self.faces]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @property
+    def postscript_names(self) -> frozenset[str]:
+        return frozenset(self._by_postscript)
+
+    def face_css(
+        self, url_for: Callable[[Path], str], *, languages: Iterable[str] | None = None
+    ) -> str:
+        """Return the @font-face rules for every face (or those serving ``languages``)."""
+        wanted = None if languages is None else {self._language(lang) for lang in languages}
+        rules = []
+        for face in self.faces:
+            if wanted is not None and not wanted.intersection(face.languages):
+                continue
+            rules.append(
+                "@font-face {\n"
+                f"  font-family: {_css_string(face.family)};\n"
+                f"  src: url({_css_string(url_for(face.path))})"
+                f" format({_css_string(face.format)});\n"
+                f"  font-weight: {face.weight};\n"
+                f"  font-style: {face.style};\n"
+                "}\n"
+            )
+        return "".join(rules)
+
+    def family_stack(self, lang: str, role: Role) -> list[str]:
+        """Return the CSS families, in order, that set ``lang`` text in ``role``."""
+        if role not in ROLES:
+            raise FontError(f"unknown font role {role!r}", hint="use 'serif' or 'sans'")
+        language = self._language(lang)
+        stack: list[str] = []
+        for face in self.faces:
+            if face.role == role and language in face.languages and face.family not in stack:
+                stack.append(face.family)
+        if not stack:
+            raise FontError(
+                f"no {role} family serves language {lang!r}",
+                hint="add the language to a family's 'languages' in fonts.yaml",
+            )
+        return stack
+
+    def missing_chars(self, text: str, lang: str, role: Role) -> list[str]:
+        """Return the characters of ``text`` that the ``lang``/``role`` stack cannot draw.
+
+        Each character is reported once, in order of first appearance.
+        """
+        covered = self._coverage(lang, role)
+        if _SOFT_HYPHEN in text and _HYPHEN not in text:
+            text += _HYPHEN
+        return [
+            char
+            for char in dict.fromkeys(text)
+            if ord(char) not in covered and not _is_undrawn(char)
+        ]
+
+    def face_for_font_program(self, data: bytes) -> Face | None:
+        """Return the prepared face an embedded font program (e.g. a PDF subset) came from.
+
+        Matches on the PostScript name, which subsetters keep.
+        """
+        try:
+            font = TTFont(io.BytesIO(data), lazy=True)
+            name = _postscript_name(font)
+        except (TTLibError, KeyError, ValueError, AssertionError, struct.error):
+            # Not a font fontTools can read, so certainly not one of ours.
+            return None
+        return self._by_postscript.get(name) if name else None
+
+    def cmap(self, face: Face) -> frozenset[int]:
+        """Return the code points ``face`` has a glyph for."""
+        cached = self._cmaps.get(face.path)
+        if cached is None:
+            font = TTFont(face.path, lazy=True)
+            try:
+                cached = frozenset(font.getBestCmap() or {})
+            finally:
+                font.close()
+            self._cmaps[face.path] = cached
+        return cached
+
+    def _coverage(self, lang: str, role: Role) -> frozenset[int]:
+        key = (self._language(lang), role)
+        covered = self._stack_coverage.get(key)
+        if covered is None:
+            union: set[int] = set()
+            for family in self.family_stack(lang, role):
+                # A character counts as covered only if every face of the family has
+                # it: bold or italic text must not fall back where regular would not.
+                maps = [self.cmap(face) for face in self.faces if face.family == family]
+                union |= frozenset.intersection(*maps)
+            covered = self._stack_coverage[key] = frozenset(union)
+        return covered
+
+    def _language(self, lang: str) -> str:
+        """Map a BCP 47 tag to a configured language: exact, then by dropping subtags."""
+        by_lower = {language.lower(): language for language in self.languages}
+        parts = lang.strip().replace("_", "-").lower().split("-")
+        while parts:
+            found = by_lower.get("-".join(parts))
+            if found is not None:
+                return found
+            parts.pop()
+        raise FontError(
+            f"no font is configured for language {lang!r}",
+            hint=f"configured languages: {', '.join(self.languages)}",
+        )
+
+
+def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
+    """Read fonts.yaml into one FaceSpec per face, refusing anything malformed."""
+    root = read_yaml(spec_path, str(spec_path))
+    top = _map(root, "the file", spec_path, required={"ranges", "families"})
+    named_ranges: dict[str, tuple[tuple[int, int], ...]] = {}
+    for key, items in _map(top["ranges"], "ranges", spec_path).items():
+        named_ranges[key] = tuple(
+            _parse_range(item, f"ranges.{key}") for item in _seq(items, f"ranges.{key}", spec_path)
+        )
+    faces: list[FaceSpec] = []
+    seen: set[tuple[str, int, str]] = set()
+    for index, node in enumerate(_seq(top["families"], "families", spec_path)):
+        label = f"families[{index}]"
+        family = _map(
+            node,
+            label,
+            spec_path,
+            required={"family", "role", "languages", "package", "faces"},
+            optional={"collection_face", "subset"},
+        )
+        name = _scalar(family["family"], f"{label}.family", spec_path).text
+        role = _choice(family["role"], f"{label}.role", spec_path, ROLES)
+        languages = tuple(
+            _scalar(item, f"{label}.languages", spec_path).text
+            for item in _seq(family["languages"], f"{label}.languages", spec_path)
+        )
+        package = _scalar(family["package"], f"{label}.package", spec_path).text
+        collection_face = None
+        if "collection_face" in family:
+            collection_face = _scalar(
+                family["collection_face"], f"{label}.collection_face", spec_path
+            ).text
+        unicodes: tuple[tuple[int, int], ...] | None = None
+        if "subset" in family:
+            merged: list[tuple[int, int]] = []
+            for item in _seq(family["subset"], f"{label}.subset", spec_path):
+                range_name = _scalar(item, f"{label}.subset", spec_path)
+                if range_name.text not in named_ranges:
+                    raise FontError(
+                        f"unknown range {range_name.text!r}",
+                        path=range_name.path,
+                        line=range_name.line,
+                        field=f"{label}.subset",
+                        hint=f"known ranges: {', '.join(named_ranges)}",
+                    )
+                merged.extend(named_ranges[range_name.text])
+            unicodes = _merge_ranges(merged)
+        for face_index, face_node in enumerate(_seq(family["faces"], f"{label}.faces", spec_path)):
+            face_label = f"{label}.faces[{face_index}]"
+            face = _map(face_node, face_label, spec_path, required={"weight", "style", "file"})
+            weight = int(_choice(face["weight"], f"{face_label}.weight", spec_path, WEIGHTS))
+            style = _choice(face["style"], f"{face_label}.style", spec_path, STYLES)
+            if (name, weight, style) in seen:
+                raise FontError(
+                    f"{name} {weight} {style} is configured twice",
+                    path=str(spec_path),
+                    line=_line(face_node),
+                    field=face_label,
+                )
+            seen.add((name, weight, style))
+            faces.append(
+                FaceSpec(
+                    family=name,
+                    weight=weight,
+                    style=cast(Style, style),
+                    role=cast(Role, role),
+                    languages=languages,
+                    package=package,
+                    source=Path(_scalar(face["file"], f"{face_label}.file", spec_path).text),
+                    collection_face=collection_face,
+                    unicodes=unicodes,
+                )
+            )
+    return faces
+
+
+def prepare_fonts(
+    cache_dir: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    spec_path: Path = DEFAULT_SPEC,
+) -> FontSet:
+    """Extract and subset every configured face into ``cache_dir``; reuse what is current."""
+    started = time.perf_counter()
+    specs = load_spec(spec_path)
+    missing = [spec for spec in specs if not spec.source.is_file()]
+    if missing:
+        files = sorted({str(spec.source) for spec in missing})
+        packages = sorted({spec.package for spec in missing})
+        raise FontError(
+            f"font file{'s' if len(files) > 1 else ''} missing: {', '.join(files)}",
+            path=str(spec_path),
+            hint=f"apt-get install {' '.join(packages)}",
+        )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _message: None)
+
+    faces: dict[str, Face] = {}
+    reports: dict[str, FaceReport] = {}
+    jobs: list[_Job] = []
+    source_hashes: dict[Path, str] = {}
+    for spec in specs:
+        if spec.source not in source_hashes:
+            source_hashes[spec.source] = _source_digest(spec.source)
+        stamp_key = {
+            "pipeline": PIPELINE_VERSION,
+            "fonttools": FONTTOOLS_VERSION,
+            "spec": spec.digest(),
+            "source": source_hashes[spec.source],
+        }
+        current = None if force else _current_stamp(cache_dir, spec, stamp_key)
+        if current is not None:
+            path = cache_dir / str(current["file"])
+            faces[spec.stem] = _face(spec, path, str(current["postscript_name"]))
+            reports[spec.stem] = FaceReport(spec.stem, int(current["size"]), 0.0, reused=True)
+            continue
+        font_number = _check_source(spec, spec_path)
+        jobs.append(
+            _Job(spec=spec, font_number=font_number, cache_dir=cache_dir, stamp_key=stamp_key)
+        )
+
+    for job, outcome in _run_jobs(jobs, say):
+        faces[job.spec.stem] = _face(job.spec, outcome.path, outcome.postscript_name)
+        reports[job.spec.stem] = FaceReport(
+            job.spec.stem, outcome.size, outcome.seconds, reused=False
+        )
+        stamp = {
+            **job.stamp_key,
+            "file": outcome.path.name,
+            "size": outcome.size,
+            "postscript_name": outcome.postscript_name,
+        }
+        _write_atomically(
+            _stamp_path(cache_dir, job.spec), json.dumps(stamp, indent=2, sort_keys=True).encode()
+        )
+
+    report = PrepareReport(
+        seconds=time.perf_counter() - started,
+        faces=tuple(reports[spec.stem] for spec in specs),
+    )
+    if jobs:
+        say(
+            f"prepared {len(jobs)} font face(s) in {report.seconds:.1f} s; "
+            f"cache holds {report.total_bytes / 1e6:.1f} MB"
+        )
+    return FontSet([faces[spec.stem] for spec in specs], cache_dir=cache_dir, report=report)
+
+
+def load_fonts(
+    cache_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    spec_path: Path = DEFAULT_SPEC,
+) -> FontSet:
+    """Return the prepared font set, preparing whatever is missing or stale first."""
+    return prepare_fonts(cache_dir, progress=progress, spec_path=spec_path)
+
+
+def default_cache_dir(project_root: Path) -> Path:
+    """Return the cache to use: $BRIEFGEN_FONT_CACHE if set, else <project root>/.cache/fonts."""
+    override = os.environ.get(CACHE_ENV)
+    return Path(override) if override else project_root / ".cache" / "fonts"
+
+
+# --- preparation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    spec: FaceSpec
+    font_number: int | None
+    cache_dir: Path
+    stamp_key: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    path: Path
+    size: int
+    seconds: float
+    postscript_name: str
+
+
+def _run_jobs(jobs: Sequence[_Job], say: Callable[[str], None]) -> Iterable[tuple[_Job, _Outcome]]:
+    if not jobs:
+        return
+    for job in jobs:
+        say(
+            f"preparing font {job.spec.family} {job.spec.weight} {job.spec.style}"
+            f" from {job.spec.source}"
+        )
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers == 1:
+        for job in jobs:
+            outcome = _build_face(job)
+            say(_describe(job, outcome))
+            yield job, outcome
+        return
+    # Subsetting a CJK face is CPU-bound (several seconds each), so faces go to separate
+    # processes. "spawn" because forking a process that may hold threads (a test runner,
+    # a CLI with a progress thread) can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for job, outcome in zip(jobs, pool.map(_build_face, jobs), strict=True):
+            say(_describe(job, outcome))
+            yield job, outcome
+
+
+def _describe(job: _Job, outcome: _Outcome) -> str:
+    return f"  {outcome.path.name}: {outcome.size / 1e6:.2f} MB in {outcome.seconds:.1f} s"
+
+
+def _build_face(job: _Job) -> _Outcome:
+    """Write one prepared face; runs in a worker process."""
+    started = time.perf_counter()
+    spec = job.spec
+    font_number = -1 if job.font_number is None else job.font_number
+    whole_file = spec.unicodes is None and job.font_number is None
+    # recalcTimestamp=False: on save fontTools would otherwise set head.modified from
+    # the clock. head.created/modified stay the source's, which are fixed values, so
+    # the same source gives byte-identical files on every machine and run.
+    font = TTFont(spec.source, fontNumber=font_number, recalcTimestamp=False, lazy=whole_file)
+    try:
+        extension = ".otf" if font.sfntVersion == "OTTO" else ".ttf"
+        if whole_file:
+            # A single-face file kept whole needs no rewriting: copying keeps it exact.
+            data = spec.source.read_bytes()
+        else:
+            if spec.unicodes is not None:
+                subsetter = ft_subset.Subsetter(_subset_options())
+                subsetter.populate(
+                    unicodes=[cp for start, end in spec.unicodes for cp in range(start, end + 1)]
+                )
+                subsetter.subset(font)
+            buffer = io.BytesIO()
+            font.save(buffer)
+            data = buffer.getvalue()
+        postscript_name = _postscript_name(font)
+    finally:
+        font.close()
+    path = job.cache_dir / f"{spec.stem}{extension}"
+    _write_atomically(path, data)
+    return _Outcome(
+        path=path,
+        size=len(data),
+        seconds=time.perf_counter() - started,
+        postscript_name=postscript_name,
+    )
+
+
+def _subset_options() -> ft_subset.Options:
+    options = ft_subset.Options()
+    options.layout_features = list(LAYOUT_FEATURES)
+    options.drop_tables = [*options.drop_tables, *DROPPED_TABLES]
+    # Keep every name record: the PostScript name identifies the face in PDFs, and the
+    # licence and copyright records must travel with the font.
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    return options
+
+
+def _check_source(spec: FaceSpec, spec_path: Path) -> int | None:
+    """Find the face in its source file and check it is the weight and style configured."""
+    where = str(spec_path)
+    try:
+        if spec.source.suffix.lower() in (".ttc", ".otc"):
+            if spec.collection_face is None:
+                raise FontError(
+                    f"{spec.family}: {spec.source} is a font collection",
+                    path=where,
+                    hint="name the face to take from it with collection_face",
+                )
+            collection = TTCollection(spec.source, lazy=True)
+            names = [_family_name(font) for font in collection.fonts]
+            if spec.collection_face not in names:
+                raise FontError(
+                    f"{spec.family}: {spec.source} has no face {spec.collection_face!r}",
+                    path=where,
+                    hint=f"faces in it: {', '.join(names)}",
+                )
+            font_number: int | None = names.index(spec.collection_face)
+            font = collection.fonts[names.index(spec.collection_face)]
+        else:
+            font_number = None
+            font = TTFont(spec.source, lazy=True)
+        weight = font["OS/2"].usWeightClass
+        italic = bool(font["OS/2"].fsSelection & 1)
+    except (TTLibError, OSError, KeyError) as exc:
+        raise FontError(
+            f"cannot read font {spec.source}: {exc}",
+            path=where,
+            hint=f"apt-get install --reinstall {spec.package}",
+        ) from exc
+    if weight != spec.weight or italic != (spec.style == "italic"):
+        actual = f"{weight} {'italic' if italic else 'normal'}"
+        raise FontError(
+            f"{spec.family} {spec.weight} {spec.style}: {spec.source} is {actual}",
+            path=where,
+            hint="point the face at the file of that weight and style",
+        )
+    return font_number
+
+
+def _current_stamp(
+    cache_dir: Path, spec: FaceSpec, stamp_key: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Return the stamp of an up-to-date prepared face, or None if it must be rebuilt."""
+    try:
+        stamp = json.loads(_stamp_path(cache_dir, spec).read_text(encoding="utf-8"))
+        if any(stamp.get(key) != value for key, value in stamp_key.items()):
+            return None
+        path = cache_dir / str(stamp["file"])
+        if path.stat().st_size != stamp["size"] or not stamp["postscript_name"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return cast(dict[str, Any], stamp)
+
+
+def _stamp_path(cache_dir: Path, spec: FaceSpec) -> Path:
+    return cache_dir / f"{spec.stem}.json"
+
+
+def _source_digest(path: Path) -> str:
+    """Hash of a source font cheap enough to run every build: size plus both ends.
+
+    Debian font updates change the tables near both ends (head, name, cmap at the start,
+    glyph data at the end); mtimes are not used because copies and reinstalls move them.
+    """
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with path.open("rb") as stream:
+        digest.update(stream.read(_SAMPLE))
+        if size > _SAMPLE:
+            stream.seek(max(_SAMPLE, size - _SAMPLE))
+            digest.update(stream.read(_SAMPLE))
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # Another build may be reading the cache, or preparing it at the same time: readers
+    # must see either the old file or the new one, never half of one.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def _face(spec: FaceSpec, path: Path, postscript_name: str) -> Face:
+    return Face(
+        family=spec.family,
+        weight=spec.weight,
+        style=spec.style,
+        role=spec.role,
+        languages=spec.languages,
+        path=path,
+        postscript_name=postscript_name,
+        source=spec.source,
+        package=spec.package,
+    )
+
+
+def _family_name(font: TTFont) -> str:
+    name = font["name"]
+    return str(name.getDebugName(16) or name.getDebugName(1) or "")
+
+
+def _postscript_name(font: TTFont) -> str:
+    return str(font["name"].getDebugName(6) or "")
+
+
+# --- configuration parsing ---------------------------------------------------------
+
+
+def _line(node: YNode) -> int:
+    return node.line
+
+
+def _map(
+    node: YNode | None,
+    label: str,
+    spec_path: Path,
+    *,
+    required: Collection[str] = (),
+    optional: Collection[str] = (),
+) -> dict[str, YNode]:
+    if not isinstance(node, YMap):
+        raise FontError(
+            f"{label} must be a mapping",
+            path=str(spec_path),
+            line=None if node is None else node.line,
+            field=label,
+        )
+    result = {key.text: value for key, value in node.entries}
+    if required or optional:
+        absent = sorted(set(required) - result.keys())
+        if absent:
+            raise FontError(
+                f"missing {', '.join(absent)}", path=node.path, line=node.line, field=label
+            )
+        for key, _value in node.entries:
+            if key.text not in required and key.text not in optional:
+                raise FontError(
+                    f"unknown key {key.text!r}",
+                    path=key.path,
+                    line=key.line,
+                    field=label,
+                    hint=f"known keys: {', '.join(sorted({*required, *optional}))}",
+                )
+    return result
+
+
+def _seq(node: YNode, label: str, spec_path: Path) -> tuple[YNode, ...]:
+    if not isinstance(node, YSeq) or not node.items:
+        raise FontError(
+            f"{label} must be a non-empty list", path=str(spec_path), line=node.line, field=label
+        )
+    return node.items
+
+
+def _scalar(node: YNode, label: str, spec_path: Path) -> YScalar:
+    if not isinstance(node, YScalar) or not node.text.strip():
+        raise FontError(f"{label} must be text", path=str(spec_path), line=node.line, field=label)
+    return node
+
+
+def _choice(node: YNode, label: str, spec_path: Path, allowed: Sequence[object]) -> str:
+    scalar = _scalar(node, label, spec_path)
+    if scalar.text not in [str(choice) for choice in allowed]:
+        raise FontError(
+            f"{scalar.text!r} is not one of {', '.join(map(str, allowed))}",
+            path=scalar.path,
+            line=scalar.line,
+            field=label,
+        )
+    return scalar.text
+
+
+def _parse_range(node: YNode, label: str) -> tuple[int, int]:
+    match = _UNICODE_RANGE.match(node.text.strip()) if isinstance(node, YScalar) else None
+    if match is not None:
+        start = int(match.group(1), 16)
+        end = int(match.group(2) or match.group(1), 16)
+        if start <= end <= 0x10FFFF:
+            return start, end
+    raise FontError(
+        "not a code point range: write U+XXXX or U+XXXX-YYYY",
+        path=node.path,
+        line=node.line,
+        field=label,
+    )
+
+
+def _merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _css_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+def _is_undrawn(char: str) -> bool:
+    return unicodedata.category(char) in _UNDRAWN_CATEGORIES or ord(char) in _UNDRAWN_EXTRA

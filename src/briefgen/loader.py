@@ -1,0 +1,504 @@
+"""Turn the files under content/ into a validated, cross-referenced ``Content`` model.
+
+Every file is read and every problem collected before anything is reported, so an
+author sees all mistakes of a run at once (``ProblemReport``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from briefgen.errors import ContentError, Problems
+from briefgen.fields import Fields
+from briefgen.model import (
+    Account,
+    Actor,
+    ActorKind,
+    Analysis,
+    Ask,
+    Case,
+    CaseStatus,
+    Content,
+    Fact,
+    FactStatus,
+    Group,
+    Instrument,
+    InstrumentKind,
+    Member,
+    Origin,
+    PartialDate,
+    Participation,
+    ParticipationKind,
+    Priority,
+    Project,
+    Provision,
+    Sensitivity,
+    Source,
+    TextKind,
+    TimelineEntry,
+)
+from briefgen.yamlreader import YNode, read_yaml
+
+PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents")
+SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "language", "url", "note")
+INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
+                   "customary", "language", "provisions")
+PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_translation",
+                  "sources")
+ACTOR_KEYS = ("id", "kind", "name", "short_name", "country", "participation")
+PARTICIPATION_KEYS = ("instrument", "kind", "date")
+CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", "facts",
+             "timeline", "legal_analysis", "asks")
+GROUP_KEYS = ("summary", "sources", "members")
+MEMBER_KEYS = ("id", "description", "count", "sources", "sensitivity")
+FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
+ACCOUNT_KEYS = ("id", "text", "sources")
+TIMELINE_KEYS = ("id", "date", "precision", "approximate", "place", "event", "sources",
+                 "sensitivity")
+ANALYSIS_KEYS = ("id", "provisions", "concerns", "reasoning", "sources")
+ASK_KEYS = ("id", "to", "priority", "text", "sources")
+
+DOCUMENT_KINDS = ("brief",)
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems = Problems()
+        self.files: list[str] = []
+
+    def display(self, file: Path) -> str:
+        try:
+            return file.relative_to(self.root.parent).as_posix()
+        except ValueError:
+            return file.as_posix()
+
+    def read(self, file: Path) -> YNode | None:
+        shown = self.display(file)
+        self.files.append(shown)
+        try:
+            node = read_yaml(file, shown)
+        except ContentError as exc:
+            self.problems.add([exc])
+            return None
+        if node is None:
+            self.problems.error("file is empty", path=shown,
+                                hint="write the fields this file needs, or delete it")
+        return node
+
+    def yaml_files(self, directory: Path) -> list[Path]:
+        if not directory.is_dir():
+            return []
+        found = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+        return [p for p in found if p.is_file()]
+
+
+def load_content(root: Path) -> Content:
+    """Read and validate everything under ``root`` (the content directory)."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise ContentError("content directory not found", path=str(root),
+                           hint="pass --content DIR pointing at a directory with project.yaml")
+    reader = _Reader(root)
+    problems = reader.problems
+
+    project_file = root / "project.yaml"
+    if not project_file.is_file():
+        raise ContentError("project.yaml is missing", path=reader.display(project_file),
+                           hint="create it; see docs/content-format.md")
+    project = _project(reader, project_file)
+
+    sources: dict[str, Source] = {}
+    for file in reader.yaml_files(root / "sources"):
+        top = Fields(reader.read(file), "", ("sources",), problems, path=reader.display(file))
+        for f in top.each("sources", SOURCE_KEYS, required=True):
+            _add(sources, _source(f), problems, "source")
+
+    instruments: dict[str, Instrument] = {}
+    for file in reader.yaml_files(root / "law"):
+        f = Fields(reader.read(file), "", INSTRUMENT_KEYS, problems, path=reader.display(file))
+        if f.ok:
+            _add(instruments, _instrument(f), problems, "instrument")
+
+    actors: dict[str, Actor] = {}
+    for file in reader.yaml_files(root / "actors"):
+        top = Fields(reader.read(file), "", ("actors",), problems, path=reader.display(file))
+        for f in top.each("actors", ACTOR_KEYS, required=True):
+            _add(actors, _actor(f), problems, "actor")
+
+    cases: dict[str, Case] = {}
+    cases_dir = root / "cases"
+    for case_dir in sorted(p for p in cases_dir.iterdir() if p.is_dir()) if cases_dir.is_dir() \
+            else []:
+        case_file = case_dir / "case.yaml"
+        if not case_file.is_file():
+            problems.error("case directory has no case.yaml", path=reader.display(case_dir),
+                           hint="add case.yaml or remove the directory")
+            continue
+        f = Fields(reader.read(case_file), "", CASE_KEYS, problems,
+                   path=reader.display(case_file))
+        if not f.ok:
+            continue
+        case = _case(f)
+        if case.id and case.id != case_dir.name:
+            problems.error(f"{case.id!r} does not match its directory {case_dir.name!r}",
+                           path=f.path, line=f.line_of("id"), field="id",
+                           hint="rename the directory or change the id so they agree")
+        _add(cases, case, problems, "case")
+
+    content = Content(project=project, sources=sources, instruments=instruments, actors=actors,
+                      cases=cases, root=str(root), files=tuple(reader.files))
+    if not problems.errors:
+        _check_references(content, problems)
+    problems.raise_if_any()
+    return replace(content, warnings=tuple(problems.warnings))
+
+
+def _add(table: dict[str, object], item: object, problems: Problems, what: str) -> None:
+    item_id: str = getattr(item, "id", "")
+    origin: Origin = getattr(item, "origin")  # noqa: B009
+    if not item_id:
+        return
+    if item_id in table:
+        first: Origin = getattr(table[item_id], "origin")  # noqa: B009
+        problems.error(f"duplicate {what} id {item_id!r} (first defined at {first})",
+                       path=origin.path, line=origin.line, field="id",
+                       hint="ids must be unique across all files; rename one")
+        return
+    table[item_id] = item
+
+
+def _unique(items: Iterable[object], problems: Problems, what: str) -> None:
+    seen: dict[str, object] = {}
+    for item in items:
+        _add(seen, item, problems, what)
+
+
+# -- readers for each kind ------------------------------------------------------------
+
+
+def _project(reader: _Reader, file: Path) -> Project:
+    f = Fields(reader.read(file), "", PROJECT_KEYS, reader.problems, path=reader.display(file))
+    locales = f.ids("locales", required=True, what="locale")
+    source_locale = f.text("source_locale")
+    documents = f.ids("documents", required=True, what="document kind")
+    for doc in documents:
+        if doc not in DOCUMENT_KINDS:
+            reader.problems.error(f"unknown document kind {doc!r}", path=f.path,
+                                  line=f.line_of("documents"), field="documents",
+                                  hint="expected one of: " + ", ".join(DOCUMENT_KINDS))
+    if source_locale and locales and source_locale not in locales:
+        reader.problems.error(f"source locale {source_locale!r} is not in locales",
+                              path=f.path, line=f.line_of("locales"), field="locales",
+                              hint=f"add {source_locale} to locales")
+    return Project(
+        organisation=f.text("organisation"),
+        source_locale=source_locale,
+        locales=tuple(_normalise_locale(loc) for loc in locales),
+        documents=documents,
+        origin=f.origin,
+    )
+
+
+def _normalise_locale(tag: str) -> str:
+    parts = tag.replace("_", "-").split("-")
+    return "-".join([parts[0].lower(), *(p.title() if len(p) == 4 else p.upper()
+                                          for p in parts[1:])])
+
+
+def _source(f: Fields) -> Source:
+    return Source(
+        id=f.ident("id"),
+        outlet=f.stated_text("outlet"),
+        title=f.text("title"),
+        author=f.stated_text("author"),
+        date=f.date("date", allow_not_stated=True),
+        language=f.text("language"),
+        url=_url(f, "url"),
+        note=f.optional_text("note"),
+        origin=f.origin,
+    )
+
+
+def _url(f: Fields, key: str) -> str | None:
+    url = f.optional_text(key)
+    if url and not url.startswith(("https://", "http://")):
+        f.problems.error(f"{url!r} is not a web address", path=f.path, line=f.line_of(key),
+                         field=f._name(key), hint="expected an address starting with https://")
+        return None
+    return url
+
+
+def _instrument(f: Fields) -> Instrument:
+    instrument_id = f.ident("id")
+    kind = f.enum("kind", InstrumentKind)
+    provisions = tuple(
+        Provision(
+            id=p.ident("id"),
+            instrument_id=instrument_id,
+            article=p.text("article"),
+            citation=p.text("citation"),
+            text=p.text("text"),
+            text_kind=p.enum("text_kind", TextKind),
+            unofficial_translation=p.boolean("unofficial_translation"),
+            sources=p.ids("sources", what="source id"),
+            origin=p.origin,
+        )
+        for p in f.each("provisions", PROVISION_KEYS, required=True)
+    )
+    _unique(provisions, f.problems, "provision")
+    state = f.ident("state", required=kind is InstrumentKind.NATIONAL) or None
+    parties = f.ids("parties", required=kind is InstrumentKind.BILATERAL, what="actor id")
+    return Instrument(
+        id=instrument_id,
+        title=f.text("title"),
+        short_title=f.text("short_title", required=False) or f.text("title", required=False),
+        kind=kind,
+        provisions=provisions,
+        adopted=f.date("adopted", required=False),
+        state=state,
+        parties=parties,
+        customary=f.ident("customary", required=False) or None,
+        language=f.text("language", required=False, default="en"),
+        origin=f.origin,
+    )
+
+
+def _actor(f: Fields) -> Actor:
+    kind = f.enum("kind", ActorKind)
+    participation = tuple(
+        Participation(
+            instrument=p.ident("instrument"),
+            kind=p.enum("kind", ParticipationKind),
+            date=p.date("date", required=False),
+            origin=p.origin,
+        )
+        for p in f.each("participation", PARTICIPATION_KEYS)
+    )
+    country = f.optional_text("country")
+    if country is not None and (len(country) != 2 or not country.isalpha() or
+                                not country.isupper()):
+        f.problems.error(f"{country!r} is not an ISO 3166 country code", path=f.path,
+                         line=f.line_of("country"), field=f._name("country"),
+                         hint="expected two capital letters such as CN")
+    if kind is ActorKind.STATE and country is None and f.ok:
+        f.problems.error("is missing", path=f.path, line=f.map.line, field=f._name("country"),
+                         hint="a state needs its ISO 3166 code so its name can be localized")
+    if kind is ActorKind.ORGANISATION and participation:
+        f.problems.error("an organisation cannot be party to an instrument", path=f.path,
+                         line=f.line_of("participation"), field=f._name("participation"),
+                         hint="remove participation, or make the actor kind: state")
+    return Actor(
+        id=f.ident("id"),
+        kind=kind,
+        name=f.text("name"),
+        short_name=f.optional_text("short_name"),
+        country=country,
+        participation=participation,
+        origin=f.origin,
+    )
+
+
+def _case(f: Fields) -> Case:
+    group = None
+    if f.has("group"):
+        g = Fields(f.node("group"), "group", GROUP_KEYS, f.problems, path=f.path,
+                   line=f.line_of("group"))
+        members = tuple(
+            Member(
+                id=m.ident("id"),
+                description=m.text("description"),
+                count=m.integer("count", minimum=1),
+                sources=m.ids("sources", required=True, what="source id"),
+                sensitivity=m.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+                origin=m.origin,
+            )
+            for m in g.each("members", MEMBER_KEYS)
+        )
+        _unique(members, f.problems, "group member")
+        group = Group(summary=g.text("summary"), sources=g.ids("sources", required=True,
+                                                               what="source id"),
+                      members=members, origin=g.origin)
+    facts = tuple(_fact(x) for x in f.each("facts", FACT_KEYS, required=True))
+    _unique(facts, f.problems, "fact")
+    timeline = tuple(_timeline(x) for x in f.each("timeline", TIMELINE_KEYS))
+    _unique(timeline, f.problems, "timeline entry")
+    analysis = tuple(
+        Analysis(
+            id=a.ident("id"),
+            provisions=a.ids("provisions", required=True, what="provision reference"),
+            concerns=a.ids("concerns", what="actor id"),
+            reasoning=a.text("reasoning"),
+            sources=a.ids("sources", what="source id"),
+            origin=a.origin,
+        )
+        for a in f.each("legal_analysis", ANALYSIS_KEYS)
+    )
+    _unique(analysis, f.problems, "legal analysis")
+    asks = tuple(
+        Ask(
+            id=a.ident("id"),
+            to=a.ids("to", required=True, what="actor id"),
+            priority=a.enum("priority", Priority, default=Priority.MEDIUM),
+            text=a.text("text"),
+            sources=a.ids("sources", what="source id"),
+            origin=a.origin,
+        )
+        for a in f.each("asks", ASK_KEYS)
+    )
+    _unique(asks, f.problems, "ask")
+    return Case(
+        id=f.ident("id"),
+        title=f.text("title"),
+        summary=f.text("summary"),
+        as_of=f.date("as_of") or _NO_DATE,
+        status=f.enum("status", CaseStatus),
+        audiences=f.ids("audiences", what="actor id"),
+        group=group,
+        facts=facts,
+        timeline=timeline,
+        legal_analysis=analysis,
+        asks=asks,
+        origin=f.origin,
+        files=(f.path,),
+    )
+
+
+def _fact(f: Fields) -> Fact:
+    status = f.enum("status", FactStatus)
+    accounts = tuple(
+        Account(id=a.ident("id"), text=a.text("text"),
+                sources=a.ids("sources", required=True, what="source id"), origin=a.origin)
+        for a in f.each("accounts", ACCOUNT_KEYS)
+    )
+    _unique(accounts, f.problems, "account")
+    if status is FactStatus.DISPUTED:
+        if len(accounts) < 2 and f.ok:
+            f.problems.error(
+                f"a disputed fact has {len(accounts)} account(s)", path=f.path,
+                line=f.line_of("accounts"), field=f._name("accounts"),
+                hint="expected two or more accounts, each with its own sources")
+        sources = f.ids("sources", what="source id")
+    else:
+        if accounts:
+            f.problems.error(f"only disputed facts have accounts (status is {status.value})",
+                             path=f.path, line=f.line_of("accounts"),
+                             field=f._name("accounts"),
+                             hint="set status: disputed, or move the accounts' sources here")
+        sources = f.ids("sources", required=True, what="source id")
+    return Fact(
+        id=f.ident("id"),
+        text=f.text("text"),
+        status=status,
+        sources=sources,
+        accounts=accounts,
+        sensitivity=f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+        origin=f.origin,
+    )
+
+
+def _timeline(f: Fields) -> TimelineEntry:
+    date = f.date("date")
+    f.precision_agrees("precision", date)
+    return TimelineEntry(
+        id=f.ident("id"),
+        date=date or _NO_DATE,
+        approximate=f.boolean("approximate"),
+        event=f.text("event"),
+        place=f.optional_text("place"),
+        sources=f.ids("sources", required=True, what="source id"),
+        sensitivity=f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+        origin=f.origin,
+    )
+
+
+# A stand-in so a model can be built while its date error is being reported; it never
+# reaches a document because the report is raised first.
+_NO_DATE = PartialDate(1)
+
+
+# -- cross references -------------------------------------------------------------------
+
+
+def _check_references(content: Content, problems: Problems) -> None:
+    def check(ids: Iterable[str], table: dict[str, object], what: str, origin: Origin,
+              field: str, hint_kind: str) -> None:
+        for ref in ids:
+            if ref not in table:
+                problems.error(f"unknown {what} {ref!r}", path=origin.path, line=origin.line,
+                               field=field, hint=_known(ref, table, hint_kind))
+
+    sources: dict[str, object] = dict(content.sources)
+    actors: dict[str, object] = dict(content.actors)
+    instruments: dict[str, object] = dict(content.instruments)
+
+    for inst in content.instruments.values():
+        if inst.state:
+            check([inst.state], actors, "actor", inst.origin, "state", "actors/")
+        check(inst.parties, actors, "actor", inst.origin, "parties", "actors/")
+        if inst.customary:
+            check([inst.customary], instruments, "instrument", inst.origin, "customary", "law/")
+        for prov in inst.provisions:
+            check(prov.sources, sources, "source", prov.origin, "sources", "sources/")
+    for actor in content.actors.values():
+        for part in actor.participation:
+            check([part.instrument], instruments, "instrument", part.origin,
+                  "participation.instrument", "law/")
+    for case in content.cases.values():
+        check(case.audiences, actors, "actor", case.origin, "audiences", "actors/")
+        if case.group:
+            check(case.group.sources, sources, "source", case.group.origin, "group.sources",
+                  "sources/")
+            for m in case.group.members:
+                check(m.sources, sources, "source", m.origin, "sources", "sources/")
+        for fact in case.facts:
+            check(fact.sources, sources, "source", fact.origin, "sources", "sources/")
+            for acc in fact.accounts:
+                check(acc.sources, sources, "source", acc.origin, "sources", "sources/")
+        for entry in case.timeline:
+            check(entry.sources, sources, "source", entry.origin, "sources", "sources/")
+        for analysis in case.legal_analysis:
+            check(analysis.sources, sources, "source", analysis.origin, "sources", "sources/")
+            check(analysis.concerns, actors, "actor", analysis.origin, "concerns", "actors/")
+            for ref in analysis.provisions:
+                _check_provision(ref, content, analysis.origin, problems)
+        for ask in case.asks:
+            check(ask.to, actors, "actor", ask.origin, "to", "actors/")
+            check(ask.sources, sources, "source", ask.origin, "sources", "sources/")
+        _check_order(case, problems)
+
+
+def _check_provision(ref: str, content: Content, origin: Origin, problems: Problems) -> None:
+    instrument_id, _, provision_id = ref.partition("/")
+    inst = content.instruments.get(instrument_id)
+    if inst is None:
+        problems.error(f"unknown instrument {instrument_id!r} in {ref!r}", path=origin.path,
+                       line=origin.line, field="provisions",
+                       hint=_known(instrument_id, dict(content.instruments), "law/"))
+    elif not provision_id or inst.provision(provision_id) is None:
+        known = ", ".join(f"{inst.id}/{p.id}" for p in inst.provisions)
+        problems.error(f"unknown provision {ref!r}", path=origin.path, line=origin.line,
+                       field="provisions", hint=f"expected instrument/provision, one of: {known}")
+
+
+def _check_order(case: Case, problems: Problems) -> None:
+    previous = None
+    for entry in case.timeline:
+        if previous is not None and entry.date.earliest < previous.date.earliest:
+            problems.warn(
+                f"timeline entry {entry.id!r} ({entry.date.iso()}) comes after "
+                f"{previous.id!r} ({previous.date.iso()}) but is earlier",
+                path=entry.origin.path, line=entry.origin.line, field="timeline")
+        previous = entry
+
+
+def _known(ref: str, table: dict[str, object], where: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(ref, list(table), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"define it under content/{where} or fix the reference"
+

@@ -1,0 +1,80 @@
+"""Turn the content model into the list of translatable messages, each with a stable context.
+
+The context says exactly where a message lives (``case:<id>:fact:<id>``), so the same
+English sentence in two places can be translated differently and a translator can see
+where a string is used. See docs/content-format.md for the full table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from briefgen.model import ActorKind, Case, Content, Origin
+
+
+@dataclass(frozen=True)
+class Message:
+    context: str
+    text: str
+    origin: Origin
+    domain: str  # which catalog file holds it: "shared" or "case.<id>"
+
+
+def case_domain(case_id: str) -> str:
+    return f"case.{case_id}"
+
+
+def shared_messages(content: Content) -> Iterator[Message]:
+    def m(context: str, text: str | None, origin: Origin) -> Iterator[Message]:
+        if text:
+            yield Message(context, text, origin, "shared")
+
+    yield from m("project:organisation", content.project.organisation, content.project.origin)
+    for inst in sorted(content.instruments.values(), key=lambda i: i.id):
+        yield from m(f"law:{inst.id}:title", inst.title, inst.origin)
+        if inst.short_title != inst.title:
+            yield from m(f"law:{inst.id}:short_title", inst.short_title, inst.origin)
+        for prov in inst.provisions:
+            yield from m(f"law:{inst.id}:{prov.id}:text", prov.text, prov.origin)
+    for source in sorted(content.sources.values(), key=lambda s: s.id):
+        # Titles are never translated (a citation names the document as published);
+        # our own note about a source is.
+        yield from m(f"source:{source.id}:note", source.note, source.origin)
+    for actor in sorted(content.actors.values(), key=lambda a: a.id):
+        if actor.kind is ActorKind.ORGANISATION:
+            yield from m(f"actor:{actor.id}:name", actor.name, actor.origin)
+            yield from m(f"actor:{actor.id}:short_name", actor.short_name, actor.origin)
+
+
+def case_messages(case: Case) -> Iterator[Message]:
+    domain = case_domain(case.id)
+    base = f"case:{case.id}"
+
+    def m(context: str, text: str | None, origin: Origin) -> Iterator[Message]:
+        if text:
+            yield Message(f"{base}:{context}", text, origin, domain)
+
+    yield from m("title", case.title, case.origin)
+    yield from m("summary", case.summary, case.origin)
+    if case.group:
+        yield from m("group", case.group.summary, case.group.origin)
+        for member in case.group.members:
+            yield from m(f"member:{member.id}", member.description, member.origin)
+    for fact in case.facts:
+        yield from m(f"fact:{fact.id}", fact.text, fact.origin)
+        for acc in fact.accounts:
+            yield from m(f"fact:{fact.id}:account:{acc.id}", acc.text, acc.origin)
+    for entry in case.timeline:
+        yield from m(f"timeline:{entry.id}:event", entry.event, entry.origin)
+        yield from m(f"timeline:{entry.id}:place", entry.place, entry.origin)
+    for analysis in case.legal_analysis:
+        yield from m(f"analysis:{analysis.id}", analysis.reasoning, analysis.origin)
+    for ask in case.asks:
+        yield from m(f"ask:{ask.id}", ask.text, ask.origin)
+
+
+def all_messages(content: Content) -> Iterator[Message]:
+    yield from shared_messages(content)
+    for case_id in sorted(content.cases):
+        yield from case_messages(content.cases[case_id])

@@ -1,0 +1,289 @@
+"""Turn nothing into nothing: the plain typed objects every stage shares.
+
+The loader builds these from content files; later stages only read them. Each object
+carries its ``Origin`` so any stage can point a message at the file and line it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from briefgen.errors import Warning_
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class Precision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to a day, a month or a year; never padded with made-up parts."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> Precision:
+        if self.day is not None:
+            return Precision.DAY
+        if self.month is not None:
+            return Precision.MONTH
+        return Precision.YEAR
+
+    @property
+    def earliest(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def iso(self) -> str:
+        if self.day is not None and self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+
+class Sensitivity(StrEnum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
+class FactStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    REPORTED = "reported"
+    DISPUTED = "disputed"
+
+
+class CaseStatus(StrEnum):
+    ONGOING = "ongoing"
+    RESOLVED = "resolved"
+    UNKNOWN = "unknown"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class InstrumentKind(StrEnum):
+    TREATY = "treaty"
+    CUSTOMARY = "customary"
+    NATIONAL = "national"
+    BILATERAL = "bilateral"
+    FINDING = "finding"
+
+
+class TextKind(StrEnum):
+    QUOTE = "quote"
+    SUMMARY = "summary"
+
+
+class ParticipationKind(StrEnum):
+    SIGNATURE = "signature"
+    RATIFICATION = "ratification"
+    ACCESSION = "accession"
+    SUCCESSION = "succession"
+
+    @property
+    def binds(self) -> bool:
+        # A signature obliges a state not to defeat a treaty's object and purpose, but it
+        # is not consent to be bound; the brief must not present it as a treaty duty.
+        return self is not ParticipationKind.SIGNATURE
+
+
+class ActorKind(StrEnum):
+    STATE = "state"
+    ORGANISATION = "organisation"
+
+
+NOT_STATED = None  # "not stated" in content is stored as None and printed as such
+
+
+@dataclass(frozen=True)
+class Project:
+    organisation: str
+    source_locale: str
+    locales: tuple[str, ...]
+    documents: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    outlet: str | None
+    title: str
+    author: str | None
+    date: PartialDate | None
+    language: str
+    origin: Origin
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Provision:
+    id: str
+    instrument_id: str
+    article: str
+    citation: str
+    text: str
+    text_kind: TextKind
+    unofficial_translation: bool
+    sources: tuple[str, ...]
+    origin: Origin
+
+    @property
+    def ref(self) -> str:
+        return f"{self.instrument_id}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    title: str
+    short_title: str
+    kind: InstrumentKind
+    provisions: tuple[Provision, ...]
+    origin: Origin
+    adopted: PartialDate | None = None
+    state: str | None = None
+    parties: tuple[str, ...] = ()
+    customary: str | None = None
+    language: str = "en"
+
+    def provision(self, provision_id: str) -> Provision | None:
+        return next((p for p in self.provisions if p.id == provision_id), None)
+
+
+@dataclass(frozen=True)
+class Participation:
+    instrument: str
+    kind: ParticipationKind
+    date: PartialDate | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    kind: ActorKind
+    name: str
+    origin: Origin
+    country: str | None = None
+    short_name: str | None = None
+    participation: tuple[Participation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    description: str
+    sources: tuple[str, ...]
+    sensitivity: Sensitivity
+    origin: Origin
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    summary: str
+    sources: tuple[str, ...]
+    members: tuple[Member, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    text: str
+    sources: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    text: str
+    status: FactStatus
+    sources: tuple[str, ...]
+    accounts: tuple[Account, ...]
+    sensitivity: Sensitivity
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: str
+    date: PartialDate
+    approximate: bool
+    event: str
+    place: str | None
+    sources: tuple[str, ...]
+    sensitivity: Sensitivity
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Analysis:
+    id: str
+    provisions: tuple[str, ...]
+    concerns: tuple[str, ...]
+    reasoning: str
+    sources: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Ask:
+    id: str
+    to: tuple[str, ...]
+    priority: Priority
+    text: str
+    sources: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    title: str
+    summary: str
+    as_of: PartialDate
+    status: CaseStatus
+    audiences: tuple[str, ...]
+    group: Group | None
+    facts: tuple[Fact, ...]
+    timeline: tuple[TimelineEntry, ...]
+    legal_analysis: tuple[Analysis, ...]
+    asks: tuple[Ask, ...]
+    origin: Origin
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything under ``content/``, validated and cross-referenced."""
+
+    project: Project
+    sources: dict[str, Source]
+    instruments: dict[str, Instrument]
+    actors: dict[str, Actor]
+    cases: dict[str, Case]
+    root: str
+    files: tuple[str, ...] = field(default=())
+    warnings: tuple[Warning_, ...] = field(default=())

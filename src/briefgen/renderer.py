@@ -1,0 +1,163 @@
+"""Turn a localized view into HTML through the project's Jinja2 templates.
+
+Every template is autoescaped whatever its file extension, and an undefined variable is
+an error, not an empty string. Markdown from content is rendered with raw HTML disabled
+and links limited to http(s) and mailto.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.messages.extract import extract_from_file
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from briefgen.catalogs import Translator
+from briefgen.errors import RenderError
+from briefgen.messages import Message
+from briefgen.model import Origin
+from briefgen.view import BriefView
+
+TEMPLATE_FILES = {"brief": "brief.html"}
+SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("js-default")  # CommonMark with raw HTML off
+    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
+    return md
+
+
+_MD = _markdown()
+
+
+def markdown_inline(text: str) -> Markup:
+    """Inline Markdown (emphasis, code, links) to safe HTML."""
+    return Markup(_MD.renderInline(text))  # noqa: S704 - markdown-it escapes; raw HTML is off
+
+
+def markdown_block(text: str) -> Markup:
+    return Markup(_MD.render(text))  # noqa: S704
+
+
+def css_counter_label(pattern: str) -> Markup:
+    """Turn "Page {page} of {pages}" into a CSS ``content`` value with page counters."""
+    parts: list[str] = []
+    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            escaped = piece.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'"{escaped}"')
+    return Markup(" ".join(parts))  # noqa: S704 - pieces are quoted CSS strings
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    css: str
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def environment(self, translator: Translator) -> jinja2.Environment:
+        env = self._envs.get(translator.locale)
+        if env is None:
+            env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(self.templates_dir),
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+            )
+            env.install_gettext_callables(  # type: ignore[attr-defined]
+                translator.gettext, translator.ngettext, newstyle=True,
+                pgettext=translator.pgettext)
+            env.filters["md"] = markdown_inline
+            env.filters["md_block"] = markdown_block
+            env.filters["css_counter_label"] = css_counter_label
+            self._envs[translator.locale] = env
+        return env
+
+    def render(self, kind: str, view: BriefView, translator: Translator, *, paper: str,
+               build_stamp: str) -> Rendered:
+        env = self.environment(translator)
+        name = TEMPLATE_FILES[kind]
+        context: dict[str, Any] = {
+            "view": view,
+            "paper": PAPER_SIZES[paper],
+            "stamp": build_stamp,
+            "data": asdict(view),
+        }
+        html = self._render(env, name, context)
+        css = self._render(env, f"{kind}.css", context)
+        return Rendered(html, css)
+
+    def _render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+        try:
+            return env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"template syntax error: {exc.message}",
+                              path=self._display(exc.filename or name), line=exc.lineno,
+                              hint="fix the template tag on this line") from None
+        except jinja2.UndefinedError as exc:
+            path, line = _template_frame(self.templates_dir)
+            raise RenderError(f"undefined template variable: {exc.message}",
+                              path=path or f"templates/{name}", line=line,
+                              hint="check the variable name against the view "
+                                   "(src/briefgen/view.py)") from None
+        except jinja2.TemplateNotFound as exc:
+            raise RenderError(f"template {exc.name!r} not found",
+                              path=f"templates/{name}",
+                              hint="restore the template or fix the include") from None
+
+    def _display(self, filename: str) -> str:
+        path = Path(filename)
+        try:
+            return path.resolve().relative_to(self.templates_dir.resolve().parent).as_posix()
+        except ValueError:
+            return filename
+
+
+def _template_frame(templates_dir: Path) -> tuple[str | None, int | None]:
+    """The template file and line where the exception currently handled was raised."""
+    tb = sys.exc_info()[2]
+    found: tuple[str | None, int | None] = (None, None)
+    root = templates_dir.resolve()
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        path = Path(filename)
+        if path.suffix in (".html", ".css") and root in path.resolve().parents:
+            found = (path.resolve().relative_to(root.parent).as_posix(), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def extract_template_messages(templates_dir: Path) -> Iterator[Message]:
+    """The gettext messages used by the templates (Babel's Jinja2 extractor)."""
+    for file in sorted(templates_dir.iterdir()):
+        if file.suffix not in (".html", ".css"):
+            continue
+        shown = f"{templates_dir.name}/{file.name}"
+        for lineno, message, _comments, context in extract_from_file(
+                "jinja2.ext:babel_extract", str(file),
+                options={"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
+                         "lstrip_blocks": "true"}):
+            msgid = message[0] if isinstance(message, tuple) else message
+            if msgid:
+                yield Message(context or "", msgid, Origin(shown, lineno), "templates")

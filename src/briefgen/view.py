@@ -1,0 +1,474 @@
+"""Turn one case into the localized view one document shows to one audience.
+
+This is where sensitivity is applied: a public view is built without restricted items,
+so no template ever sees them (hiding them in CSS would still put them in the PDF).
+Every string is translated here, and every translation problem is collected with the
+catalog file and line it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from briefgen.catalogs import Lookup, Translator
+from briefgen.errors import BriefgenError, ContentError
+from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
+from briefgen.messages import case_domain
+from briefgen.model import (
+    Actor,
+    ActorKind,
+    Case,
+    Content,
+    FactStatus,
+    InstrumentKind,
+    Origin,
+    PartialDate,
+    Priority,
+    Provision,
+    Sensitivity,
+)
+
+LOCALE_NAMES = {"en": "English", "ko": "Korean", "zh-Hans": "Simplified Chinese"}
+
+
+@dataclass(frozen=True)
+class SourceView:
+    number: int
+    id: str
+    outlet: str | None
+    title: str
+    author: str | None
+    date: str | None
+    language: str
+    url: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class AccountView:
+    text: str
+    notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FactView:
+    id: str
+    text: str
+    status: str
+    notes: tuple[int, ...]
+    accounts: tuple[AccountView, ...]
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class MemberView:
+    description: str
+    count: int | None
+    notes: tuple[int, ...]
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    date: str
+    iso: str
+    event: str
+    place: str | None
+    notes: tuple[int, ...]
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class ProvisionView:
+    citation: str
+    text: str
+    text_kind: str
+    unofficial: bool
+    notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ObligationView:
+    """One instrument as it concerns the audience."""
+
+    instrument: str
+    title: str
+    kind: str
+    # party, signatory, not-party, customary, national, bilateral
+    standing: str
+    participation: tuple[tuple[str, str | None], ...]  # (kind, date text or None)
+    provisions: tuple[ProvisionView, ...]
+    customary_title: str | None = None
+    customary_provisions: tuple[ProvisionView, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    reasoning: str
+    citations: tuple[str, ...]
+    concerns: str
+    notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AskView:
+    text: str
+    priority: str
+    to: str
+    notes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupView:
+    summary: str
+    notes: tuple[int, ...]
+    members: tuple[MemberView, ...]
+
+
+@dataclass(frozen=True)
+class BriefView:
+    """Everything the brief template may show, already translated and filtered."""
+
+    locale: str
+    lang: str
+    case_id: str
+    title: str
+    summary: str
+    status: str
+    as_of: str
+    as_of_iso: str
+    audience_id: str
+    audience: str
+    audience_is_state: bool
+    organisation: str
+    classification: str  # "public" or "restricted"
+    group: GroupView | None
+    facts: tuple[FactView, ...]
+    disputed: tuple[FactView, ...]
+    timeline: tuple[TimelineView, ...]
+    obligations: tuple[ObligationView, ...]
+    findings: tuple[ObligationView, ...]
+    analysis: tuple[AnalysisView, ...]
+    asks_to_audience: tuple[AskView, ...]
+    other_asks: tuple[AskView, ...]
+    sources: tuple[SourceView, ...]
+    # (text, where it came from): every string shown, for the font coverage check
+    texts: tuple[tuple[str, str], ...] = field(repr=False, default=())
+    # text of restricted items, for the check of the finished PDF of a public document
+    restricted_texts: tuple[str, ...] = field(repr=False, default=())
+
+
+class _Notes:
+    """Numbers sources in the order the document first cites them."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.order: list[str] = []
+
+    def cite(self, ids: Iterable[str]) -> tuple[int, ...]:
+        numbers = []
+        for source_id in ids:
+            if source_id not in self.order:
+                self.order.append(source_id)
+            numbers.append(self.order.index(source_id) + 1)
+        return tuple(sorted(set(numbers)))
+
+
+class _Localizer:
+    def __init__(self, content: Content, translator: Translator, locale: str) -> None:
+        self.content = content
+        self.translator = translator
+        self.locale = locale
+        self.errors: list[BriefgenError] = []
+        self.texts: list[tuple[str, str]] = []
+
+    def _check(self, result: Lookup, domain: str, context: str, origin: Origin) -> str:
+        if result.state in ("missing", "stale"):
+            po = self.translator.catalog_display(domain)
+            line = result.origin.line if result.origin and result.origin.line else None
+            if result.state == "missing":
+                message = f"no {LOCALE_NAMES.get(self.locale, self.locale)} translation"
+                hint = (f"translate this entry; its English is at {origin} "
+                        "('briefgen i18n update' adds entries that are not there yet)")
+            else:
+                message = "translation is stale: the English text changed since it was translated"
+                hint = (f"review it against the English at {origin}, then remove its "
+                        "fuzzy flag")
+            self.errors.append(ContentError(message, path=po, line=line, field=context,
+                                            hint=hint))
+        where = str(result.origin) if result.origin and result.origin.path else str(origin)
+        self.texts.append((result.text, where))
+        return result.text
+
+    def content_text(self, domain: str, context: str, text: str, origin: Origin) -> str:
+        return self._check(self.translator.lookup(domain, context, text), domain, context,
+                           origin)
+
+    def case(self, case: Case, context: str, text: str, origin: Origin) -> str:
+        return self.content_text(case_domain(case.id), f"case:{case.id}:{context}", text,
+                                 origin)
+
+    def shared(self, context: str, text: str, origin: Origin) -> str:
+        return self.content_text("shared", context, text, origin)
+
+    def label(self, text: str) -> str:
+        return self.translator.gettext(text)
+
+    def actor_name(self, actor: Actor) -> str:
+        if actor.kind is ActorKind.STATE and actor.country:
+            name = territory_name(actor.country, self.locale)
+            if name:
+                self.texts.append((name, f"CLDR territory name for {actor.country}"))
+                return name
+        if actor.kind is ActorKind.STATE:
+            return actor.name
+        short = actor.short_name and self.shared(f"actor:{actor.id}:short_name",
+                                                 actor.short_name, actor.origin)
+        name = self.shared(f"actor:{actor.id}:name", actor.name, actor.origin)
+        return f"{name} ({short})" if short else name
+
+    def date(self, date: PartialDate, approximate: bool = False) -> str:
+        text = format_partial_date(date, self.locale, approximate=approximate,
+                                   gettext=self.translator.gettext)
+        self.texts.append((text, f"date {date.iso()} in {self.locale}"))
+        return text
+
+
+def build_brief_view(
+    content: Content,
+    case: Case,
+    audience_id: str,
+    locale: str,
+    translator: Translator,
+    *,
+    include_restricted: bool = False,
+) -> BriefView:
+    """Build the brief's view; raise ``ProblemReport`` listing every translation problem."""
+    loc = _Localizer(content, translator, locale)
+    notes = _Notes(content)
+    audience = content.actors[audience_id]
+
+    def shown(sensitivity: Sensitivity) -> bool:
+        return include_restricted or sensitivity is Sensitivity.PUBLIC
+
+    restricted_texts: list[str] = []
+
+    def note_restricted(*texts: str) -> None:
+        restricted_texts.extend(t for t in texts if t)
+
+    title = loc.case(case, "title", case.title, case.origin)
+    summary = loc.case(case, "summary", case.summary, case.origin)
+
+    group = None
+    if case.group:
+        group_notes = notes.cite(case.group.sources)
+        members = []
+        for m in case.group.members:
+            if not shown(m.sensitivity):
+                note_restricted(m.description, _peek(translator, case, f"member:{m.id}",
+                                                     m.description))
+                continue
+            members.append(MemberView(
+                loc.case(case, f"member:{m.id}", m.description, m.origin), m.count,
+                notes.cite(m.sources), m.sensitivity is Sensitivity.RESTRICTED))
+        group = GroupView(loc.case(case, "group", case.group.summary, case.group.origin),
+                          group_notes, tuple(members))
+
+    facts: list[FactView] = []
+    disputed: list[FactView] = []
+    for fact in case.facts:
+        if not shown(fact.sensitivity):
+            note_restricted(fact.text, _peek(translator, case, f"fact:{fact.id}", fact.text),
+                            *(a.text for a in fact.accounts))
+            continue
+        accounts = tuple(
+            AccountView(loc.case(case, f"fact:{fact.id}:account:{a.id}", a.text, a.origin),
+                        notes.cite(a.sources))
+            for a in fact.accounts)
+        view = FactView(fact.id, loc.case(case, f"fact:{fact.id}", fact.text, fact.origin),
+                        fact.status.value, notes.cite(fact.sources), accounts,
+                        fact.sensitivity is Sensitivity.RESTRICTED)
+        (disputed if fact.status is FactStatus.DISPUTED else facts).append(view)
+
+    timeline = []
+    for entry in case.timeline:
+        if not shown(entry.sensitivity):
+            note_restricted(entry.event, _peek(translator, case, f"timeline:{entry.id}:event",
+                                               entry.event))
+            continue
+        place = entry.place and loc.case(case, f"timeline:{entry.id}:place", entry.place,
+                                         entry.origin)
+        timeline.append(TimelineView(
+            loc.date(entry.date, entry.approximate), entry.date.iso(),
+            loc.case(case, f"timeline:{entry.id}:event", entry.event, entry.origin),
+            place or None, notes.cite(entry.sources),
+            entry.sensitivity is Sensitivity.RESTRICTED))
+
+    obligations, findings = _obligations(content, case, audience, loc, notes)
+
+    analysis = tuple(
+        AnalysisView(
+            loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin),
+            tuple(_citation(content, ref) for ref in a.provisions),
+            format_names([loc.actor_name(content.actors[x]) for x in a.concerns], locale),
+            notes.cite(a.sources))
+        for a in case.legal_analysis)
+
+    def ask_view(ask_index: int) -> AskView:
+        ask = case.asks[ask_index]
+        return AskView(
+            loc.case(case, f"ask:{ask.id}", ask.text, ask.origin), ask.priority.value,
+            format_names([loc.actor_name(content.actors[x]) for x in ask.to], locale),
+            notes.cite(ask.sources))
+
+    rank = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
+    ordered = sorted(range(len(case.asks)), key=lambda i: (rank[case.asks[i].priority], i))
+    to_audience = tuple(ask_view(i) for i in ordered if audience_id in case.asks[i].to)
+    others = tuple(ask_view(i) for i in ordered if audience_id not in case.asks[i].to)
+
+    sources = tuple(_source_view(content, number, source_id, loc)
+                    for number, source_id in enumerate(notes.order, start=1))
+
+    organisation = loc.shared("project:organisation", content.project.organisation,
+                              content.project.origin)
+    if loc.errors:
+        raise_report(loc.errors)
+    return BriefView(
+        locale=locale,
+        lang=locale,
+        case_id=case.id,
+        title=title,
+        summary=summary,
+        status=case.status.value,
+        as_of=loc.date(case.as_of),
+        as_of_iso=case.as_of.iso(),
+        audience_id=audience_id,
+        audience=loc.actor_name(audience),
+        audience_is_state=audience.kind is ActorKind.STATE,
+        organisation=organisation,
+        classification="restricted" if include_restricted else "public",
+        group=group,
+        facts=tuple(facts),
+        disputed=tuple(disputed),
+        timeline=tuple(timeline),
+        obligations=obligations,
+        findings=findings,
+        analysis=analysis,
+        asks_to_audience=to_audience,
+        other_asks=others,
+        sources=sources,
+        texts=tuple(loc.texts),
+        restricted_texts=tuple(dict.fromkeys(restricted_texts)),
+    )
+
+
+def raise_report(errors: Sequence[BriefgenError]) -> None:
+    from briefgen.errors import ProblemReport
+
+    raise ProblemReport(list({str(e): e for e in errors}.values()))
+
+
+def _peek(translator: Translator, case: Case, context: str, text: str) -> str:
+    """The translation of a restricted item, without requiring one to exist."""
+    result = translator.lookup(case_domain(case.id), f"case:{case.id}:{context}", text)
+    return result.text if result.state == "translated" else ""
+
+
+def _citation(content: Content, ref: str) -> str:
+    instrument_id, _, provision_id = ref.partition("/")
+    provision = content.instruments[instrument_id].provision(provision_id)
+    assert provision is not None  # the loader checked every reference
+    return provision.citation
+
+
+def _provision_view(content: Content, provision: Provision, loc: _Localizer,
+                    notes: _Notes) -> ProvisionView:
+    instrument = content.instruments[provision.instrument_id]
+    text = loc.shared(f"law:{instrument.id}:{provision.id}:text", provision.text,
+                      provision.origin)
+    # Our own rendering of legal text is never presented as the official one.
+    unofficial = provision.unofficial_translation or (
+        loc.locale != instrument.language and not loc.translator.is_source)
+    return ProvisionView(provision.citation, text, provision.text_kind.value, unofficial,
+                         notes.cite(provision.sources))
+
+
+def _obligations(
+    content: Content, case: Case, audience: Actor, loc: _Localizer, notes: _Notes,
+) -> tuple[tuple[ObligationView, ...], tuple[ObligationView, ...]]:
+    """The instruments the case relies on, as they bind (or do not bind) the audience."""
+    cited: dict[str, list[Provision]] = {}
+    for analysis in case.legal_analysis:
+        for ref in analysis.provisions:
+            instrument_id, _, provision_id = ref.partition("/")
+            provision = content.instruments[instrument_id].provision(provision_id)
+            assert provision is not None
+            bucket = cited.setdefault(instrument_id, [])
+            if provision not in bucket:
+                bucket.append(provision)
+
+    def title_of(instrument_id: str) -> str:
+        inst = content.instruments[instrument_id]
+        return loc.shared(f"law:{inst.id}:title", inst.title, inst.origin)
+
+    obligations: list[ObligationView] = []
+    findings: list[ObligationView] = []
+    for instrument_id, provisions in cited.items():
+        inst = content.instruments[instrument_id]
+        views = tuple(_provision_view(content, p, loc, notes) for p in provisions)
+        if inst.kind is InstrumentKind.FINDING:
+            findings.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
+                                           "finding", (), views))
+            continue
+        if audience.kind is not ActorKind.STATE:
+            continue
+        if inst.kind is InstrumentKind.TREATY:
+            entries = [p for p in audience.participation if p.instrument == inst.id]
+            participation = tuple(
+                (p.kind.value, loc.date(p.date) if p.date else None) for p in entries)
+            if any(p.kind.binds for p in entries):
+                standing = "party"
+            elif entries:
+                standing = "signatory"
+            else:
+                standing = "not-party"
+            customary_title = None
+            customary_views: tuple[ProvisionView, ...] = ()
+            if standing != "party" and inst.customary:
+                custom = content.instruments[inst.customary]
+                customary_title = title_of(custom.id)
+                customary_views = tuple(_provision_view(content, p, loc, notes)
+                                        for p in custom.provisions)
+            obligations.append(ObligationView(
+                inst.id, title_of(inst.id), inst.kind.value, standing, participation, views,
+                customary_title, customary_views))
+        elif inst.kind is InstrumentKind.CUSTOMARY:
+            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
+                                              "customary", (), views))
+        elif inst.kind is InstrumentKind.NATIONAL and inst.state == audience.id:
+            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
+                                              "national", (), views))
+        elif inst.kind is InstrumentKind.BILATERAL and audience.id in inst.parties:
+            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
+                                              "bilateral", (), views))
+    return tuple(obligations), tuple(findings)
+
+
+def _source_view(content: Content, number: int, source_id: str, loc: _Localizer) -> SourceView:
+    source = content.sources[source_id]
+    for text in (source.outlet, source.title, source.author):
+        if text:
+            loc.texts.append((text, str(source.origin)))
+    note = source.note and loc.shared(f"source:{source.id}:note", source.note, source.origin)
+    return SourceView(
+        number=number,
+        id=source.id,
+        outlet=source.outlet,
+        title=source.title,
+        author=source.author,
+        date=loc.date(source.date) if source.date else None,
+        language=language_name(source.language, loc.locale),
+        url=source.url,
+        note=note or None,
+    )

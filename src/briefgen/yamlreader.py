@@ -1,0 +1,184 @@
+"""Turn a YAML file into a tree of located nodes whose scalars are all text.
+
+We never let the YAML library decide types: every scalar arrives as the exact text the
+author wrote, with its line, and the loader converts it according to the field's kind.
+That makes the YAML 1.1 surprises (``NO`` -> false, ``1.10`` -> 1.1, ``010`` -> 8,
+``1:20`` -> 80) impossible, and lets every later message point at a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from briefgen.errors import ContentError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class YScalar:
+    text: str
+    path: str
+    line: int
+    # True when the author quoted the value: '' and "" stay text even where a kind
+    # would otherwise treat an empty plain value as "absent".
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class YSeq:
+    items: tuple[YNode, ...]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class YMap:
+    # Keys in file order, each with the line it appears on.
+    entries: tuple[tuple[YScalar, YNode], ...]
+    path: str
+    line: int
+    _index: dict[str, YNode] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for key, value in self.entries:
+            self._index.setdefault(key.text, value)
+
+    def get(self, key: str) -> YNode | None:
+        return self._index.get(key)
+
+    def keys(self) -> list[YScalar]:
+        return [k for k, _ in self.entries]
+
+
+YNode = YScalar | YSeq | YMap
+
+
+def read_yaml(file: Path, display: str) -> YNode | None:
+    """Read ``file`` and return its located tree, or None for an empty document.
+
+    ``display`` is the path shown in messages (relative to the project, usually).
+    """
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", path=display) from None
+    if size > MAX_FILE_BYTES:
+        raise ContentError(
+            f"file is {size / 1024 / 1024:.1f} MB; content files may be at most "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            path=display,
+            hint="split it into several files",
+        )
+    raw = file.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            path=display,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> YNode | None:
+    _check_tabs(text, display)
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(
+            f"YAML syntax error: {problem}",
+            path=display,
+            line=line,
+            hint="check indentation, colons and quotes on this line or the one above",
+        ) from None
+    except YAMLError as exc:
+        raise ContentError(f"YAML syntax error: {exc}", path=display) from None
+    if node is None:
+        return None
+    return _convert(node, display, set())
+
+
+def _check_tabs(text: str, display: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise ContentError(
+                "tab used for indentation",
+                path=display,
+                line=number,
+                hint="YAML indents with spaces only; replace the tab with spaces",
+            )
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _convert(node: Node, display: str, seen: set[int]) -> YNode:
+    if getattr(node, "anchor", None) or id(node) in seen:
+        # The composer shares the node object for every alias; refusing anchors and
+        # repeats outright also disarms "billion laughs" expansion.
+        raise ContentError(
+            "YAML anchors and aliases (&name, *name) are not supported",
+            path=display,
+            line=_line(node),
+            hint="write the value out in full, or refer to an item by its id",
+        )
+    if isinstance(node, ScalarNode):
+        tag = str(node.tag or "")
+        if tag and tag != "!" and not tag.startswith("tag:yaml.org,2002:"):
+            raise ContentError(
+                f"YAML tag {tag} is not supported",
+                path=display,
+                line=_line(node),
+                hint="remove the tag; values are read as text",
+            )
+        return YScalar(str(node.value), display, _line(node), quoted=node.style in ("'", '"'))
+    seen.add(id(node))
+    if isinstance(node, SequenceNode):
+        return YSeq(tuple(_convert(n, display, seen) for n in node.value), display, _line(node))
+    if isinstance(node, MappingNode):
+        entries: list[tuple[YScalar, YNode]] = []
+        firsts: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise ContentError(
+                    "a mapping key must be a plain word",
+                    path=display,
+                    line=_line(key_node),
+                )
+            if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
+                raise ContentError(
+                    "YAML merge keys (<<) are not supported",
+                    path=display,
+                    line=_line(key_node),
+                    hint="write the keys out in full",
+                )
+            key = YScalar(str(key_node.value), display, _line(key_node))
+            if key.text in firsts:
+                raise ContentError(
+                    f"duplicate key {key.text!r} (first given on line {firsts[key.text]})",
+                    path=display,
+                    line=key.line,
+                    hint="YAML would silently keep only the last one; remove one of them",
+                )
+            firsts[key.text] = key.line
+            entries.append((key, _convert(value_node, display, seen)))
+        return YMap(tuple(entries), display, _line(node))
+    raise ContentError("unsupported YAML node", path=display, line=_line(node))

@@ -25,6 +25,12 @@ from briefgen.messages import Message
 from briefgen.model import Origin
 
 TEMPLATES_DOMAIN = "templates"
+HEADER = """\
+# briefgen catalog "{domain}" for locale {locale}.
+# Edit with any PO editor (Poedit, Weblate, Crowdin).
+# Fuzzy entries are stale: their English changed since translation,
+# and strict builds refuse them.
+# Translations of legal text are unofficial; the brief says so."""
 
 
 def parse_locale(tag: str, *, option: str = "--locale") -> Locale:
@@ -159,7 +165,8 @@ def update_catalog(template: Catalog, path: Path, locale: str) -> tuple[int, int
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
     else:
         catalog = Catalog(locale=babel_locale, domain=template.domain,
-                          project=template.project,
+                          project=template.project, version="1",
+                          header_comment=HEADER.format(domain=template.domain, locale=locale),
                           creation_date=template.creation_date, charset="utf-8")
         before = set()
         catalog.update(template)

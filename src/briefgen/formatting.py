@@ -19,6 +19,8 @@ from briefgen.model import PartialDate, Precision
 # are the English source strings, looked up through the translator passed in.
 APPROXIMATE_DAY = "on or about {date}"
 APPROXIMATE_OTHER = "about {date}"
+# Labels used from code rather than templates; extracted into templates.po with them.
+CODE_LABELS = (APPROXIMATE_DAY, APPROXIMATE_OTHER)
 
 
 def babel_locale(tag: str) -> Locale:

@@ -14,7 +14,9 @@ from briefgen.build import Paths
 from briefgen.catalogs import build_template, parse_locale, po_path, update_catalog
 from briefgen.errors import UsageError
 from briefgen.loader import load_content
+from briefgen.formatting import CODE_LABELS
 from briefgen.messages import Message, all_messages
+from briefgen.model import Origin
 
 
 def collect_messages(paths: Paths) -> dict[str, list[Message]]:
@@ -22,7 +24,9 @@ def collect_messages(paths: Paths) -> dict[str, list[Message]]:
     from briefgen.renderer import extract_template_messages
 
     content = load_content(paths.content)
-    messages = [*extract_template_messages(paths.templates), *all_messages(content)]
+    code = [Message("", label, Origin("src/briefgen/formatting.py", 1), "templates")
+            for label in CODE_LABELS]
+    messages = [*extract_template_messages(paths.templates), *code, *all_messages(content)]
     by_domain: dict[str, list[Message]] = {}
     for domain, group in groupby(messages, key=lambda m: m.domain):
         by_domain.setdefault(domain, []).extend(group)

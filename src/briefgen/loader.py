@@ -163,9 +163,10 @@ def _add(table: dict[str, object], item: object, problems: Problems, what: str) 
         return
     if item_id in table:
         first: Origin = getattr(table[item_id], "origin")  # noqa: B009
-        problems.error(f"duplicate {what} id {item_id!r} (first defined at {first})",
+        problems.error(f"duplicate {what} id {item_id!r}",
                        path=origin.path, line=origin.line, field="id",
-                       hint="ids must be unique across all files; rename one")
+                       hint=f"first defined at {first}; ids must be unique across all files, "
+                            "rename one")
         return
     table[item_id] = item
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Set up everything briefgen needs on a fresh Debian machine: system libraries, fonts and
+# PDF tools from Debian, then a virtual environment in .venv with briefgen installed.
+# Safe to run again: it only installs what is missing. Sourced by build-example.sh and
+# test.sh; run it alone to just set up.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# WeasyPrint's libraries; HarfBuzz's subsetter (without it WeasyPrint subsets fonts with
+# fontTools, about 7 s per CJK document); the fonts named in templates/fonts.yaml; and
+# the independent PDF readers the tests use.
+debian_packages=(
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+  fonts-noto-core fonts-noto-cjk
+  poppler-utils qpdf
+)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: install them as root, then run this again:" >&2
+    echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+python="${PYTHON:-python3}"
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "setup: briefgen needs Python 3.11 or newer; '$python' is $("$python" --version 2>&1)" >&2
+  echo "setup: set PYTHON=/path/to/python3.11 and run this again" >&2
+  exit 1
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "setup: creating .venv" >&2
+  "$python" -m venv .venv
+fi
+
+# Reinstall only when the project's requirements changed since the last install.
+stamp=.venv/.briefgen-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  echo "setup: installing briefgen and its Python dependencies into .venv" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  echo "$want" > "$stamp"
+fi

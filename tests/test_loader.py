@@ -1,0 +1,153 @@
+"""Loading and validating content: each kind of mistake, with its file, line and hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from briefgen.errors import ProblemReport
+from briefgen.loader import load_content
+from briefgen.model import FactStatus, Precision, Sensitivity
+
+from .conftest import edit, write
+
+Make = Callable[[str], Path]
+CASE = "cases/sample-case/case.yaml"
+
+
+def problems(content: Path) -> list[str]:
+    with pytest.raises(ProblemReport) as info:
+        load_content(content)
+    return [str(e) for e in info.value.errors]
+
+
+def test_minimal_sample_loads(project: Make) -> None:
+    content = load_content(project("minimal"))
+    case = content.cases["sample-case"]
+    assert [f.id for f in case.facts] == ["stopped", "secret-fact", "when"]
+    assert case.facts[1].sensitivity is Sensitivity.RESTRICTED
+    assert case.facts[2].status is FactStatus.DISPUTED
+    assert [a.sources for a in case.facts[2].accounts] == [("src-a",), ("src-b",)]
+    assert case.timeline[0].date.precision is Precision.MONTH
+    assert case.timeline[1].approximate is True
+    assert content.sources["src-b"].outlet is None  # "not stated"
+    assert content.sources["src-b"].date is None
+    assert case.facts[0].origin.line == 20
+    assert content.warnings == ()
+
+
+def test_unknown_key_suggests_nearest(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    status: confirmed\n", "    staus: confirmed\n")
+    found = problems(content)
+    assert (
+        "content/cases/sample-case/case.yaml:22: facts[1].staus: unknown key 'staus' "
+        "(did you mean 'status'?)" in found
+    )
+
+
+def test_wrong_type_is_reported_with_expectation(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    sources: [src-a, src-b]\n", "    sources:\n      a: b\n")
+    found = problems(content)
+    assert any("facts[1].sources: is a mapping" in p and "expected a list" in p for p in found)
+
+
+def test_all_problems_are_reported_together(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "date: 2015-10-22", "date: 2015-02-30")
+    edit(content / CASE, "priority: high", "priority: urgent")
+    edit(content / "sources/sources.yaml", "date: 2015-11-18", "date: 18/11/2015")
+    found = problems(content)
+    assert len(found) == 3
+    assert any("'2015-02-30' is not a real day (February 2015 has 28 days)" in p for p in found)
+    assert any("'urgent' is not allowed (expected one of high, medium, low)" in p for p in found)
+    assert any("'18/11/2015' is not a date" in p for p in found)
+
+
+def test_dangling_references(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "sources: [src-a, src-b]", "sources: [src-a, src-c]")
+    edit(content / CASE, "to: [party-state]", "to: [party-stat]")
+    edit(content / CASE, "provisions: [treaty/art-1]", "provisions: [treaty/art-9]")
+    found = problems(content)
+    assert any("unknown source 'src-c'" in p for p in found)
+    assert any("to: unknown actor 'party-stat' (did you mean 'party-state'?)" in p
+               for p in found)
+    assert any("unknown provision 'treaty/art-9'" in p and "treaty/art-1" in p for p in found)
+
+
+def test_fact_and_timeline_need_sources(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    status: confirmed\n    sources: [src-a, src-b]\n",
+         "    status: confirmed\n")
+    edit(content / CASE, "    event: They set out.\n    sources: [src-a]\n",
+         "    event: They set out.\n")
+    found = problems(content)
+    assert any("facts[1].sources: is missing" in p for p in found)
+    assert any("timeline[1].sources: is missing" in p for p in found)
+
+
+def test_disputed_fact_needs_two_accounts(project: Make) -> None:
+    content = project("minimal")
+    text = (content / CASE).read_text()
+    start = text.index("      - id: second")
+    end = text.index("timeline:")
+    (content / CASE).write_text(text[:start] + text[end:])
+    assert any("a disputed fact has 1 account(s)" in p for p in problems(content))
+
+
+def test_duplicate_ids_across_files(project: Make) -> None:
+    content = project("minimal")
+    write(content / "sources/more.yaml",
+          "sources:\n  - id: src-a\n    outlet: X\n    title: Y\n    author: not stated\n"
+          "    date: not stated\n    language: en\n")
+    found = problems(content)
+    assert ("content/sources/sources.yaml:2: id: duplicate source id 'src-a' (first defined "
+            "at content/sources/more.yaml:2; ids must be unique across all files, rename one)"
+            in found)
+
+
+def test_precision_must_agree_with_date(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    date: 2015-10\n", "    date: 2015-10\n    precision: day\n")
+    assert any("precision: says day but the date 2015-10 is written to the month" in p
+               for p in problems(content))
+
+
+def test_yes_is_not_a_boolean(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "approximate: true", "approximate: yes")
+    assert any("'yes' is not true or false" in p for p in problems(content))
+
+
+def test_timeline_out_of_order_is_a_warning(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    date: 2015-10\n", "    date: 2016-01\n")
+    loaded = load_content(content)
+    assert len(loaded.warnings) == 1
+    assert "comes after 'earlier'" in str(loaded.warnings[0])
+
+
+def test_case_directory_must_match_id(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "id: sample-case", "id: other-case")
+    assert any("'other-case' does not match its directory 'sample-case'" in p
+               for p in problems(content))
+
+
+def test_bad_id_and_count(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "      count: 2\n", "      count: two\n")
+    edit(content / CASE, "  - id: stopped\n", "  - id: Stopped Fact\n")
+    found = problems(content)
+    assert any("'two' is not a whole number" in p for p in found)
+    assert any("'Stopped Fact' is not a valid id" in p for p in found)
+
+
+def test_signature_does_not_bind(project: Make) -> None:
+    content = load_content(project("minimal"))
+    party = content.actors["party-state"].participation[0]
+    assert party.kind.binds

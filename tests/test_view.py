@@ -1,0 +1,88 @@
+"""The brief's view: obligations computed from participation, sensitivity applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from briefgen.catalogs import Translator
+from briefgen.loader import load_content
+from briefgen.view import BriefView, build_brief_view
+
+Make = Callable[[str], Path]
+
+
+def view_for(content_dir: Path, audience: str, *, restricted: bool = False) -> BriefView:
+    content = load_content(content_dir)
+    translator = Translator("en", "en", content_dir.parent / "locales", content_dir.parent)
+    return build_brief_view(content, content.cases["sample-case"], audience, "en", translator,
+                            include_restricted=restricted)
+
+
+def test_party_state_sees_its_treaty_duty(project: Make) -> None:
+    view = view_for(project("minimal"), "party-state")
+    assert view.audience == "China"  # CLDR name, not the content's spelling
+    (treaty,) = view.obligations
+    assert treaty.standing == "party"
+    assert treaty.participation == (("accession", "September 24, 1982"),)
+    assert treaty.customary_title is None
+
+
+def test_non_party_gets_the_customary_rule_instead(project: Make) -> None:
+    view = view_for(project("minimal"), "other-state")
+    (treaty,) = view.obligations
+    assert treaty.standing == "not-party"
+    assert treaty.participation == ()
+    assert treaty.customary_title == "Customary rule"
+    assert [p.text for p in treaty.customary_provisions] == [
+        "No state returns a refugee to persecution."]
+
+
+def test_asks_to_the_audience_come_first(project: Make) -> None:
+    view = view_for(project("minimal"), "other-state")
+    assert [a.text for a in view.asks_to_audience] == ["Protect them."]
+    assert [a.text for a in view.other_asks] == ["Release them."]
+    assert view.other_asks[0].to == "China"
+
+
+def test_public_view_has_no_restricted_items(project: Make) -> None:
+    view = view_for(project("minimal"), "party-state")
+    shown = " ".join(text for text, _ in view.texts)
+    assert "harbour pilot" not in shown
+    assert "Springfield" not in shown
+    assert view.classification == "public"
+    assert "Their cousin lives in Springfield" in view.restricted_texts
+    assert "One is a retired harbour pilot" in view.restricted_texts
+    assert [f.id for f in view.facts] == ["stopped"]
+
+
+def test_restricted_view_includes_and_marks_them(project: Make) -> None:
+    view = view_for(project("minimal"), "party-state", restricted=True)
+    assert view.classification == "restricted"
+    assert [f.id for f in view.facts] == ["stopped", "secret-fact"]
+    assert view.facts[1].restricted
+
+
+def test_sources_are_numbered_by_first_citation(project: Make) -> None:
+    view = view_for(project("minimal"), "party-state")
+    assert [s.id for s in view.sources] == ["src-a", "src-b"]
+    assert view.facts[0].notes == (1, 2)
+    assert view.disputed[0].accounts[1].notes == (2,)
+    assert view.sources[1].outlet is None and view.sources[1].date is None
+
+
+def test_public_view_does_not_cite_sources_only_restricted_items_use(project: Make) -> None:
+    content = project("minimal")
+    case = content / "cases/sample-case/case.yaml"
+    text = case.read_text()
+    # src-b is now cited only by restricted items and by the disputed account.
+    text = text.replace("sources: [src-a, src-b]", "sources: [src-a]")
+    text = text.replace("        sources: [src-b]\n", "        sources: [src-a]\n")
+    case.write_text(text)
+    view = view_for(content, "party-state")
+    assert [s.id for s in view.sources] == ["src-a"]
+
+
+def test_approximate_timeline_date(project: Make) -> None:
+    view = view_for(project("minimal"), "party-state")
+    assert [t.date for t in view.timeline] == ["October 2015", "on or about October 22, 2015"]

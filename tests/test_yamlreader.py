@@ -1,0 +1,110 @@
+"""The YAML reader: every scalar is the author's text, every node knows its line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from briefgen.errors import ContentError
+from briefgen.yamlreader import MAX_FILE_BYTES, YMap, YScalar, YSeq, parse_yaml, read_yaml
+
+
+def scalar(text: str, key: str) -> str:
+    node = parse_yaml(text, "t.yaml")
+    assert isinstance(node, YMap)
+    value = node.get(key)
+    assert isinstance(value, YScalar)
+    return value.text
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("country: NO", "NO"),
+        ("answer: yes", "yes"),
+        ("version: 1.10", "1.10"),
+        ("code: 010", "010"),
+        ("time: 1:20", "1:20"),
+        ("date: 2015-10-22", "2015-10-22"),
+        ("empty: ~", "~"),
+    ],
+)
+def test_yaml_11_surprises_stay_text(source: str, expected: str) -> None:
+    assert scalar(source, source.split(":")[0]) == expected
+
+
+def test_nodes_carry_lines() -> None:
+    node = parse_yaml("a: 1\nlist:\n  - x\n  - y\n", "t.yaml")
+    assert isinstance(node, YMap)
+    items = node.get("list")
+    assert isinstance(items, YSeq)
+    assert [i.line for i in items.items] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "fragment"),
+    [
+        ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first given on line 1)"),
+        ("a: &x 1\nb: *x\n", 1, "anchors and aliases"),
+        ("a:\n\tb: 1\n", 2, "tab used for indentation"),
+        ("a: [1,\n", 2, "YAML syntax error"),
+        ("a: !custom x\n", 1, "YAML tag !custom is not supported"),
+        ("base: {x: 1}\nother:\n  <<: {y: 2}\n", 3, "merge keys"),
+    ],
+)
+def test_refused_yaml(source: str, line: int, fragment: str) -> None:
+    with pytest.raises(ContentError) as info:
+        parse_yaml(source, "t.yaml")
+    assert info.value.line == line
+    assert fragment in str(info.value)
+    assert str(info.value).startswith(f"t.yaml:{line}: ")
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    with pytest.raises(ContentError, match="anchors and aliases"):
+        parse_yaml("\n".join(lines), "bomb.yaml")
+
+
+def test_bom_is_accepted(tmp_path: Path) -> None:
+    file = tmp_path / "bom.yaml"
+    file.write_bytes(b"\xef\xbb\xbfname: value\n")
+    node = read_yaml(file, "bom.yaml")
+    assert isinstance(node, YMap)
+    assert isinstance(node.get("name"), YScalar)
+
+
+def test_non_utf8_names_line(tmp_path: Path) -> None:
+    file = tmp_path / "latin1.yaml"
+    file.write_bytes(b"a: 1\nname: caf\xe9\n")
+    with pytest.raises(ContentError) as info:
+        read_yaml(file, "latin1.yaml")
+    assert info.value.line == 2
+    assert "not valid UTF-8" in str(info.value)
+
+
+def test_empty_file_is_none(tmp_path: Path) -> None:
+    file = tmp_path / "empty.yaml"
+    file.write_text("# only a comment\n")
+    assert read_yaml(file, "empty.yaml") is None
+
+
+def test_huge_file_is_refused_without_parsing(tmp_path: Path) -> None:
+    file = tmp_path / "huge.yaml"
+    file.write_bytes(b"a: " + b"x" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(ContentError, match="content files may be at most"):
+        read_yaml(file, "huge.yaml")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=80))
+def test_any_quoted_text_round_trips(text: str) -> None:
+    # JSON strings are valid YAML 1.2 double-quoted scalars.
+    assert scalar(f"value: {json.dumps(text, ensure_ascii=False)}\n", "value") == text

@@ -150,8 +150,9 @@ def load_content(root: Path) -> Content:
 
     content = Content(project=project, sources=sources, instruments=instruments, actors=actors,
                       cases=cases, root=str(root), files=tuple(reader.files))
-    if not problems.errors:
-        _check_references(content, problems)
+    # References are checked even when some files had errors, so one run reports
+    # everything; an item whose id could not be read was never registered.
+    _check_references(content, problems)
     problems.raise_if_any()
     return replace(content, warnings=tuple(problems.warnings))
 
@@ -468,7 +469,8 @@ def _check_references(content: Content, problems: Problems) -> None:
         for ask in case.asks:
             check(ask.to, actors, "actor", ask.origin, "to", "actors/")
             check(ask.sources, sources, "source", ask.origin, "sources", "sources/")
-        _check_order(case, problems)
+        if not problems.errors:
+            _check_order(case, problems)
 
 
 def _check_provision(ref: str, content: Content, origin: Origin, problems: Problems) -> None:

@@ -1,0 +1,116 @@
+"""The command line, through Typer's CliRunner: exit codes, messages, nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import edit
+
+Make = Callable[[str], Path]
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_commands() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    for command in ("build", "validate", "list", "i18n"):
+        assert command in out
+
+
+def test_every_command_and_option_has_help() -> None:
+    for command in ("build", "validate", "list"):
+        code, out, _ = run(command, "--help")
+        assert code == 0
+        assert "--content" in out
+
+
+def test_validate_good_content(project: Make) -> None:
+    code, out, err = run("validate", "--content", str(project("minimal")))
+    assert code == 0, err
+    assert "content is valid: 1 case(s), 2 source(s), 2 instrument(s), 3 actor(s)" in out
+
+
+def test_validate_reports_all_problems_with_exit_2(project: Make) -> None:
+    content = project("minimal")
+    edit(content / "cases/sample-case/case.yaml", "priority: high", "priority: urgent")
+    edit(content / "cases/sample-case/case.yaml", "to: [other-state]", "to: [nobody]")
+    code, _, err = run("validate", "--content", str(content))
+    assert code == 2
+    assert "Traceback" not in err
+    assert "content/cases/sample-case/case.yaml:59: asks[1].priority: 'urgent' is not allowed" \
+        in err
+    assert "2 problems found; nothing was written" in err
+
+
+def test_list_shows_outputs(project: Make) -> None:
+    code, out, _ = run("list", "--content", str(project("minimal")))
+    assert code == 0
+    assert "sample-case_brief_party-state_en.pdf" in out
+    assert "sample-case_brief_other-state_en.pdf" in out
+
+
+def test_unknown_case_is_a_usage_error(project: Make, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = run("build", "--content", str(project("minimal")), "--out", str(out_dir),
+                       "--case", "sample-cas")
+    assert code == 2
+    assert "--case: unknown value 'sample-cas' (did you mean 'sample-case'?)" in err
+    assert not out_dir.exists()
+
+
+def test_unknown_audience_and_locale(project: Make, tmp_path: Path) -> None:
+    content = str(project("minimal"))
+    code, _, err = run("build", "--content", content, "--audience", "mars")
+    assert code == 2
+    assert "--audience: unknown value 'mars'" in err
+    code, _, err = run("build", "--content", content, "--locale", "xx-Nope")
+    assert code == 2
+    assert "--locale: unknown locale 'xx-Nope'" in err
+
+
+def test_unwritable_out_dir(project: Make, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run("build", "--content", str(project("minimal")), "--out",
+                       str(blocker / "out"))
+    assert code == 2
+    assert "--out" in err and "is not a directory" in err
+
+
+def test_bad_content_writes_nothing(project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    edit(content / "cases/sample-case/case.yaml", "date: 2015-10-22", "date: 2015-13-01")
+    out_dir = tmp_path / "out"
+    code, _, err = run("build", "--content", str(content), "--out", str(out_dir))
+    assert code == 2
+    assert "'2015-13-01' has no month 13 (expected 01 to 12)" in err
+    assert not out_dir.exists()
+
+
+def test_internal_errors_exit_1_and_hide_traceback_without_debug(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefgen.build
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(briefgen.build, "validate", boom)
+    content = str(project("minimal"))
+    code, _, err = run("validate", "--content", content)
+    assert code == 1
+    assert "internal error: RuntimeError: simulated bug" in err
+    assert "Traceback" not in err
+    code, _, err = run("--debug", "validate", "--content", content)
+    assert code == 1
+    assert "Traceback" in err

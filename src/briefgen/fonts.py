@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import struct
+import subprocess
+import sys
 import time
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -451,6 +452,18 @@ class _Job:
     cache_dir: Path
     stamp_key: Mapping[str, Any]
 
+    def payload(self) -> dict[str, Any]:
+        """What _build_face needs, as JSON-ready data for a worker process."""
+        return {
+            "source": str(self.spec.source),
+            "font_number": self.font_number,
+            "unicodes": None
+            if self.spec.unicodes is None
+            else [list(r) for r in self.spec.unicodes],
+            "cache_dir": str(self.cache_dir),
+            "stem": self.spec.stem,
+        }
+
 
 @dataclass(frozen=True)
 class _Outcome:
@@ -460,55 +473,95 @@ class _Outcome:
     postscript_name: str
 
 
-def _run_jobs(jobs: Sequence[_Job], say: Callable[[str], None]) -> Iterable[tuple[_Job, _Outcome]]:
-    if not jobs:
-        return
+def _run_jobs(jobs: Sequence[_Job], say: Callable[[str], None]) -> Iterator[tuple[_Job, _Outcome]]:
     for job in jobs:
         say(
             f"preparing font {job.spec.family} {job.spec.weight} {job.spec.style}"
             f" from {job.spec.source}"
         )
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers == 1:
+    if workers <= 1:
         for job in jobs:
-            outcome = _build_face(job)
-            say(_describe(job, outcome))
+            outcome = _build_face(job.payload())
+            say(_describe(outcome))
             yield job, outcome
         return
-    # Subsetting a CJK face is CPU-bound (several seconds each), so faces go to separate
-    # processes. "spawn" because forking a process that may hold threads (a test runner,
-    # a CLI with a progress thread) can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for job, outcome in zip(jobs, pool.map(_build_face, jobs), strict=True):
-            say(_describe(job, outcome))
-            yield job, outcome
+    # Subsetting a CJK face is pure-Python CPU work (10-60 s each), so faces are built
+    # in parallel, each by a fresh interpreter. Not multiprocessing: "fork" can deadlock
+    # a process that holds threads (a progress display), and "spawn" re-runs the
+    # caller's __main__ script in every worker.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_build_in_subprocess, job): job for job in jobs}
+        for future in as_completed(futures):
+            outcome = future.result()
+            say(_describe(outcome))
+            yield futures[future], outcome
 
 
-def _describe(job: _Job, outcome: _Outcome) -> str:
+def _describe(outcome: _Outcome) -> str:
     return f"  {outcome.path.name}: {outcome.size / 1e6:.2f} MB in {outcome.seconds:.1f} s"
 
 
-def _build_face(job: _Job) -> _Outcome:
-    """Write one prepared face; runs in a worker process."""
+def _build_in_subprocess(job: _Job) -> _Outcome:
+    # The child must import this very module: hand it our sys.path, which may hold a
+    # source tree or test root that its default path would not.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(entry for entry in sys.path if entry)}
+    completed = subprocess.run(
+        [sys.executable, "-c", f"import {__name__} as fonts; fonts._worker_main()"],
+        input=json.dumps(job.payload()),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FontError(
+            f"preparing {job.spec.family} {job.spec.weight} {job.spec.style}"
+            f" from {job.spec.source} failed: {detail}",
+            hint=f"apt-get install --reinstall {job.spec.package}",
+        )
+    data = json.loads(completed.stdout)
+    return _Outcome(
+        path=Path(data["path"]),
+        size=int(data["size"]),
+        seconds=float(data["seconds"]),
+        postscript_name=str(data["postscript_name"]),
+    )
+
+
+def _worker_main() -> None:
+    """Entry point of a preparation subprocess: a payload on stdin, an outcome on stdout."""
+    outcome = _build_face(json.load(sys.stdin))
+    json.dump({**asdict(outcome), "path": str(outcome.path)}, sys.stdout)
+
+
+def _build_face(payload: Mapping[str, Any]) -> _Outcome:
+    """Write one prepared face from a _Job.payload()."""
     started = time.perf_counter()
-    spec = job.spec
-    font_number = -1 if job.font_number is None else job.font_number
-    whole_file = spec.unicodes is None and job.font_number is None
+    source = Path(payload["source"])
+    font_number: int | None = payload["font_number"]
+    unicodes: list[list[int]] | None = payload["unicodes"]
+    whole_file = unicodes is None and font_number is None
     # recalcTimestamp=False: on save fontTools would otherwise set head.modified from
     # the clock. head.created/modified stay the source's, which are fixed values, so
     # the same source gives byte-identical files on every machine and run.
-    font = TTFont(spec.source, fontNumber=font_number, recalcTimestamp=False, lazy=whole_file)
+    font = TTFont(
+        source,
+        fontNumber=-1 if font_number is None else font_number,
+        recalcTimestamp=False,
+        lazy=whole_file,
+    )
     try:
         extension = ".otf" if font.sfntVersion == "OTTO" else ".ttf"
         if whole_file:
             # A single-face file kept whole needs no rewriting: copying keeps it exact.
-            data = spec.source.read_bytes()
+            data = source.read_bytes()
         else:
-            if spec.unicodes is not None:
+            if unicodes is not None:
                 subsetter = ft_subset.Subsetter(_subset_options())
                 subsetter.populate(
-                    unicodes=[cp for start, end in spec.unicodes for cp in range(start, end + 1)]
+                    unicodes=[cp for start, end in unicodes for cp in range(start, end + 1)]
                 )
                 subsetter.subset(font)
             buffer = io.BytesIO()
@@ -517,7 +570,7 @@ def _build_face(job: _Job) -> _Outcome:
         postscript_name = _postscript_name(font)
     finally:
         font.close()
-    path = job.cache_dir / f"{spec.stem}{extension}"
+    path = Path(payload["cache_dir"]) / f"{payload['stem']}{extension}"
     _write_atomically(path, data)
     return _Outcome(
         path=path,
@@ -541,32 +594,35 @@ def _subset_options() -> ft_subset.Options:
 
 
 def _check_source(spec: FaceSpec, spec_path: Path) -> int | None:
-    """Find the face in its source file and check it is the weight and style configured."""
+    """Find the face in its source file and check it is the weight and style configured.
+
+    Returns the face's index in a collection, None for a single-face file.
+    """
     where = str(spec_path)
+    is_collection = spec.source.suffix.lower() in (".ttc", ".otc")
+    if is_collection and spec.collection_face is None:
+        raise FontError(
+            f"{spec.family}: {spec.source} is a font collection",
+            path=where,
+            hint="name the face to take from it with collection_face",
+        )
     try:
-        if spec.source.suffix.lower() in (".ttc", ".otc"):
-            if spec.collection_face is None:
-                raise FontError(
-                    f"{spec.family}: {spec.source} is a font collection",
-                    path=where,
-                    hint="name the face to take from it with collection_face",
-                )
-            collection = TTCollection(spec.source, lazy=True)
-            names = [_family_name(font) for font in collection.fonts]
-            if spec.collection_face not in names:
-                raise FontError(
-                    f"{spec.family}: {spec.source} has no face {spec.collection_face!r}",
-                    path=where,
-                    hint=f"faces in it: {', '.join(names)}",
-                )
-            font_number: int | None = names.index(spec.collection_face)
-            font = collection.fonts[names.index(spec.collection_face)]
+        if is_collection:
+            with TTCollection(spec.source, lazy=True) as collection:
+                names = [_family_name(font) for font in collection.fonts]
+                if spec.collection_face not in names:
+                    raise FontError(
+                        f"{spec.family}: {spec.source} has no face {spec.collection_face!r}",
+                        path=where,
+                        hint=f"faces in it: {', '.join(names)}",
+                    )
+                font_number: int | None = names.index(str(spec.collection_face))
+                weight, italic = _weight_and_italic(collection.fonts[font_number or 0])
         else:
             font_number = None
-            font = TTFont(spec.source, lazy=True)
-        weight = font["OS/2"].usWeightClass
-        italic = bool(font["OS/2"].fsSelection & 1)
-    except (TTLibError, OSError, KeyError) as exc:
+            with TTFont(spec.source, lazy=True) as font:
+                weight, italic = _weight_and_italic(font)
+    except (TTLibError, OSError, KeyError, struct.error) as exc:
         raise FontError(
             f"cannot read font {spec.source}: {exc}",
             path=where,
@@ -580,6 +636,11 @@ def _check_source(spec: FaceSpec, spec_path: Path) -> int | None:
             hint="point the face at the file of that weight and style",
         )
     return font_number
+
+
+def _weight_and_italic(font: TTFont) -> tuple[int, bool]:
+    os2 = font["OS/2"]
+    return int(os2.usWeightClass), bool(os2.fsSelection & 1)
 
 
 def _current_stamp(

@@ -36,6 +36,7 @@ def shared_messages(content: Content) -> Iterator[Message]:
         if inst.short_title != inst.title:
             yield from m(f"law:{inst.id}:short_title", inst.short_title, inst.origin)
         for prov in inst.provisions:
+            yield from m(f"law:{inst.id}:{prov.id}:citation", prov.citation, prov.origin)
             yield from m(f"law:{inst.id}:{prov.id}:text", prov.text, prov.origin)
     for source in sorted(content.sources.values(), key=lambda s: s.id):
         # Titles are never translated (a citation names the document as published);

@@ -310,7 +310,7 @@ def build_brief_view(
     analysis = tuple(
         AnalysisView(
             loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin),
-            tuple(_citation(content, ref) for ref in a.provisions),
+            tuple(_citation(content, ref, loc) for ref in a.provisions),
             format_names([loc.actor_name(content.actors[x]) for x in a.concerns], locale),
             notes.cite(a.sources))
         for a in case.legal_analysis)
@@ -375,11 +375,12 @@ def _peek(translator: Translator, case: Case, context: str, text: str) -> str:
     return result.text if result.state == "translated" else ""
 
 
-def _citation(content: Content, ref: str) -> str:
+def _citation(content: Content, ref: str, loc: _Localizer) -> str:
     instrument_id, _, provision_id = ref.partition("/")
     provision = content.instruments[instrument_id].provision(provision_id)
     assert provision is not None  # the loader checked every reference
-    return provision.citation
+    return loc.shared(f"law:{instrument_id}:{provision_id}:citation", provision.citation,
+                      provision.origin)
 
 
 def _provision_view(content: Content, provision: Provision, loc: _Localizer,
@@ -390,8 +391,8 @@ def _provision_view(content: Content, provision: Provision, loc: _Localizer,
     # Our own rendering of legal text is never presented as the official one.
     unofficial = provision.unofficial_translation or (
         loc.locale != instrument.language and not loc.translator.is_source)
-    return ProvisionView(provision.citation, text, provision.text_kind.value, unofficial,
-                         notes.cite(provision.sources))
+    return ProvisionView(_citation(content, provision.ref, loc), text,
+                         provision.text_kind.value, unofficial, notes.cite(provision.sources))
 
 
 def _obligations(

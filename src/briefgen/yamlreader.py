@@ -8,6 +8,7 @@ That makes the YAML 1.1 surprises (``NO`` -> false, ``1.10`` -> 1.1, ``010`` -> 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +94,8 @@ def read_yaml(file: Path, display: str) -> YNode | None:
 
 def parse_yaml(text: str, display: str) -> YNode | None:
     _check_tabs(text, display)
-    yaml = YAML(typ="rt", pure=True)
+    # The safe composer: the round-trip one marks folded line breaks with U+0007.
+    yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 2)
     try:
         node = yaml.compose(text)
@@ -114,8 +116,19 @@ def parse_yaml(text: str, display: str) -> YNode | None:
     return _convert(node, display, set())
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+
+
 def _check_tabs(text: str, display: str) -> None:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
+        bad = _CONTROL.search(line)
+        if bad:
+            raise ContentError(
+                f"invisible control character U+{ord(bad.group()):04X} in the file",
+                path=display,
+                line=number,
+                hint="delete it; it is usually pasted in by accident",
+            )
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             raise ContentError(

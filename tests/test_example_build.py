@@ -1,0 +1,165 @@
+"""The example's full build, read back with independent PDF readers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+from briefgen.loader import load_content
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+CASE = "vietnam-nine-2015"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "output"
+    result = CliRunner().invoke(
+        app, ["build", "--content", str(REPO / "content"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def pdftotext(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_manifest_lists_every_output(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text())
+    paths = sorted(e["path"] for e in manifest["outputs"])
+    expected = sorted(
+        f"{CASE}_brief_{a}_{loc}.pdf"
+        for a in ("china", "vietnam", "south-korea", "united-states")
+        for loc in ("en", "ko")
+    )
+    assert paths == expected
+    for entry in manifest["outputs"]:
+        data = (built / entry["path"]).read_bytes()
+        import hashlib
+
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert entry["pages"] == len(PdfReader(built / entry["path"]).pages)
+        assert 2 <= entry["pages"] <= 8
+        assert entry["classification"] == "public"
+        assert entry["locales"] == [entry["path"].rsplit("_", 1)[1][:-4]]
+
+
+def test_english_brief_has_its_sections_and_facts(built: Path) -> None:
+    text = squash(pdftotext(built / f"{CASE}_brief_china_en.pdf"))
+    for heading in (
+        "Brief for meetings with China",
+        "Summary",
+        "Requests to China",
+        "Key facts",
+        "Where the sources disagree",
+        "Timeline",
+        "Obligations of China",
+        "Legal analysis",
+        "Sources",
+    ):
+        assert heading in text
+    assert "China is a party to this treaty." in text
+    assert "Page 1 of" in text
+    # Both accounts of the disputed arrest date, with their own sources.
+    assert "22 October" in text or "October 22" in text
+    assert "23 October" in text or "October 23" in text
+
+
+def test_vietnam_gets_customary_law_not_a_treaty_duty(built: Path) -> None:
+    text = squash(pdftotext(built / f"{CASE}_brief_vietnam_en.pdf"))
+    assert "Vietnam is not a party to this treaty" in text
+    assert "Instead, the customary rule applies" in text
+
+
+def test_korean_text_extracts_exactly(built: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    with (REPO / f"locales/ko/case.{CASE}.po").open("rb") as handle:
+        catalog = read_po(handle)
+    title = next(m.string for m in catalog if m.context == f"case:{CASE}:title")
+    text = pdftotext(built / f"{CASE}_brief_china_ko.pdf")
+    assert isinstance(title, str) and title
+    assert squash(title) in squash(text)
+    assert "\ufffd" not in text
+    # Hangul present in quantity, not boxes
+    assert len(re.findall(r"[\uac00-\ud7a3]", text)) > 1000
+
+
+def test_fonts_are_ours_embedded_and_subset(built: Path) -> None:
+    for pdf in sorted(built.glob("*.pdf")):
+        rows = subprocess.run(
+            ["pdffonts", str(pdf)], check=True, capture_output=True, text=True
+        ).stdout.splitlines()[2:]
+        assert rows, pdf
+        for row in rows:
+            name = row.split()[0]
+            columns = row.split()
+            emb, sub = columns[-5], columns[-4]
+            assert (emb, sub) == ("yes", "yes"), row
+            assert re.match(r"^[A-Z]{6}\+Noto(Sans|Serif)", name), row
+
+
+def test_public_briefs_carry_no_restricted_text(built: Path) -> None:
+    content = load_content(REPO / "content")
+    case = content.cases[CASE]
+    restricted = [f.text for f in case.facts if f.sensitivity.value == "restricted"]
+    assert case.group is not None
+    restricted += [m.description for m in case.group.members if m.sensitivity.value == "restricted"]
+    assert restricted, "the example must exercise the restricted split"
+    for pdf in sorted(built.glob("*_en.pdf")):
+        text = squash(pdftotext(pdf))
+        for item in restricted:
+            assert squash(item) not in text, (pdf.name, item)
+        assert "captain" not in text.lower(), pdf.name
+
+
+def test_letter_paper_and_restricted_variant(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--content",
+            str(REPO / "content"),
+            "--out",
+            str(out),
+            "--audience",
+            "china",
+            "--locale",
+            "en",
+            "--paper",
+            "letter",
+            "--include-restricted",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    pdf = out / f"{CASE}_brief_china_en_restricted.pdf"
+    box = PdfReader(pdf).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    text = squash(pdftotext(pdf))
+    assert "Contains restricted material" in text
+    assert "captain" in text.lower()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["outputs"][0]["classification"] == "restricted"
+
+
+def test_qpdf_finds_no_structural_problems(built: Path) -> None:
+    for pdf in sorted(built.glob("*.pdf")):
+        check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr

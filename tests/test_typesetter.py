@@ -1,0 +1,305 @@
+"""Turn the typesetter's promises into checks on real PDFs read back with poppler and pypdf."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from briefgen.errors import TypesetError
+from briefgen.fonts import CACHE_ENV, FontSet, load_fonts
+from briefgen.typesetter import TypesetResult, typeset
+
+pytestmark = pytest.mark.slow
+
+KOREAN = "유엔 자유권위원회는 2015년 10월 22일 결정에서 체포와 구금이 자의적이었다고 판단하였다."
+ENGLISH = "The Committee found that the arrest and detention were arbitrary."
+CSS = """
+@page { size: A4; margin: 2cm }
+body { font-family: "Brief Serif KR"; font-size: 11pt; line-height: 1.5 }
+h1 { font-family: "Brief Sans KR"; font-weight: 700 }
+:lang(en) { font-family: "Brief Serif" }
+"""
+OUR_FAMILIES = ("Brief-Serif", "Brief-Sans")
+
+
+def shared_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same cache test_fonts.py uses: $BRIEFGEN_FONT_CACHE, else one per session."""
+    override = os.environ.get(CACHE_ENV)
+    return Path(override) if override else tmp_path_factory.getbasetemp() / "fonts"
+
+
+@pytest.fixture(scope="session")
+def fonts(tmp_path_factory: pytest.TempPathFactory) -> FontSet:
+    return load_fonts(shared_font_cache(tmp_path_factory))
+
+
+def page(body: str, *, lang: str = "ko", head: str = "") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>사건 개요</title>{head}</head><body>{body}</body></html>"
+    )
+
+
+def brief(pages: int = 3) -> str:
+    section = (
+        f"<h1>사실관계</h1><p>{KOREAN * 8}</p>"
+        f'<p lang="en">{ENGLISH * 4}</p><ul><li>첫째 — “인용”</li><li>둘째 …</li></ul>'
+    )
+    return page(section * (4 * pages))
+
+
+def render(
+    html: str,
+    fonts: FontSet,
+    root: Path,
+    *,
+    stylesheets: tuple[str, ...] = (CSS,),
+    **options: object,
+) -> TypesetResult:
+    return typeset(
+        html,
+        base_url=root.as_uri() + "/",
+        stylesheets=stylesheets,
+        fonts=fonts,
+        allowed_roots=[root],
+        origin="test.html",
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def trailer(pdf: bytes) -> Any:
+    return pypdf.PdfReader(io.BytesIO(pdf)).trailer
+
+
+def poppler(tool: str, pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "out.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        [tool, str(path), *(["-"] if tool == "pdftotext" else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_korean_and_english_text_comes_back_exactly(fonts: FontSet, tmp_path: Path) -> None:
+    html = page(f"<h1>제목 <em>강조</em></h1><p>{KOREAN}</p><p lang='en'>{ENGLISH}</p>")
+    result = render(html, fonts, tmp_path)
+    assert result.pdf.startswith(b"%PDF-")
+    assert result.page_count == 1
+    text = poppler("pdftotext", result.pdf, tmp_path)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[0] == "제목 강조"
+    # Lines may wrap anywhere between syllables; the characters must be exact.
+    assert "".join("".join(lines[1:]).split()) == "".join((KOREAN + ENGLISH).split())
+
+
+def test_every_font_is_ours_embedded_and_subset(fonts: FontSet, tmp_path: Path) -> None:
+    result = render(brief(), fonts, tmp_path)
+    assert result.page_count >= 3
+    table = poppler("pdffonts", result.pdf, tmp_path).splitlines()[2:]
+    assert table
+    names = set()
+    for row in table:
+        name, *_, emb, sub, uni, _obj, _gen = row.split()
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+        tag, _, base = name.partition("+")
+        assert re.fullmatch("[A-Z]{6}", tag), row
+        assert base.startswith(OUR_FAMILIES), row
+        names.add(base)
+    assert {"Brief-Serif-KR", "Brief-Sans-KR-Bold", "Brief-Serif"} <= names
+
+    # The embedded programs are subsets of the prepared faces, by PostScript name.
+    reader = pypdf.PdfReader(io.BytesIO(result.pdf))
+    programs = set()
+    for pdf_page in reader.pages:
+        resources: Any = pdf_page["/Resources"]
+        for font in resources["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            data = stream.get_object().get_data()
+            face = fonts.face_for_font_program(data)
+            assert face is not None
+            assert len(data) < face.path.stat().st_size / 10
+            programs.add(face.postscript_name)
+    assert {"NotoSerifCJKkr-Regular", "NotoSansCJKkr-Bold", "NotoSerif-Regular"} <= programs
+
+
+def test_no_system_font_can_fill_in(fonts: FontSet, tmp_path: Path) -> None:
+    # A snowman is in DejaVu Sans and Noto's symbol fonts, which are installed, but in
+    # none of our subsets: it must fail rather than come from the system.
+    assert fonts.missing_chars("눈사람 ☃", "ko", "serif") == ["☃"]
+    with pytest.raises(TypesetError) as caught:
+        render(page("<p>눈사람 ☃ 그리고 ا</p>"), fonts, tmp_path)
+    message = str(caught.value)
+    assert ".notdef" in message
+    assert '"☃" (U+2603)' in message
+    assert '"ا" (U+0627)' in message
+    assert "test.html" in message
+    conf = Path(os.environ["FONTCONFIG_FILE"])
+    assert conf.is_relative_to(fonts.cache_dir.resolve())
+    settings = re.sub(r"<!--.*?-->", "", conf.read_text(), flags=re.DOTALL)
+    assert "<dir" not in settings
+    assert "<include" not in settings
+
+
+def test_any_character_of_a_loaded_face_renders(fonts: FontSet, tmp_path: Path) -> None:
+    # Pango falls back between our own faces: Hangul in an English passage comes from a
+    # KR face rather than failing. Only missing_chars() enforces a language's stack.
+    html = page("<p>Latin then 한글 then 中文</p>", lang="en")
+    assert fonts.missing_chars("Latin then 한글", "en", "serif") == ["한", "글"]
+    text = poppler("pdftotext", render(html, fonts, tmp_path).pdf, tmp_path)
+    assert "Latin then 한글 then 中文" in text
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        ('<img src="http://example.com/x.png">', "http://example.com/x.png"),
+        ('<img src="https://example.com/x.png">', "https://example.com/x.png"),
+        ('<img src="file:///etc/passwd">', "file:///etc/passwd"),
+        ("<style>@import url(file:///etc/hosts);</style><p>x</p>", "file:///etc/hosts"),
+        (
+            '<link rel="stylesheet" href="http://example.com/a.css"><p>x</p>',
+            "http://example.com/a.css",
+        ),
+        ('<p style="background: url(ftp://example.com/a.png)">x</p>', "ftp://example.com/a.png"),
+    ],
+)
+def test_foreign_urls_are_refused_without_network(
+    fonts: FontSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, url: str
+) -> None:
+    attempts: list[object] = []
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    with pytest.raises(TypesetError) as caught:
+        render(page(body), fonts, tmp_path)
+    assert url in str(caught.value)
+    assert "refused" in str(caught.value)
+    assert attempts == []
+
+
+def test_links_are_not_fetched(
+    fonts: FontSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    body = (
+        '<p><a href="https://example.org/report">보고서</a>'
+        ' <a href="mailto:a@example.org">a</a></p>'
+    )
+    result = render(page(body), fonts, tmp_path)
+    annotations: Any = pypdf.PdfReader(io.BytesIO(result.pdf)).pages[0]["/Annots"]
+    targets = {str(annotation.get_object()["/A"]["/URI"]) for annotation in annotations}
+    assert targets == {"https://example.org/report", "mailto:a@example.org"}
+
+
+def test_stylesheet_given_as_source_may_not_import_outside(fonts: FontSet, tmp_path: Path) -> None:
+    with pytest.raises(TypesetError, match="file:///etc/hosts"):
+        render(page("<p>x</p>"), fonts, tmp_path, stylesheets=("@import url(file:///etc/hosts);",))
+
+
+def test_files_inside_the_root_are_served_and_escapes_refused(
+    fonts: FontSet, tmp_path: Path
+) -> None:
+    root = tmp_path / "root"
+    (root / "css").mkdir(parents=True)
+    (root / "css" / "extra.css").write_text("p { color: #123456 }")
+    (root / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+        '<rect width="4" height="4" fill="red"/></svg>'
+    )
+    ok = page('<link rel="stylesheet" href="css/extra.css"><p>본문</p><img src="dot.svg">')
+    assert render(ok, fonts, root).page_count == 1
+
+    (tmp_path / "secret.css").write_text("p { color: red }")
+    (root / "link.css").symlink_to(tmp_path / "secret.css")
+    for href in ("../secret.css", "css/../../secret.css", "link.css"):
+        with pytest.raises(TypesetError, match="refused to fetch"):
+            render(page(f'<link rel="stylesheet" href="{href}"><p>x</p>'), fonts, root)
+
+
+def test_data_urls_are_served(fonts: FontSet, tmp_path: Path) -> None:
+    pixel = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    assert render(page(f'<img src="{pixel}">'), fonts, tmp_path).page_count == 1
+
+
+def test_missing_file_inside_the_root_fails(fonts: FontSet, tmp_path: Path) -> None:
+    with pytest.raises(TypesetError, match=r"missing\.png"):
+        render(page('<img src="missing.png">'), fonts, tmp_path)
+
+
+def test_any_weasyprint_warning_fails_the_build(fonts: FontSet, tmp_path: Path) -> None:
+    with pytest.raises(TypesetError, match="colr"):
+        render(page("<p>x</p>"), fonts, tmp_path, stylesheets=(CSS, "p { colr: red }"))
+
+
+def test_a_font_that_is_not_prepared_is_refused(fonts: FontSet, tmp_path: Path) -> None:
+    shutil.copy("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf", tmp_path / "ar.ttf")
+    css = "@font-face { font-family: Stray; src: url(ar.ttf) } p { font-family: Stray }"
+    with pytest.raises(TypesetError, match="not one of the prepared faces"):
+        render(page("<p>مرحبا</p>", lang="ar"), fonts, tmp_path, stylesheets=(css,))
+
+
+def test_output_is_deterministic(fonts: FontSet, tmp_path: Path) -> None:
+    html = brief(1)
+    first = render(html, fonts, tmp_path).pdf
+    assert render(html, fonts, tmp_path).pdf == first
+    # A fresh process (new fontconfig, new WeasyPrint caches) gives the same bytes.
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from briefgen.fonts import load_fonts\n"
+        "from briefgen.typesetter import typeset\n"
+        "fonts = load_fonts(Path(sys.argv[1]))\n"
+        "result = typeset(sys.stdin.read(), base_url=sys.argv[2], stylesheets=[sys.argv[3]],\n"
+        "                 fonts=fonts, allowed_roots=[Path(sys.argv[4])], origin='test.html')\n"
+        "sys.stdout.buffer.write(result.pdf)\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", script, str(fonts.cache_dir), tmp_path.as_uri() + "/", CSS,
+         str(tmp_path)],
+        input=html.encode(),
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        check=True,
+    ).stdout  # fmt: skip
+    assert other == first
+    assert b"CreationDate" not in first
+    assert b"ModDate" not in first
+
+
+def test_identifier_and_dates(fonts: FontSet, tmp_path: Path) -> None:
+    html = page("<p>날짜</p>")
+    default = trailer(render(html, fonts, tmp_path).pdf)
+    other = trailer(render(page("<p>다른</p>"), fonts, tmp_path).pdf)
+    assert default["/ID"][0] != other["/ID"][0]  # derived from content
+
+    result = render(html, fonts, tmp_path, pdf_identifier=b"brief-0001", metadata_date="2024-05-01")
+    assert str(trailer(result.pdf)["/ID"][0]) == "brief-0001"
+    info = trailer(result.pdf)["/Info"]
+    assert str(info["/CreationDate"]).startswith("D:20240501")
+    assert str(info["/ModDate"]).startswith("D:20240501")
+
+    with pytest.raises(TypesetError, match="date"):
+        render(html, fonts, tmp_path, metadata_date="2024-13-45")

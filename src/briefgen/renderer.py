@@ -57,9 +57,21 @@ def css_counter_label(pattern: str) -> Markup:
         elif piece == "{pages}":
             parts.append("counter(pages)")
         elif piece:
-            escaped = piece.replace("\\", "\\\\").replace('"', '\\"')
-            parts.append(f'"{escaped}"')
+            parts.append(_css_quote(piece))
     return Markup(" ".join(parts))  # noqa: S704 - pieces are quoted CSS strings
+
+
+def css_string(text: str) -> Markup:
+    """Quote text as a CSS string (for generated content in @page margin boxes)."""
+    return Markup(_css_quote(text))  # noqa: S704 - quoted and escaped for CSS
+
+
+def _css_quote(text: str) -> str:
+    # "<" is escaped too: these strings sit inside a <style> element, where "</style>"
+    # in content would otherwise end it.
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+               .replace("<", "\\3C "))
+    return f'"{escaped}"'
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ class Renderer:
             env.filters["md"] = markdown_inline
             env.filters["md_block"] = markdown_block
             env.filters["css_counter_label"] = css_counter_label
+            env.filters["css_string"] = css_string
             self._envs[translator.locale] = env
         return env
 

@@ -16,7 +16,7 @@ SAMPLES = HERE / "samples"
 
 @pytest.fixture(scope="session", autouse=True)
 def _shared_font_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    # Preparing the CJK subsets takes a few seconds; every test shares one cache. A
+    # Preparing the CJK subsets takes minutes the first time; every test shares one cache. A
     # developer's own cache (BRIEFGEN_FONT_CACHE) is reused when set.
     if not os.environ.get("BRIEFGEN_FONT_CACHE"):
         cache = REPO / ".cache" / "fonts"

@@ -22,7 +22,14 @@ from pathlib import Path
 
 from briefgen import __version__
 from briefgen.catalogs import Translator, parse_locale
-from briefgen.errors import BriefgenError, ContentError, FontError, ProblemReport, UsageError, Warning_
+from briefgen.errors import (
+    BriefgenError,
+    ContentError,
+    FontError,
+    ProblemReport,
+    UsageError,
+    Warning_,
+)
 from briefgen.loader import load_content
 from briefgen.model import Case, Content
 from briefgen.publisher import ManifestEntry, Publication, check_writable, publish, sha256
@@ -230,7 +237,8 @@ def build(
         return report
 
     say("preparing fonts")
-    fonts = load_fonts(paths.font_cache, progress=say)
+    fonts = load_fonts(paths.font_cache, progress=say, spec_path=paths.templates / "fonts.yaml",
+                       languages=content.project.locales)
     translators = _translators(content, paths)
     renderer = Renderer(paths.templates)
 
@@ -267,10 +275,10 @@ def build(
         result = typeset(
             rendered.html,
             base_url=paths.templates.as_uri() + "/",
-            stylesheets=[fonts.face_css(lambda p: p.as_uri()), rendered.css],
+            stylesheets=[rendered.css],
             fonts=fonts,
             allowed_roots=allowed,
-            pdf_identifier=hashlib.sha256(rendered.html.encode()).digest()[:16],
+            pdf_identifier=hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode(),
             metadata_date=view.as_of_iso,
             origin=target.filename,
         )

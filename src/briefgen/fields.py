@@ -6,6 +6,7 @@ missing keys and wrong kinds, and keeps going so that one run reports every prob
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Iterator
@@ -39,11 +40,10 @@ def parse_date(text: str) -> PartialDate | str:
     if month is not None and not 1 <= month <= 12:
         return f"{text!r} has no month {month} (expected 01 to 12)"
     if day is not None and month is not None:
-        import calendar
-
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
-            return f"{text!r} is not a real day ({calendar.month_name[month]} {year} has {last} days)"
+            month_name = calendar.month_name[month]
+            return f"{text!r} is not a real day ({month_name} {year} has {last} days)"
     return PartialDate(year, month, day)
 
 
@@ -76,7 +76,7 @@ class Fields:
                 hint="expected a mapping of fields such as " + ", ".join(allowed[:4]),
             )
         else:
-            for key in node.keys():
+            for key in node.keys():  # noqa: SIM118 - YMap.keys() gives located keys
                 if key.text not in allowed:
                     close = difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6)
                     hint = (

@@ -61,8 +61,8 @@ def format_number(value: int, locale: str) -> str:
 
 
 def territory_name(country: str, locale: str) -> str | None:
-    names: dict[str, str] = babel_locale(locale).territories
-    return names.get(country)
+    name = babel_locale(locale).territories.get(country)
+    return str(name) if name else None
 
 
 def language_name(language: str, locale: str) -> str:

@@ -13,8 +13,8 @@ from itertools import groupby
 from briefgen.build import Paths
 from briefgen.catalogs import build_template, parse_locale, po_path, update_catalog
 from briefgen.errors import UsageError
-from briefgen.loader import load_content
 from briefgen.formatting import CODE_LABELS
+from briefgen.loader import load_content
 from briefgen.messages import Message, all_messages
 from briefgen.model import Origin
 

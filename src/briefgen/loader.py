@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from briefgen.errors import ContentError, Problems
 from briefgen.fields import Fields
@@ -157,13 +158,22 @@ def load_content(root: Path) -> Content:
     return replace(content, warnings=tuple(problems.warnings))
 
 
-def _add(table: dict[str, object], item: object, problems: Problems, what: str) -> None:
-    item_id: str = getattr(item, "id", "")
-    origin: Origin = getattr(item, "origin")  # noqa: B009
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def origin(self) -> Origin: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+def _add(table: dict[str, T], item: T, problems: Problems, what: str) -> None:
+    item_id, origin = item.id, item.origin
     if not item_id:
         return
     if item_id in table:
-        first: Origin = getattr(table[item_id], "origin")  # noqa: B009
+        first = table[item_id].origin
         problems.error(f"duplicate {what} id {item_id!r}",
                        path=origin.path, line=origin.line, field="id",
                        hint=f"first defined at {first}; ids must be unique across all files, "
@@ -172,8 +182,8 @@ def _add(table: dict[str, object], item: object, problems: Problems, what: str) 
     table[item_id] = item
 
 
-def _unique(items: Iterable[object], problems: Problems, what: str) -> None:
-    seen: dict[str, object] = {}
+def _unique(items: Iterable[_Identified], problems: Problems, what: str) -> None:
+    seen: dict[str, _Identified] = {}
     for item in items:
         _add(seen, item, problems, what)
 

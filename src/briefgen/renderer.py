@@ -41,17 +41,19 @@ _MD = _markdown()
 
 def markdown_inline(text: str) -> Markup:
     """Inline Markdown (emphasis, code, links) to safe HTML."""
-    return Markup(_MD.renderInline(text))  # safe: markdown-it escapes; raw HTML is off
+    # str() makes a StrictUndefined raise here, naming the variable, instead of
+    # markdown-it failing on a non-string.
+    return Markup(_MD.renderInline(str(text)))  # safe: markdown-it escapes; raw HTML is off
 
 
 def markdown_block(text: str) -> Markup:
-    return Markup(_MD.render(text))
+    return Markup(_MD.render(str(text)))
 
 
 def css_counter_label(pattern: str) -> Markup:
     """Turn "Page {page} of {pages}" into a CSS ``content`` value with page counters."""
     parts: list[str] = []
-    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
+    for piece in re.split(r"(\{page\}|\{pages\})", str(pattern)):
         if piece == "{page}":
             parts.append("counter(page)")
         elif piece == "{pages}":
@@ -63,7 +65,7 @@ def css_counter_label(pattern: str) -> Markup:
 
 def css_string(text: str) -> Markup:
     """Quote text as a CSS string (for generated content in @page margin boxes)."""
-    return Markup(_css_quote(text))  # safe: quoted and escaped for CSS
+    return Markup(_css_quote(str(text)))  # safe: quoted and escaped for CSS
 
 
 def _css_quote(text: str) -> str:

@@ -1,0 +1,111 @@
+"""Builds of small sample trees: what fails, how it says so, and that nothing is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import REPO, edit
+
+Make = Callable[[str], Path]
+CASE = "cases/sample-case/case.yaml"
+runner = CliRunner()
+
+
+def build(content: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["build", "--content", str(content), *args])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_sample_builds_with_manifest(project: Make) -> None:
+    content = project("minimal")
+    code, out = build(content)
+    assert code == 0, out
+    manifest = json.loads((content.parent / "output/manifest.json").read_text())
+    assert [e["path"] for e in manifest["outputs"]] == [
+        "sample-case_brief_other-state_en.pdf", "sample-case_brief_party-state_en.pdf"]
+    assert "[1/2] sample-case_brief_party-state_en.pdf" in out
+
+
+def test_uncovered_character_names_char_and_origin(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "The two were stopped at a checkpoint.",
+         "The two were stopped at a checkpoint \u2603.")
+    code, out = build(content)
+    assert code == 2
+    assert ("content/cases/sample-case/case.yaml:20: character '\u2603' (U+2603) is not "
+            "covered by any configured font for en") in out
+    assert not (content.parent / "output").exists()
+
+
+def test_failed_build_keeps_previous_outputs(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    edit(content / CASE, "priority: high", "priority: highest")
+    code, _ = build(content)
+    assert code == 2
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_template_syntax_error_names_template_line(project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.html", "{% if view.group %}", "{% if view.group %")
+    code, out = build(content)
+    assert code == 2
+    assert "templates/brief.html:" in out and "template syntax error" in out
+    assert "Traceback" not in out
+
+
+def test_undefined_template_variable_is_an_error(project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.html", "{{ view.summary|md }}", "{{ view.sumary|md }}")
+    code, out = build(content)
+    assert code == 2
+    assert "undefined template variable" in out and "sumary" in out
+    assert "templates/brief.html:" in out
+
+
+def test_public_text_repeating_restricted_text_fails_the_build(project: Make) -> None:
+    content = project("minimal")
+    # A public fact that quotes the restricted one: the finished PDF is checked.
+    edit(content / CASE, "The two were stopped at a checkpoint.",
+         "The two were stopped; their cousin lives in Springfield.")
+    code, out = build(content)
+    assert code == 2
+    assert "restricted material found in a public document" in out
+    assert "Their cousin lives in Springfield" in out
+
+
+def test_raw_html_in_markdown_is_not_rendered(project: Make) -> None:
+    from briefgen.renderer import markdown_inline
+
+    html = markdown_inline('Text <img src="x"> [bad](javascript:alert(1)) [ok](https://a.example)')
+    assert "<img" not in html
+    assert 'href="javascript' not in html
+    assert 'href="https://a.example"' in html
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_paper_option(project: Make, paper: str) -> None:
+    code, out = build(project("minimal"), "--paper", paper, "--audience", "party-state")
+    assert code == 0, out
+
+
+def test_unknown_paper(project: Make) -> None:
+    code, out = build(project("minimal"), "--paper", "a5")
+    assert code == 2
+    assert "--paper: unknown paper size 'a5' (expected a4 or letter)" in out

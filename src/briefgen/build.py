@@ -4,21 +4,32 @@ Phases, each finished for every document before the next starts, so a problem an
 stops the build before anything is written:
 
 1. load and validate all content (``loader``);
-2. plan the documents the options ask for;
+2. plan the documents the options ask for, and compare each one's inputs with the
+   manifest: only outputs whose inputs changed are rebuilt, each with its reasons;
 3. localize each into a view and render its HTML, checking every character against the
    configured fonts;
-4. typeset every PDF in memory;
-5. publish: write the files atomically and update the manifest.
+4. typeset every PDF in memory (in worker processes with ``jobs > 1``) and read each
+   public one back to check that no restricted text reached it;
+5. publish: write the files atomically, remove orphans, update the manifest.
+
+Nothing here imports WeasyPrint or Jinja2 until phase 3 has work, so a build where
+nothing changed stays fast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import hashlib
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from briefgen import __version__
 from briefgen.catalogs import Translator, parse_locale
@@ -27,17 +38,53 @@ from briefgen.errors import (
     ContentError,
     FontError,
     ProblemReport,
+    TypesetError,
     UsageError,
-    Warning_,
 )
 from briefgen.loader import load_content
-from briefgen.model import Case, Content
-from briefgen.publisher import ManifestEntry, Publication, check_writable, publish, sha256
+from briefgen.model import Content
+from briefgen.publisher import (
+    ManifestEntry,
+    Publication,
+    check_writable,
+    file_sha256,
+    locked,
+    publish,
+    read_manifest,
+    sha256,
+)
+from briefgen.stamps import FileDigests, case_inputs, font_digest, reasons, stamp_of
+
+if TYPE_CHECKING:
+    from briefgen.fonts import FontSet
 
 PAPERS = ("a4", "letter")
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = f"briefgen {__version__}"
 
-Progress = Callable[[str], None]
+
+class Reporter(Protocol):
+    """What a build tells its user; the CLI supplies one that prints."""
+
+    def step(self, message: str) -> None:
+        """A phase starts (loading, preparing fonts...)."""
+
+    def start(self, total: int) -> None:
+        """``total`` documents are about to be rendered."""
+
+    def document(self, done: int, total: int, name: str, why: str) -> None:
+        """One document is finished."""
+
+
+class _Silent:
+    def step(self, message: str) -> None:
+        pass
+
+    def start(self, total: int) -> None:
+        pass
+
+    def document(self, done: int, total: int, name: str, why: str) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -91,14 +138,50 @@ class Selection:
     audiences: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
     include_restricted: bool = False
+    shard: tuple[int, int] | None = None  # (k, n): the k-th of n shards, 1-based
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.cases or self.documents or self.audiences or self.locales
+                    or self.shard)
+
+
+@dataclass(frozen=True)
+class Options:
+    paper: str = "a4"
+    force: bool = False
+    check: bool = False
+    strict: bool = False
+    jobs: int = 1
+
+
+@dataclass
+class Job:
+    target: Target
+    inputs: dict[str, str]
+    why: list[str]
+
+    @property
+    def stamp(self) -> str:
+        return stamp_of(self.inputs)
 
 
 @dataclass
 class BuildReport:
     targets: list[Target]
+    rebuilt: list[Job] = field(default_factory=list)
     written: list[ManifestEntry] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
+    current: list[Target] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def out_of_date(self) -> bool:
+        return bool(self.rebuilt or self.removed)
+
+
+# -- planning ---------------------------------------------------------------------------
 
 
 def plan(content: Content, selection: Selection) -> list[Target]:
@@ -128,18 +211,82 @@ def plan(content: Content, selection: Selection) -> list[Target]:
                         continue
                     targets.append(Target(case_id, document, audience, locale,
                                           selection.include_restricted))
+    if selection.shard:
+        k, n = selection.shard
+        # By a hash of the name, not by position, so adding one case does not move
+        # every other output to another shard.
+        targets = [t for t in targets if zlib.crc32(t.filename.encode()) % n == k - 1]
     return targets
 
 
-def _check_choice(option: str, given: Iterable[str], known: Sequence[str]) -> None:
-    import difflib
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a shard", field="--shard",
+                         hint="expected K/N such as 1/4") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"shard {k} of {n} does not exist", field="--shard",
+                         hint=f"K must be between 1 and {n}")
+    return k, n
 
+
+def _check_choice(option: str, given: Iterable[str], known: Sequence[str]) -> None:
     for value in given:
         if value not in known:
             close = difflib.get_close_matches(value, known, n=1)
             hint = f"did you mean {close[0]!r}?" if close else (
                 "expected one of: " + ", ".join(known) if known else "nothing is configured")
             raise UsageError(f"unknown value {value!r}", field=option, hint=hint)
+
+
+def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Options,
+          fonts: str) -> list[Job]:
+    files = FileDigests(paths.content.parent)
+    jobs = []
+    for target in targets:
+        inputs = case_inputs(
+            content, content.cases[target.case], document=target.document,
+            locale=target.locale, files=files, templates=paths.templates,
+            locales=paths.locales, fonts=fonts,
+            options={"paper": options.paper, "restricted": target.restricted})
+        jobs.append(Job(target, inputs, []))
+    return jobs
+
+
+def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,
+            force: bool) -> tuple[list[Job], list[Job]]:
+    """Split ``jobs`` into (to rebuild, with reasons; current)."""
+    rebuild: list[Job] = []
+    current: list[Job] = []
+    for job in jobs:
+        old = previous.get(job.target.filename)
+        if force:
+            job.why = ["--force"]
+        elif old is None:
+            job.why = ["new output"]
+        elif file_sha256(out / old.path) != old.sha256:
+            job.why = ["output file is missing or was changed"]
+        else:
+            job.why = reasons(old.inputs, job.inputs)
+        (rebuild if job.why else current).append(job)
+    return rebuild, current
+
+
+def _orphans(content: Content, previous: dict[str, ManifestEntry],
+             selection: Selection) -> list[ManifestEntry]:
+    """Outputs in the manifest whose case, audience, locale or kind is gone."""
+    if selection.narrowed:
+        return []  # a partial build cannot tell what the full one would make
+    names = set()
+    for restricted in (False, True):
+        for target in plan(content, Selection(include_restricted=restricted)):
+            names.add(target.filename)
+    return [e for name, e in sorted(previous.items()) if name not in names]
+
+
+# -- the build ----------------------------------------------------------------------------
 
 
 def validate(paths: Paths, *, strict: bool = False) -> Content:
@@ -188,72 +335,80 @@ def _translators(content: Content, paths: Paths) -> dict[str, Translator]:
     }
 
 
-def input_stamp(content: Content, case: Case, paths: Paths, locale: str) -> str:
-    """A short hash of everything one case's documents in ``locale`` are made from."""
-    digest = hashlib.sha256(__version__.encode())
-    root = paths.content
-    shared = [Path(f) for f in content.files if not f.startswith(f"{root.name}/cases/")]
-    files = [*shared, Path(f"{root.name}/cases/{case.id}/case.yaml")]
-    for rel in sorted(set(files)):
-        digest.update(rel.as_posix().encode())
-        digest.update((root.parent / rel).read_bytes())
-    for catalog in sorted((paths.locales / locale).glob("*.po")):
-        if catalog.name in ("templates.po", "shared.po", f"case.{case.id}.po"):
-            digest.update(catalog.name.encode())
-            digest.update(catalog.read_bytes())
-    for template in sorted(paths.templates.iterdir()):
-        if template.is_file():
-            digest.update(template.name.encode())
-            digest.update(template.read_bytes())
-    return digest.hexdigest()[:10]
+def build(paths: Paths, selection: Selection, options: Options | None = None,
+          reporter: Reporter | None = None) -> BuildReport:
+    options = options or Options()
+    say: Reporter = reporter or _Silent()
+    started = time.perf_counter()
+    if options.paper not in PAPERS:
+        raise UsageError(f"unknown paper size {options.paper!r}", field="--paper",
+                         hint="expected a4 or letter")
+    if options.jobs < 1:
+        raise UsageError(f"{options.jobs} is not a number of jobs", field="--jobs",
+                         hint="expected 1 or more")
+    if not options.check:
+        check_writable(paths.out)
+
+    say.step("loading content")
+    content = load_content(paths.content)
+    _fail_on_warnings(content, options.strict)
+    targets = plan(content, selection)
+    report = BuildReport(targets, warnings=list(content.warnings))
+
+    previous = {e.path: e for e in read_manifest(paths.out)}
+    jobs = _jobs(content, paths, targets, options, font_digest(paths.font_cache))
+    rebuild, current = _decide(jobs, previous, paths.out, options.force)
+    orphans = _orphans(content, previous, selection)
+    report.rebuilt = rebuild
+    report.current = [j.target for j in current]
+    report.removed = [e.path for e in orphans]
+    if options.check or (not rebuild and not orphans):
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # A directory that does not exist yet has no earlier outputs to protect; creating
+    # it just for the lock would leave it behind after a failed first build.
+    with locked(paths.out) if paths.out.exists() else contextlib.nullcontext():
+        publications = _render_all(content, paths, rebuild, options, say) if rebuild else []
+        keep = [previous[j.target.filename] for j in current]
+        keep += [e for name, e in previous.items()
+                 if name not in {j.target.filename for j in jobs} and e not in orphans]
+        publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
+    report.written = [p.entry for p in publications]
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def build(
-    paths: Paths,
-    selection: Selection,
-    *,
-    paper: str = "a4",
-    progress: Progress | None = None,
-    strict: bool = False,
-) -> BuildReport:
+def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options: Options,
+                say: Reporter) -> list[Publication]:
     from briefgen.fonts import load_fonts
     from briefgen.renderer import Renderer
     from briefgen.view import build_brief_view
 
-    say = progress or (lambda _msg: None)
-    started = time.perf_counter()
-    if paper not in PAPERS:
-        raise UsageError(f"unknown paper size {paper!r}", field="--paper",
-                         hint="expected a4 or letter")
-    check_writable(paths.out)
+    say.step("preparing fonts")
+    spec = paths.templates / "fonts.yaml"
+    languages = tuple(content.project.locales)
+    fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
+                       languages=languages)
+    # Fonts may have been prepared just now: the stamps must record what was used.
+    digest = font_digest(paths.font_cache)
+    for job in rebuild:
+        job.inputs["prepared fonts"] = digest
 
-    say("loading content")
-    content = load_content(paths.content)
-    _fail_on_warnings(content, strict)
-    targets = plan(content, selection)
-    report = BuildReport(targets, warnings=list(content.warnings))
-    if not targets:
-        report.seconds = time.perf_counter() - started
-        return report
-
-    say("preparing fonts")
-    fonts = load_fonts(paths.font_cache, progress=say, spec_path=paths.templates / "fonts.yaml",
-                       languages=content.project.locales)
+    say.step("rendering HTML")
     translators = _translators(content, paths)
     renderer = Renderer(paths.templates)
-
-    # Phase 3: views and HTML for every target, collecting every problem.
     errors: list[BriefgenError] = []
-    prepared = []
-    for target in targets:
-        case = content.cases[target.case]
+    work: list[_Work] = []
+    for job in rebuild:
+        target = job.target
         translator = translators[target.locale]
         try:
-            view = build_brief_view(content, case, target.audience, target.locale, translator,
+            view = build_brief_view(content, content.cases[target.case], target.audience,
+                                    target.locale, translator,
                                     include_restricted=target.restricted)
-            stamp = input_stamp(content, case, paths, target.locale)
-            rendered = renderer.render(target.document, view, translator, paper=paper,
-                                       build_stamp=stamp)
+            rendered = renderer.render(target.document, view, translator,
+                                       paper=options.paper, build_stamp=job.stamp)
         except ProblemReport as problems:
             errors.extend(problems.errors)
             continue
@@ -261,47 +416,104 @@ def build(
             errors.append(exc)
             continue
         errors.extend(_coverage_errors(fonts, view.lang, view.texts, translator))
-        prepared.append((target, view, rendered, stamp))
+        work.append(_Work(target.filename, rendered.html, rendered.css, view.as_of_iso,
+                          () if target.restricted else view.restricted_texts,
+                          view.classification))
     if errors:
         raise ProblemReport(list({str(e): e for e in errors}.values()))
 
-    # Phase 4: typeset in memory.
-    from briefgen.typesetter import typeset
+    allowed = (paths.templates, paths.font_cache, paths.content)
+    setup = _WorkerSetup(paths.font_cache, spec, languages, allowed)
+    say.start(len(work))
+    results = _typeset_all(setup, work, options.jobs, say, rebuild)
 
     publications = []
-    allowed = [paths.templates, paths.font_cache, paths.content]
-    for index, (target, view, rendered, stamp) in enumerate(prepared, start=1):
-        say(f"[{index}/{len(prepared)}] {target.filename}")
-        result = typeset(
-            rendered.html,
-            base_url=paths.templates.as_uri() + "/",
-            stylesheets=[rendered.css],
-            fonts=fonts,
-            allowed_roots=allowed,
-            pdf_identifier=hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode(),
-            metadata_date=view.as_of_iso,
-            origin=target.filename,
-        )
-        _check_no_restricted(result.pdf, view.restricted_texts, target)
+    for job, item, (pdf, pages) in zip(rebuild, work, results, strict=True):
+        target = job.target
         entry = ManifestEntry(
             case=target.case, document=target.document, audience=target.audience,
-            locales=(target.locale,), path=target.filename, sha256=sha256(result.pdf),
-            pages=result.page_count, paper=paper, classification=view.classification,
-            stamp=stamp)
-        publications.append(Publication(entry, result.pdf))
-
-    # Phase 5: write.
-    publish(paths.out, publications, f"briefgen {__version__}")
-    report.written = [p.entry for p in publications]
-    report.seconds = time.perf_counter() - started
-    return report
+            locales=(target.locale,), path=target.filename, sha256=sha256(pdf),
+            pages=pages, paper=options.paper, classification=item.classification,
+            stamp=job.stamp, inputs=dict(sorted(job.inputs.items())))
+        publications.append(Publication(entry, pdf))
+    return publications
 
 
-def _coverage_errors(fonts: object, lang: str, texts: Iterable[tuple[str, str]],
+# -- typesetting, in this process or in workers ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Work:
+    name: str
+    html: str
+    css: str
+    date: str
+    restricted: tuple[str, ...]
+    classification: str
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    font_cache: Path
+    spec: Path
+    languages: tuple[str, ...]
+    allowed: tuple[Path, ...]
+
+
+_worker_fonts: dict[str, FontSet] = {}
+
+
+def _init_worker(setup: _WorkerSetup) -> None:
+    from briefgen.fonts import load_fonts
+
+    _worker_fonts["fonts"] = load_fonts(setup.font_cache, spec_path=setup.spec,
+                                        languages=setup.languages)
+
+
+def _typeset_one(setup: _WorkerSetup, item: _Work) -> tuple[bytes, int]:
+    from briefgen.typesetter import typeset
+
+    if "fonts" not in _worker_fonts:
+        _init_worker(setup)
+    result = typeset(
+        item.html,
+        base_url=setup.spec.parent.as_uri() + "/",
+        stylesheets=[item.css],
+        fonts=_worker_fonts["fonts"],
+        allowed_roots=setup.allowed,
+        pdf_identifier=hashlib.sha256(item.html.encode()).hexdigest()[:32].encode(),
+        metadata_date=item.date,
+        origin=item.name,
+    )
+    _check_no_restricted(result.pdf, item.restricted, item.name)
+    return result.pdf, result.page_count
+
+
+def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], jobs: int, say: Reporter,
+                 rebuild: Sequence[Job]) -> list[tuple[bytes, int]]:
+    total = len(work)
+    why = {j.target.filename: "; ".join(j.why) for j in rebuild}
+    if jobs == 1 or total <= 1:
+        results = []
+        for index, item in enumerate(work, start=1):
+            results.append(_typeset_one(setup, item))
+            say.document(index, total, item.name, why[item.name])
+        return results
+    # forkserver: workers start from a clean process, not a fork of one that may hold
+    # threads or locks, and do not re-run the caller's __main__ as spawn would.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context,
+                             initializer=_init_worker, initargs=(setup,)) as pool:
+        futures = [pool.submit(_typeset_one, setup, item) for item in work]
+        results = []
+        for index, (item, future) in enumerate(zip(work, futures, strict=True), start=1):
+            results.append(future.result())
+            say.document(index, total, item.name, why[item.name])
+    return results
+
+
+def _coverage_errors(fonts: FontSet, lang: str, texts: Iterable[tuple[str, str]],
                      translator: Translator) -> list[BriefgenError]:
-    from briefgen.fonts import FontSet
-
-    assert isinstance(fonts, FontSet)
     errors: list[BriefgenError] = []
     labels = [(text, f"templates.po ({translator.locale})") for text in _label_texts(translator)]
     for text, where in [*texts, *labels]:
@@ -325,15 +537,15 @@ def _label_texts(translator: Translator) -> list[str]:
     return [str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string]
 
 
-def _check_no_restricted(pdf: bytes, restricted: Sequence[str], target: Target) -> None:
+def _check_no_restricted(pdf: bytes, restricted: Sequence[str], name: str) -> None:
     """A public document must not carry restricted text; checked on the finished PDF."""
-    if target.restricted or not restricted:
+    if not restricted:
         return
     from briefgen.pdfcheck import find_leaks
 
     leaks = find_leaks(pdf, restricted)
     if leaks:
-        raise BriefgenError(
+        raise TypesetError(
             "restricted material found in a public document: " + "; ".join(leaks),
-            path=target.filename,
+            path=name,
             hint="mark the passage that repeats it as restricted too, or reword it")

@@ -7,11 +7,14 @@ and prints. A ``BriefgenError`` is printed as ``path:line: field: message`` with
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -28,6 +31,8 @@ app = typer.Typer(
 i18n_app = typer.Typer(help="Keep the translation catalogs under locales/ up to date.",
                        no_args_is_help=True)
 app.add_typer(i18n_app, name="i18n")
+manifest_app = typer.Typer(help="Work with output manifests.", no_args_is_help=True)
+app.add_typer(manifest_app, name="manifest")
 
 _state = {"debug": False}
 
@@ -105,22 +110,99 @@ def build(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Treat warnings (such as a timeline out of order) as errors.")]
     = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rebuild every selected output, even those that are up to date.")]
+    = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 0 if every output is up to date, 3 (listing "
+                        "them) if any is stale, missing or orphaned. For CI.")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", help="Render in this many worker processes. Default: the number "
+                             "of CPU cores.")] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
+                        "outputs, for CI matrices. Merge the shards' manifests with "
+                        "'briefgen manifest merge'.")] = None,
 ) -> None:
-    """Build documents: every case, document kind, audience and locale unless narrowed."""
-    from briefgen.build import Paths, Selection
+    """Build documents: every case, document kind, audience and locale unless narrowed.
+
+    Only outputs whose inputs changed since the last build are rendered again, and the
+    reason is shown for each."""
+    from briefgen.build import Options, Paths, Selection, parse_shard
     from briefgen.build import build as run_build
 
     paths = Paths.for_content(content, out)
     selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
-                          tuple(locale or ()), include_restricted)
-    report = run_build(paths, selection, paper=paper.lower(), progress=_err,
-                       strict=strict)
+                          tuple(locale or ()), include_restricted,
+                          parse_shard(shard) if shard else None)
+    options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
+                      jobs=jobs if jobs is not None else (os.cpu_count() or 1))
+    with _reporter() as reporter:
+        report = run_build(paths, selection, options, reporter)
     for warning in report.warnings:
         _err(f"warning: {warning}")
-    for entry in report.written:
-        typer.echo(f"wrote {paths.out.name}/{entry.path} ({entry.pages} pages)")
-    typer.echo(f"built {len(report.written)} document(s) in {report.seconds:.1f} s; "
-               f"manifest: {paths.out.name}/manifest.json")
+    shown = paths.out.name
+    if check:
+        for job in report.rebuilt:
+            _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)})")
+        for name in report.removed:
+            _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
+        if report.out_of_date:
+            _err(f"{len(report.rebuilt) + len(report.removed)} output(s) out of date; run "
+                 "'briefgen build'")
+            raise typer.Exit(3)
+        typer.echo(f"all {len(report.targets)} output(s) up to date")
+        return
+    for name in report.removed:
+        typer.echo(f"removed {shown}/{name} (its case, audience or locale is gone)")
+    typer.echo(f"built {len(report.written)}, up to date {len(report.current)}, removed "
+               f"{len(report.removed)}, failed 0, in {report.seconds:.1f} s; manifest: "
+               f"{shown}/manifest.json")
+
+
+class _PlainReporter:
+    """One line per event: for CI logs and anything that is not a terminal."""
+
+    def step(self, message: str) -> None:
+        _err(message)
+
+    def start(self, total: int) -> None:
+        _err(f"rendering {total} document(s)")
+
+    def document(self, done: int, total: int, name: str, why: str) -> None:
+        _err(f"[{done}/{total}] {name} ({why})")
+
+
+class _BarReporter(_PlainReporter):
+    """A progress bar on a terminal; reasons are printed above it."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def start(self, total: int) -> None:
+        self.task = self.progress.add_task("rendering", total=total)
+
+    def step(self, message: str) -> None:
+        self.progress.console.print(message, style="dim", highlight=False)
+
+    def document(self, done: int, total: int, name: str, why: str) -> None:
+        self.progress.console.print(f"{name} ({why})", highlight=False)
+        self.progress.update(self.task, completed=done)
+
+
+@contextlib.contextmanager
+def _reporter() -> Iterator[_PlainReporter]:
+    if not sys.stderr.isatty():
+        yield _PlainReporter()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        yield _BarReporter(progress)
 
 
 @app.command()
@@ -175,6 +257,22 @@ def i18n_update(
 
     for line in update_catalogs(Paths.for_content(content), tuple(locale or ())):
         typer.echo(line)
+
+
+@manifest_app.command("merge")
+@reports_errors
+def manifest_merge(
+    manifests: Annotated[list[Path], typer.Argument(
+        help="The manifest.json files written by each shard.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Where to write the merged manifest.")] = Path(
+            "output/manifest.json"),
+) -> None:
+    """Merge the manifests of a sharded build (--shard K/N) into one."""
+    from briefgen.publisher import atomic_write, merge_manifests
+
+    atomic_write(out, merge_manifests(manifests))
+    typer.echo(f"wrote {out}")
 
 
 def main() -> None:

@@ -42,6 +42,11 @@ class BriefgenError(Exception):
         self.field = field
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (parallel builds); keep their fields.
+        return (_rebuild, (type(self), self.message, self.path, self.line, self.field,
+                           self.hint))
+
     @property
     def location(self) -> str:
         if self.path is None:
@@ -63,6 +68,11 @@ class BriefgenError(Exception):
     def lines(self) -> list[str]:
         """The lines the CLI prints for this error."""
         return [str(self)]
+
+
+def _rebuild(cls: type[BriefgenError], message: str, path: str | None, line: int | None,
+             field: str | None, hint: str | None) -> BriefgenError:
+    return cls(message, path=path, line=line, field=field, hint=hint)
 
 
 class ContentError(BriefgenError):
@@ -109,6 +119,9 @@ class ProblemReport(ContentError):
         self.errors = sorted(errors, key=_sort_key)
         count = len(self.errors)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ProblemReport, (self.errors,))
 
     def lines(self) -> list[str]:
         out: list[str] = []

@@ -20,6 +20,7 @@ from briefgen.yamlreader import YMap, YNode, YScalar, YSeq
 E = TypeVar("E", bound=StrEnum)
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 NOT_STATED = "not stated"
 
@@ -245,7 +246,9 @@ class Fields:
             self._err(key, "is an empty list", node, hint="expected at least one entry")
         return list(node.items)
 
-    def ids(self, key: str, *, required: bool = False, what: str = "id") -> tuple[str, ...]:
+    def ids(self, key: str, *, required: bool = False, what: str = "id",
+            pattern: re.Pattern[str] = ID_RE, example: str = "[hrw-2015-11-21]",
+            ) -> tuple[str, ...]:
         """A list of references; a single id is accepted as a one-item list."""
         node = self.map.get(key)
         if isinstance(node, YScalar) and node.text:
@@ -254,14 +257,12 @@ class Fields:
             items = self.seq(key, required=required)
         out: list[str] = []
         for item in items:
-            if not isinstance(item, YScalar) or not ID_RE.match(item.text.split("/")[0]):
+            if not isinstance(item, YScalar) or not pattern.match(item.text.split("/")[0]):
                 shown = item.text if isinstance(item, YScalar) else describe(item)
                 self._err(key, f"{shown!r} is not a valid {what}", item,
-                          hint=f"expected a list of {what}s such as [hrw-2015-11-21]")
+                          hint=f"expected a list of {what}s such as {example}")
                 continue
             out.append(item.text)
-        if required and self.ok and not out and key in self.map._index:
-            pass  # already reported as empty
         return tuple(out)
 
     def each(self, key: str, allowed: tuple[str, ...], *, required: bool = False,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from briefgen.errors import ContentError, Problems
-from briefgen.fields import Fields
+from briefgen.fields import LOCALE_RE, Fields
 from briefgen.model import (
     Account,
     Actor,
@@ -193,9 +193,10 @@ def _unique(items: Iterable[_Identified], problems: Problems, what: str) -> None
 
 def _project(reader: _Reader, file: Path) -> Project:
     f = Fields(reader.read(file), "", PROJECT_KEYS, reader.problems, path=reader.display(file))
-    locales = f.ids("locales", required=True, what="locale")
+    locales = f.ids("locales", required=True, what="locale", pattern=LOCALE_RE,
+                    example="[en, ko, zh-Hans]")
     source_locale = f.text("source_locale")
-    documents = f.ids("documents", required=True, what="document kind")
+    documents = f.ids("documents", required=True, what="document kind", example="[brief]")
     for doc in documents:
         if doc not in DOCUMENT_KINDS:
             reader.problems.error(f"unknown document kind {doc!r}", path=f.path,

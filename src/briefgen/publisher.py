@@ -1,22 +1,27 @@
 """Turn finished PDFs into files under the output directory, plus ``manifest.json``.
 
 Each file is written to a temporary name in the same directory and renamed into place,
-so a reader never sees half a PDF and a failed build leaves earlier outputs intact.
+so a reader never sees half a PDF and a failed or killed build leaves earlier outputs
+intact. One build at a time writes to a directory (a lock file guards it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from briefgen.errors import OutputError
+from briefgen.errors import ContentError, OutputError
 
 MANIFEST = "manifest.json"
+LOCK = ".briefgen.lock"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,11 @@ class ManifestEntry:
     paper: str
     classification: str
     stamp: str
+    inputs: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str, str, tuple[str, ...]]:
+        return (self.case, self.document, self.audience, self.locales)
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,13 @@ class Publication:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
 
 
 def check_writable(out_dir: Path) -> None:
@@ -54,6 +71,23 @@ def check_writable(out_dir: Path) -> None:
     if not os.access(probe_dir, os.W_OK | os.X_OK):
         raise OutputError("output directory is not writable", path=str(out_dir), field="--out",
                           hint="choose another --out or fix the directory's permissions")
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path) -> Iterator[None]:
+    """Hold the output directory's lock; a second build gets a clear message."""
+    handle = (out_dir / LOCK).open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError("another briefgen build is writing to this directory",
+                              path=str(out_dir), field="--out",
+                              hint="wait for it to finish, or build into another --out"
+                              ) from None
+        yield
+    finally:
+        handle.close()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -71,31 +105,78 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _entry(raw: dict[str, Any]) -> ManifestEntry:
+    return ManifestEntry(**{**raw, "locales": tuple(raw["locales"]),
+                            "inputs": dict(raw.get("inputs", {}))})
+
+
 def read_manifest(out_dir: Path) -> list[ManifestEntry]:
     path = out_dir / MANIFEST
     if not path.is_file():
         return []
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return [ManifestEntry(**{**e, "locales": tuple(e["locales"])}) for e in raw["outputs"]]
+        return [_entry(e) for e in raw["outputs"]]
     except (ValueError, KeyError, TypeError):
         # A manifest we cannot read is regenerated from this build; the PDFs are the truth.
         return []
 
 
-def publish(out_dir: Path, publications: Sequence[Publication], generator: str) -> Path:
-    """Write every publication, then the manifest that lists them and earlier outputs."""
+def manifest_bytes(entries: Sequence[ManifestEntry], generator: str,
+                   removed: Sequence[str] = ()) -> bytes:
+    ordered = sorted(entries, key=lambda e: e.path)
+    manifest: dict[str, Any] = {"generator": generator,
+                                "outputs": [asdict(e) for e in ordered]}
+    if removed:
+        manifest["removed"] = sorted(removed)
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def publish(
+    out_dir: Path,
+    publications: Sequence[Publication],
+    generator: str,
+    *,
+    keep: Sequence[ManifestEntry] = (),
+    remove: Sequence[ManifestEntry] = (),
+) -> None:
+    """Write new files, delete orphans, and record the outcome in the manifest.
+
+    ``keep`` are up-to-date entries carried over from the previous manifest.
+    """
     try:
         for pub in publications:
             atomic_write(out_dir / pub.entry.path, pub.data)
-        fresh = {p.entry.path: p.entry for p in publications}
-        kept = {e.path: e for e in read_manifest(out_dir)
-                if e.path not in fresh and (out_dir / e.path).is_file()}
-        entries = sorted({**kept, **fresh}.values(), key=lambda e: e.path)
-        manifest = {"generator": generator, "outputs": [asdict(e) for e in entries]}
-        text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        atomic_write(out_dir / MANIFEST, text.encode("utf-8"))
+        for entry in remove:
+            (out_dir / entry.path).unlink(missing_ok=True)
+        entries = {e.path: e for e in keep}
+        entries.update({p.entry.path: p.entry for p in publications})
+        atomic_write(out_dir / MANIFEST, manifest_bytes(
+            list(entries.values()), generator, [e.path for e in remove]))
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror}", path=str(exc.filename or out_dir),
-                          field="--out", hint="check free space and permissions") from None
-    return out_dir / MANIFEST
+        raise OutputError(f"cannot write output: {exc.strerror}",
+                          path=str(exc.filename or out_dir), field="--out",
+                          hint="check free space and permissions") from None
+
+
+def merge_manifests(paths: Sequence[Path]) -> bytes:
+    """One manifest from the manifests of several shards of a build."""
+    generator = ""
+    entries: dict[str, ManifestEntry] = {}
+    for path in paths:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            generator = generator or str(raw["generator"])
+            shard = [_entry(e) for e in raw["outputs"]]
+        except OSError as exc:
+            raise ContentError(f"cannot read manifest: {exc.strerror}", path=str(path)) from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContentError(f"not a briefgen manifest ({exc})", path=str(path),
+                               hint="pass the manifest.json files the shards wrote") from None
+        for entry in shard:
+            other = entries.get(entry.path)
+            if other is not None and other.sha256 != entry.sha256:
+                raise ContentError(f"{entry.path} differs between shards", path=str(path),
+                                   hint="merge manifests of one build only")
+            entries[entry.path] = entry
+    return manifest_bytes(list(entries.values()), generator)

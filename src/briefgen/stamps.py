@@ -1,0 +1,172 @@
+"""Turn one planned document into the list of inputs it is made from, each with a digest.
+
+An output is current when the digests recorded in the manifest for it equal the ones
+computed now; when they differ, the labels that changed say why it is rebuilt
+("content/cases/x/case.yaml changed"). Inputs are as narrow as the content allows: a
+case's own file, the law files it cites, the sources and actors it uses (by their data,
+so editing one source does not rebuild every case), its catalogs, the templates of its
+document kind, the prepared fonts, the options and briefgen's version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from briefgen import __version__
+from briefgen.model import Case, Content
+
+DOCUMENT_KINDS = ("brief",)
+
+
+def _digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _strip_origins(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_origins(v) for k, v in value.items() if k not in ("origin", "files")}
+    if isinstance(value, list | tuple):
+        return [_strip_origins(v) for v in value]
+    return value
+
+
+def data_digest(obj: object) -> str:
+    """Digest of a model object's data, ignoring where in its file it sits."""
+    assert is_dataclass(obj) and not isinstance(obj, type)
+    data = _strip_origins(asdict(obj))
+    return _digest_bytes(json.dumps(data, sort_keys=True, default=str).encode())
+
+
+class FileDigests:
+    """Digests of files, each read once per build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[Path, str] = {}
+
+    def label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def __call__(self, path: Path) -> str:
+        found = self._cache.get(path)
+        if found is None:
+            found = self._cache[path] = _digest_bytes(path.read_bytes()) if path.is_file() \
+                else "absent"
+        return found
+
+
+def font_digest(font_cache: Path) -> str:
+    """The prepared fonts, by their stamps (which name the source files' digests)."""
+    stamps = sorted(font_cache.glob("*.json")) if font_cache.is_dir() else []
+    blob = b"".join(p.name.encode() + p.read_bytes() for p in stamps)
+    return _digest_bytes(blob) if stamps else "not prepared"
+
+
+def case_inputs(
+    content: Content,
+    case: Case,
+    *,
+    document: str,
+    locale: str,
+    files: FileDigests,
+    templates: Path,
+    locales: Path,
+    fonts: str,
+    options: Mapping[str, object],
+) -> dict[str, str]:
+    """label -> digest for everything one document of ``case`` is made from."""
+    root = Path(content.root)
+    inputs: dict[str, str] = {}
+
+    def add_file(path: Path) -> None:
+        inputs[files.label(path)] = files(path)
+
+    add_file(root / "project.yaml")
+    add_file(root / "cases" / case.id / "case.yaml")
+
+    instruments: set[str] = set()
+    for analysis in case.legal_analysis:
+        for ref in analysis.provisions:
+            instruments.add(ref.partition("/")[0])
+    for instrument_id in list(instruments):
+        customary = content.instruments[instrument_id].customary
+        if customary:
+            instruments.add(customary)
+    for instrument_id in sorted(instruments):
+        add_file(root.parent / content.instruments[instrument_id].origin.path)
+
+    for source_id in sorted(_cited_sources(content, case, instruments)):
+        source = content.sources[source_id]
+        inputs[f"{source.origin.path} (source {source_id})"] = data_digest(source)
+
+    actors = set(case.audiences)
+    for ask in case.asks:
+        actors.update(ask.to)
+    for analysis in case.legal_analysis:
+        actors.update(analysis.concerns)
+    for actor_id in sorted(actors):
+        actor = content.actors[actor_id]
+        inputs[f"{actor.origin.path} (actor {actor_id})"] = data_digest(actor)
+
+    if locale != content.project.source_locale:
+        for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
+            add_file(locales / locale / name)
+
+    others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
+    for template in sorted(templates.iterdir()):
+        if template.is_file() and not template.name.startswith(others):
+            add_file(template)
+
+    inputs["prepared fonts"] = fonts
+    options_blob = json.dumps({**options, "version": __version__}, sort_keys=True)
+    inputs["build options and briefgen version"] = _digest_bytes(options_blob.encode())
+    return inputs
+
+
+def _cited_sources(content: Content, case: Case, instruments: Iterable[str]) -> set[str]:
+    cited: set[str] = set()
+    if case.group:
+        cited.update(case.group.sources)
+        for member in case.group.members:
+            cited.update(member.sources)
+    for fact in case.facts:
+        cited.update(fact.sources)
+        for account in fact.accounts:
+            cited.update(account.sources)
+    for entry in case.timeline:
+        cited.update(entry.sources)
+    for analysis in case.legal_analysis:
+        cited.update(analysis.sources)
+    for ask in case.asks:
+        cited.update(ask.sources)
+    for instrument_id in instruments:
+        for provision in content.instruments[instrument_id].provisions:
+            cited.update(provision.sources)
+    return cited
+
+
+def stamp_of(inputs: Mapping[str, str]) -> str:
+    """The short hash printed on every page and recorded in the manifest."""
+    blob = json.dumps(sorted(inputs.items())).encode()
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
+def reasons(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """Why an output whose recorded inputs are ``old`` must be rebuilt now."""
+    out = []
+    for label in sorted(set(old) | set(new)):
+        if label not in old:
+            out.append(f"now uses {label}")
+        elif label not in new:
+            out.append(f"no longer uses {label}")
+        elif old[label] != new[label]:
+            out.append(f"{label} changed")
+    return out

@@ -1,0 +1,217 @@
+"""Incremental, explainable, reproducible, parallel and sharded builds."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import edit, write
+
+Make = Callable[[str], Path]
+CASE = "cases/sample-case/case.yaml"
+runner = CliRunner()
+
+
+def build(content: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["build", "--content", str(content), "--jobs", "1", *args])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def outputs(content: Path) -> dict[str, bytes]:
+    out = content.parent / "output"
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+
+
+def add_case(content: Path, new_id: str) -> None:
+    target = content / "cases" / new_id / "case.yaml"
+    target.parent.mkdir(parents=True)
+    text = (content / CASE).read_text().replace("id: sample-case", f"id: {new_id}", 1)
+    target.write_text(text)
+
+
+def test_second_build_does_nothing(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    code, out = build(content)
+    assert code == 0
+    assert "built 0, up to date 2, removed 0, failed 0" in out
+    assert build(content, "--check")[0] == 0
+
+
+def test_change_to_a_case_rebuilds_that_case_only_and_says_why(project: Make) -> None:
+    content = project("minimal")
+    add_case(content, "other-case")
+    assert build(content)[0] == 0
+    before = outputs(content)
+    edit(content / CASE, "Release them.", "Release them now.")
+    code, out = build(content)
+    assert code == 0, out
+    assert "built 2, up to date 2" in out
+    assert ("sample-case_brief_party-state_en.pdf (content/cases/sample-case/case.yaml "
+            "changed)") in out
+    after = outputs(content)
+    assert after["other-case_brief_party-state_en.pdf"] == \
+        before["other-case_brief_party-state_en.pdf"]
+    assert after["sample-case_brief_party-state_en.pdf"] != \
+        before["sample-case_brief_party-state_en.pdf"]
+
+
+def test_law_and_sources_rebuild_only_what_uses_them(project: Make) -> None:
+    content = project("minimal")
+    add_case(content, "other-case")
+    # other-case stops citing the treaty and src-b.
+    other = content / "cases/other-case/case.yaml"
+    text = other.read_text()
+    text = text.replace("provisions: [treaty/art-1]", "provisions: [custom/rule]")
+    text = text.replace("src-b", "src-a")
+    other.write_text(text)
+    assert build(content)[0] == 0
+
+    edit(content / "law/treaty.yaml", "No return to danger.", "No return to any danger.")
+    code, out = build(content)
+    assert code == 0
+    assert "built 2, up to date 2" in out
+    assert "content/law/treaty.yaml changed" in out
+
+    edit(content / "sources/sources.yaml", "title: Second report", "title: Second report (b)")
+    code, out = build(content)
+    assert "built 2, up to date 2" in out
+    assert "content/sources/sources.yaml (source src-b) changed" in out
+
+    write(content / "law/unused.yaml", (content / "law/custom.yaml").read_text().replace(
+        "id: custom", "id: unused"))
+    code, out = build(content)
+    assert "built 0, up to date 4" in out
+
+
+def test_removed_audience_is_removed_and_recorded(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    edit(content / CASE, "audiences: [party-state, other-state]", "audiences: [party-state]")
+    assert build(content, "--check")[0] == 3
+    code, out = build(content)
+    assert code == 0
+    assert "removed output/sample-case_brief_other-state_en.pdf" in out
+    assert list(outputs(content)) == ["manifest.json", "sample-case_brief_party-state_en.pdf"]
+    manifest = json.loads((content.parent / "output/manifest.json").read_text())
+    assert manifest["removed"] == ["sample-case_brief_other-state_en.pdf"]
+
+
+def test_check_lists_what_is_stale_and_writes_nothing(project: Make) -> None:
+    content = project("minimal")
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "out of date: output/sample-case_brief_party-state_en.pdf (new output)" in out
+    assert not (content.parent / "output").exists()
+    assert build(content)[0] == 0
+    (content.parent / "output/sample-case_brief_party-state_en.pdf").write_bytes(b"%PDF-x")
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "output file is missing or was changed" in out
+
+
+def test_force_rebuilds_everything(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    code, out = build(content, "--force")
+    assert "built 2, up to date 0" in out
+    assert "(--force)" in out
+
+
+def test_template_change_is_named(project: Make) -> None:
+    from .conftest import REPO
+
+    content = project("minimal")
+    shutil.copytree(REPO / "templates", content.parent / "templates")
+    assert build(content)[0] == 0
+    css = content.parent / "templates/brief.css"
+    css.write_text(css.read_text() + "\n/* darker rules */\n")
+    code, out = build(content)
+    assert "templates/brief.css changed" in out
+
+
+def _cli(cwd: Path, env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=cwd, env=env, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.slow
+def test_builds_are_byte_identical_across_processes_and_directories(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    first, second = tmp_path / "first", tmp_path / "second"
+    tmp_a, tmp_b = tmp_path / "tmp-a", tmp_path / "tmp-b"
+    tmp_a.mkdir()
+    tmp_b.mkdir()
+    env = dict(os.environ)
+    _cli(content.parent, {**env, "TMPDIR": str(tmp_a)}, "build", "--out", str(first),
+         "--jobs", "1")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _cli(elsewhere, {**env, "TMPDIR": str(tmp_b), "TZ": "Asia/Seoul", "LC_ALL": "C"},
+         "build", "--content", str(content), "--out", str(second), "--jobs", "2")
+    a = {p.name: p.read_bytes() for p in first.iterdir() if p.suffix in (".pdf", ".json")}
+    b = {p.name: p.read_bytes() for p in second.iterdir() if p.suffix in (".pdf", ".json")}
+    assert a.keys() == b.keys() and len(a) == 3
+    assert a == b
+
+
+@pytest.mark.slow
+def test_parallel_build_equals_serial(project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    add_case(content, "other-case")
+    assert build(content, "--out", str(tmp_path / "serial"))[0] == 0
+    code, out = build(content, "--out", str(tmp_path / "parallel"), "--jobs", "2")
+    assert code == 0, out
+    serial = {p.name: p.read_bytes() for p in (tmp_path / "serial").iterdir()}
+    parallel = {p.name: p.read_bytes() for p in (tmp_path / "parallel").iterdir()}
+    assert serial == parallel
+
+
+def test_shards_cover_the_build_and_merge_into_its_manifest(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    add_case(content, "other-case")
+    add_case(content, "third-case")
+    assert build(content, "--out", str(tmp_path / "full"))[0] == 0
+    names: list[str] = []
+    for k in (1, 2, 3):
+        code, out = build(content, "--out", str(tmp_path / f"shard{k}"), "--shard", f"{k}/3")
+        assert code == 0, out
+        names += [p.name for p in (tmp_path / f"shard{k}").glob("*.pdf")]
+    full = sorted(p.name for p in (tmp_path / "full").glob("*.pdf"))
+    assert sorted(names) == full  # every output in exactly one shard
+    merged = tmp_path / "merged.json"
+    result = runner.invoke(app, ["manifest", "merge",
+                                 *(str(tmp_path / f"shard{k}/manifest.json") for k in (1, 2, 3)),
+                                 "--out", str(merged)])
+    assert result.exit_code == 0, result.stderr
+    assert merged.read_bytes() == (tmp_path / "full/manifest.json").read_bytes()
+
+
+def test_bad_shard_is_a_usage_error(project: Make) -> None:
+    code, out = build(project("minimal"), "--shard", "4/3")
+    assert code == 2
+    assert "--shard: shard 4 of 3 does not exist" in out
+
+
+def test_a_second_build_at_once_is_refused(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    edit(content / CASE, "Release them.", "Release them now.")
+    with (content.parent / "output/.briefgen.lock").open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        code, out = build(content)
+    assert code == 2
+    assert "another briefgen build is writing to this directory" in out

@@ -86,12 +86,14 @@ def test_law_and_sources_rebuild_only_what_uses_them(project: Make) -> None:
 
     edit(content / "sources/sources.yaml", "title: Second report", "title: Second report (b)")
     code, out = build(content)
+    assert code == 0
     assert "built 2, up to date 2" in out
     assert "content/sources/sources.yaml (source src-b) changed" in out
 
     write(content / "law/unused.yaml", (content / "law/custom.yaml").read_text().replace(
         "id: custom", "id: unused"))
     code, out = build(content)
+    assert code == 0
     assert "built 0, up to date 4" in out
 
 
@@ -125,6 +127,7 @@ def test_force_rebuilds_everything(project: Make) -> None:
     content = project("minimal")
     assert build(content)[0] == 0
     code, out = build(content, "--force")
+    assert code == 0
     assert "built 2, up to date 0" in out
     assert "(--force)" in out
 
@@ -138,6 +141,7 @@ def test_template_change_is_named(project: Make) -> None:
     css = content.parent / "templates/brief.css"
     css.write_text(css.read_text() + "\n/* darker rules */\n")
     code, out = build(content)
+    assert code == 0
     assert "templates/brief.css changed" in out
 
 
@@ -215,3 +219,32 @@ def test_a_second_build_at_once_is_refused(project: Make) -> None:
         code, out = build(content)
     assert code == 2
     assert "another briefgen build is writing to this directory" in out
+
+
+def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
+    from briefgen.build import BuildReport, Options, Paths, Selection
+    from briefgen.errors import BriefgenError
+    from briefgen.watch import watch
+
+    content = project("minimal")
+    paths = Paths.for_content(content)
+    reports: list[BuildReport] = []
+    errors: list[BriefgenError] = []
+    case_file = content / CASE
+
+    def changes():  # type: ignore[no-untyped-def]
+        edit(case_file, "priority: high", "priority: hgih")  # a mistake...
+        yield {(2, str(case_file))}
+        edit(case_file, "priority: hgih", "priority: low")  # ...and its fix
+        yield {(2, str(case_file))}
+
+    class Quiet:
+        def step(self, message: str) -> None: ...
+        def start(self, total: int) -> None: ...
+        def document(self, done: int, total: int, name: str, why: str) -> None: ...
+
+    watch(paths, Selection(), Options(), Quiet(), on_report=reports.append,
+          on_error=errors.append, changes=changes())
+    assert [len(r.written) for r in reports] == [2, 2]
+    assert len(errors) == 1
+    assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())

@@ -160,6 +160,44 @@ def build(
                f"{shown}/manifest.json")
 
 
+@app.command()
+@reports_errors
+def watch(
+    content: ContentOpt = Path("content"),
+    out: OutOpt = None,
+    case: Annotated[list[str] | None, typer.Option(
+        "--case", help="Only this case id (repeatable).")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        "--audience", help="Only briefs for this actor id (repeatable).")] = None,
+    locale: Annotated[list[str] | None, typer.Option(
+        "--locale", help="Only this locale (repeatable).")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")] = "a4",
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Worker processes for each rebuild.")] = 1,
+) -> None:
+    """Build, then rebuild what changed whenever a file under content/, locales/ or
+    templates/ changes. Errors are shown and the watch goes on; stop it with Ctrl-C."""
+    from briefgen.build import BuildReport, Options, Paths, Selection
+    from briefgen.watch import watch as run_watch
+    from briefgen.watch import watched_dirs
+
+    paths = Paths.for_content(content, out)
+    selection = Selection(tuple(case or ()), (), tuple(audience or ()), tuple(locale or ()))
+    options = Options(paper=paper.lower(), jobs=jobs)
+
+    def report(result: BuildReport) -> None:
+        typer.echo(f"built {len(result.written)}, up to date {len(result.current)}, removed "
+                   f"{len(result.removed)} in {result.seconds:.1f} s; watching for changes")
+
+    def error(exc: BriefgenError) -> None:
+        for line in exc.lines():
+            _err(line)
+        _err("build failed; fix the problem and save: watching for changes")
+
+    _err("watching " + ", ".join(str(p) for p in watched_dirs(paths)))
+    run_watch(paths, selection, options, _PlainReporter(), on_report=report, on_error=error)
+
+
 class _PlainReporter:
     """One line per event: for CI logs and anything that is not a terminal."""
 

@@ -1,0 +1,54 @@
+"""Turn changes to content, catalogs and templates into rebuilds, until interrupted.
+
+A content error does not end the watch: it is shown, and the next change tries again.
+Each rebuild is an ordinary incremental build, so only what the change touched is
+rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+from briefgen.build import BuildReport, Options, Paths, Reporter, Selection, build
+from briefgen.errors import BriefgenError
+
+Changes = Iterable[AbstractSet[tuple[object, str]]]
+
+
+def watched_dirs(paths: Paths) -> list[Path]:
+    return [p for p in (paths.content, paths.locales, paths.templates) if p.is_dir()]
+
+
+def watch(
+    paths: Paths,
+    selection: Selection,
+    options: Options,
+    reporter: Reporter,
+    *,
+    on_report: Callable[[BuildReport], None],
+    on_error: Callable[[BriefgenError], None],
+    changes: Changes | None = None,
+) -> None:
+    """Build once, then again after every batch of changes."""
+    if changes is None:
+        import watchfiles
+
+        # Only the inputs of a build: output/ and the font cache are written by it.
+        batches: Changes = watchfiles.watch(*watched_dirs(paths), debounce=300,
+                                            raise_interrupt=False)
+    else:
+        batches = changes
+
+    def once() -> None:
+        try:
+            on_report(build(paths, selection, options, reporter))
+        except BriefgenError as exc:
+            on_error(exc)
+
+    once()
+    for batch in batches:
+        names = sorted({Path(str(path)).name for _kind, path in batch})
+        reporter.step("changed: " + ", ".join(names))
+        once()

@@ -46,7 +46,7 @@ def test_manifest_lists_every_output(built: Path) -> None:
     expected = sorted(
         f"{CASE}_brief_{a}_{loc}.pdf"
         for a in ("china", "vietnam", "south-korea", "united-states")
-        for loc in ("en", "ko")
+        for loc in ("en", "ko", "zh-Hans")
     )
     assert paths == expected
     for entry in manifest["outputs"]:
@@ -101,6 +101,34 @@ def test_korean_text_extracts_exactly(built: Path) -> None:
     assert len(re.findall(r"[\uac00-\ud7a3]", text)) > 1000
 
 
+def test_chinese_text_extracts_exactly(built: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    with (REPO / f"locales/zh-Hans/case.{CASE}.po").open("rb") as handle:
+        catalog = read_po(handle)
+    text = squash(pdftotext(built / f"{CASE}_brief_china_zh-Hans.pdf"))
+    for context in ("title", "summary"):
+        translated = next(m.string for m in catalog if m.context == f"case:{CASE}:{context}")
+        assert isinstance(translated, str) and translated
+        # pdftotext may add spaces at line ends between CJK characters.
+        assert squash(translated).replace(" ", "") in text.replace(" ", "")
+    assert "第1页，共" in text.replace(" ", "")
+
+
+def test_rebuilding_in_another_process_gives_the_same_bytes(built: Path, tmp_path: Path
+                                                             ) -> None:
+    import subprocess
+    import sys
+
+    again = tmp_path / "again"
+    subprocess.run([sys.executable, "-m", "briefgen", "build", "--content",
+                    str(REPO / "content"), "--out", str(again), "--audience", "china",
+                    "--jobs", "1"], check=True, capture_output=True, cwd=tmp_path,
+                   env={**__import__("os").environ, "TZ": "Pacific/Auckland"})
+    for pdf in sorted(again.glob("*.pdf")):
+        assert pdf.read_bytes() == (built / pdf.name).read_bytes(), pdf.name
+
+
 def test_fonts_are_ours_embedded_and_subset(built: Path) -> None:
     for pdf in sorted(built.glob("*.pdf")):
         rows = subprocess.run(
@@ -113,8 +141,16 @@ def test_fonts_are_ours_embedded_and_subset(built: Path) -> None:
             emb, sub = columns[-5], columns[-4]
             assert (emb, sub) == ("yes", "yes"), row
             assert re.match(r"^[A-Z]{6}\+Brief-(Sans|Serif)", name), row
-            # Korean briefs are set in the Korean faces only, English ones in the Latin faces.
-            assert ("-KR" in name) == pdf.name.endswith("_ko.pdf"), row
+            # Glyph forms follow the language: Korean faces only in Korean briefs,
+            # Chinese faces only in Chinese ones (English source titles in either use
+            # the Latin face).
+            assert ("-KR" not in name) or pdf.name.endswith("_ko.pdf"), row
+            assert ("-SC" not in name) or pdf.name.endswith("_zh-Hans.pdf"), row
+        names = " ".join(row.split()[0] for row in rows)
+        if pdf.name.endswith("_ko.pdf"):
+            assert "Brief-Serif-KR" in names
+        if pdf.name.endswith("_zh-Hans.pdf"):
+            assert "Brief-Serif-SC" in names
 
 
 def test_public_briefs_carry_no_restricted_text(built: Path) -> None:

@@ -492,7 +492,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> tuple[bytes, int]:
 def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], jobs: int, say: Reporter,
                  rebuild: Sequence[Job]) -> list[tuple[bytes, int]]:
     total = len(work)
-    why = {j.target.filename: "; ".join(j.why) for j in rebuild}
+    why = {j.target.filename: _summary(j.why) for j in rebuild}
     if jobs == 1 or total <= 1:
         results = []
         for index, item in enumerate(work, start=1):
@@ -510,6 +510,11 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], jobs: int, say: Rep
             results.append(future.result())
             say.document(index, total, item.name, why[item.name])
     return results
+
+
+def _summary(why: Sequence[str], limit: int = 3) -> str:
+    shown = "; ".join(why[:limit])
+    return f"{shown}; and {len(why) - limit} more" if len(why) > limit else shown
 
 
 def _coverage_errors(fonts: FontSet, lang: str, texts: Iterable[tuple[str, str]],

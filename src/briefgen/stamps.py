@@ -161,6 +161,8 @@ def stamp_of(inputs: Mapping[str, str]) -> str:
 
 def reasons(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     """Why an output whose recorded inputs are ``old`` must be rebuilt now."""
+    if not old:
+        return ["the manifest does not record its inputs"]
     out = []
     for label in sorted(set(old) | set(new)):
         if label not in old:

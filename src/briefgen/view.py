@@ -40,7 +40,8 @@ class SourceView:
     title: str
     author: str | None
     date: str | None
-    language: str
+    language: str  # its name in the document's locale
+    language_code: str
     url: str | None
     note: str | None
 
@@ -470,6 +471,7 @@ def _source_view(content: Content, number: int, source_id: str, loc: _Localizer)
         author=source.author,
         date=loc.date(source.date) if source.date else None,
         language=language_name(source.language, loc.locale),
+        language_code=source.language,
         url=source.url,
         note=note or None,
     )

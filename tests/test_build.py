@@ -109,3 +109,51 @@ def test_unknown_paper(project: Make) -> None:
     code, out = build(project("minimal"), "--paper", "a5")
     assert code == 2
     assert "--paper: unknown paper size 'a5' (expected a4 or letter)" in out
+
+
+def test_a_render_that_takes_too_long_fails_cleanly(project: Make) -> None:
+    content = project("minimal")
+    code, out = build(content, "--render-timeout", "0.001", "--audience", "party-state")
+    assert code == 2
+    assert "rendering did not finish within 0.001 s" in out
+    assert "Traceback" not in out
+    assert not (content.parent / "output").exists()
+
+
+def test_a_render_that_needs_too_much_memory_fails_cleanly(project: Make) -> None:
+    content = project("minimal")
+    code, out = build(content, "--render-memory", "100", "--audience", "party-state")
+    assert code == 2
+    assert "100 MB" in out
+    assert "Traceback" not in out
+
+
+def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    edit(content / CASE, "Release them.", "Release them now.")
+    process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
+                                str(content), "--jobs", "1"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # kill it once it has started rendering
+        if line.startswith("rendering"):
+            break
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stderr.close()
+    after = {p.name: p.read_bytes() for p in out_dir.iterdir()
+             if not p.name.endswith((".tmp", ".lock"))}
+    assert after == before
+    # The next build cleans up and completes.
+    code, out = build(content)
+    assert code == 0, out
+    assert not list(out_dir.glob(".*.tmp"))

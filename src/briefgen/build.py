@@ -27,6 +27,7 @@ import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,6 +48,7 @@ from briefgen.publisher import (
     ManifestEntry,
     Publication,
     check_writable,
+    clean_temporaries,
     file_sha256,
     locked,
     publish,
@@ -153,6 +155,10 @@ class Options:
     check: bool = False
     strict: bool = False
     jobs: int = 1
+    # Every document is typeset in a worker process with these limits, so a
+    # pathological document fails cleanly instead of hanging or exhausting CI.
+    render_timeout: float = 120.0
+    render_memory_mb: int = 4096
 
 
 @dataclass
@@ -369,6 +375,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     # A directory that does not exist yet has no earlier outputs to protect; creating
     # it just for the lock would leave it behind after a failed first build.
     with locked(paths.out) if paths.out.exists() else contextlib.nullcontext():
+        clean_temporaries(paths.out)
         publications = _render_all(content, paths, rebuild, options, say) if rebuild else []
         keep = [previous[j.target.filename] for j in current]
         keep += [e for name, e in previous.items()
@@ -423,9 +430,9 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
         raise ProblemReport(list({str(e): e for e in errors}.values()))
 
     allowed = (paths.templates, paths.font_cache, paths.content)
-    setup = _WorkerSetup(paths.font_cache, spec, languages, allowed)
+    setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb)
     say.start(len(work))
-    results = _typeset_all(setup, work, options.jobs, say, rebuild)
+    results = _typeset_all(setup, work, options, say, rebuild)
 
     publications = []
     for job, item, (pdf, pages) in zip(rebuild, work, results, strict=True):
@@ -458,14 +465,19 @@ class _WorkerSetup:
     spec: Path
     languages: tuple[str, ...]
     allowed: tuple[Path, ...]
+    memory_mb: int
 
 
 _worker_fonts: dict[str, FontSet] = {}
 
 
 def _init_worker(setup: _WorkerSetup) -> None:
+    import resource
+
     from briefgen.fonts import load_fonts
 
+    limit = setup.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _worker_fonts["fonts"] = load_fonts(setup.font_cache, spec_path=setup.spec,
                                         languages=setup.languages)
 
@@ -489,26 +501,50 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> tuple[bytes, int]:
     return result.pdf, result.page_count
 
 
-def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], jobs: int, say: Reporter,
-                 rebuild: Sequence[Job]) -> list[tuple[bytes, int]]:
+def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
+                 say: Reporter, rebuild: Sequence[Job]) -> list[tuple[bytes, int]]:
+    """Typeset in worker processes, each bounded in time and memory."""
     total = len(work)
     why = {j.target.filename: _summary(j.why) for j in rebuild}
-    if jobs == 1 or total <= 1:
-        results = []
-        for index, item in enumerate(work, start=1):
-            results.append(_typeset_one(setup, item))
-            say.document(index, total, item.name, why[item.name])
-        return results
     # forkserver: workers start from a clean process, not a fork of one that may hold
     # threads or locks, and do not re-run the caller's __main__ as spawn would.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context,
-                             initializer=_init_worker, initargs=(setup,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=max(1, min(options.jobs, total)),
+                               mp_context=context, initializer=_init_worker,
+                               initargs=(setup,))
+    results = []
+    try:
         futures = [pool.submit(_typeset_one, setup, item) for item in work]
-        results = []
         for index, (item, future) in enumerate(zip(work, futures, strict=True), start=1):
-            results.append(future.result())
+            try:
+                results.append(future.result(timeout=options.render_timeout))
+            except TimeoutError:
+                raise TypesetError(
+                    f"rendering did not finish within {options.render_timeout:g} s",
+                    path=item.name,
+                    hint="look for a runaway table or image in the content, or raise "
+                         "--render-timeout") from None
+            except BrokenProcessPool:
+                raise TypesetError(
+                    "the render worker stopped unexpectedly (most likely it ran out of "
+                    f"its {options.render_memory_mb} MB of memory)", path=item.name,
+                    hint="raise --render-memory if the document is really that large"
+                ) from None
+            except (MemoryError, ImportError, OSError) as exc:
+                if not isinstance(exc, MemoryError) and "map" not in str(exc):
+                    raise  # not the memory limit: a bug, shown as one
+                raise TypesetError(
+                    f"rendering needed more than {options.render_memory_mb} MB of memory",
+                    path=item.name,
+                    hint="raise --render-memory if the document is really that large"
+                ) from None
             say.document(index, total, item.name, why[item.name])
+    finally:
+        # A worker stuck in a runaway layout does not end by itself: kill it.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive() and len(results) < total:
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
@@ -548,7 +584,7 @@ def _check_no_restricted(pdf: bytes, restricted: Sequence[str], name: str) -> No
         return
     from briefgen.pdfcheck import find_leaks
 
-    leaks = find_leaks(pdf, restricted)
+    leaks = find_leaks(pdf, restricted, filename=name)
     if leaks:
         raise TypesetError(
             "restricted material found in a public document: " + "; ".join(leaks),

@@ -123,6 +123,11 @@ def build(
         "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
                         "outputs, for CI matrices. Merge the shards' manifests with "
                         "'briefgen manifest merge'.")] = None,
+    render_timeout: Annotated[float, typer.Option(
+        "--render-timeout", help="Seconds one document may take to typeset before the "
+                                 "build fails.")] = 120.0,
+    render_memory: Annotated[int, typer.Option(
+        "--render-memory", help="Megabytes of memory each render worker may use.")] = 4096,
 ) -> None:
     """Build documents: every case, document kind, audience and locale unless narrowed.
 
@@ -136,7 +141,8 @@ def build(
                           tuple(locale or ()), include_restricted,
                           parse_shard(shard) if shard else None)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
-                      jobs=jobs if jobs is not None else (os.cpu_count() or 1))
+                      jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+                      render_timeout=render_timeout, render_memory_mb=render_memory)
     with _reporter() as reporter:
         report = run_build(paths, selection, options, reporter)
     for warning in report.warnings:

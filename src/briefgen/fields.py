@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import TypeVar
 
+from briefgen import markup
 from briefgen.errors import Problems
 from briefgen.model import Origin, PartialDate, Precision
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq
@@ -138,6 +139,14 @@ class Fields:
         value = " ".join(node.text.split()) if "\n" not in node.text.strip() else node.text.strip()
         if required and not value:
             self._err(key, "is empty", node, hint="expected text")
+        return value
+
+    def markdown(self, key: str, *, required: bool = True) -> str:
+        """Text with inline Markdown; raw HTML, images and unsafe links are refused."""
+        value = self.text(key, required=required)
+        for problem in markup.problems(value) if value else ():
+            self._err(key, problem, self.map.get(key),
+                      hint="see 'Common field kinds' in docs/content-format.md")
         return value
 
     def optional_text(self, key: str) -> str | None:

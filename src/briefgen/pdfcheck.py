@@ -1,7 +1,8 @@
 """Turn a finished PDF back into text to check what it really carries.
 
 Templates can be wrong; the PDF is what reaches the reader. Public documents are read
-back (page text, metadata, outline, link targets) and must not contain restricted text.
+back (page text, metadata, outline, named destinations, link targets, attachments) and
+must not contain restricted text.
 """
 
 from __future__ import annotations
@@ -10,16 +11,65 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from pypdf import PdfReader
 
 _SPACE = re.compile(r"\s+")
+# Scripts written without spaces between words, or with particles attached to them
+# (Korean): a restricted string found inside a longer run is still a leak there.
+_UNSPACED = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff"
+                       r"\uac00-\ud7af\uf900-\ufaff]")
 
 
-def _squash(text: str) -> str:
-    # Line breaks, hyphenation points and justified spacing differ between the source
-    # and the extracted text; comparing without whitespace ignores all of them.
-    return _SPACE.sub("", unicodedata.normalize("NFC", text)).casefold()
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _squash(text: str) -> tuple[str, list[bool]]:
+    """Text without whitespace, and for each character whether whitespace preceded it.
+
+    Line breaks, justified spacing and the spaces extractors add between CJK characters
+    differ between the source and the extracted text; comparing without whitespace
+    ignores all of them, and the flags keep the word boundaries for the check below.
+    """
+    chars: list[str] = []
+    spaced: list[bool] = []
+    gap = True
+    for char in _normalise(text):
+        if char.isspace():
+            gap = True
+            continue
+        chars.append(char)
+        spaced.append(gap)
+        gap = False
+    return "".join(chars), spaced
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() and not _UNSPACED.match(char)
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """Whether ``needle`` occurs in ``haystack`` as words, not inside longer words.
+
+    "pilot" is not found in "autopilot"; "대위" is found in "대위가" (Korean attaches
+    particles to words), and Chinese is matched anywhere.
+    """
+    hay, spaced = _squash(haystack)
+    target, _ = _squash(needle)
+    if not target:
+        return False
+    start = hay.find(target)
+    while start != -1:
+        end = start + len(target)
+        left_ok = spaced[start] or not (_word_char(target[0]) and _word_char(hay[start - 1]))
+        right_ok = end >= len(hay) or spaced[end] or not (
+            _word_char(target[-1]) and _word_char(hay[end]))
+        if left_ok and right_ok:
+            return True
+        start = hay.find(target, start + 1)
+    return False
 
 
 def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
@@ -33,8 +83,17 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
                 yield f"page {number} link", str(action["/URI"])
     for key, value in (reader.metadata or {}).items():
         yield f"metadata {key}", str(value)
+    xmp = reader.xmp_metadata
+    if xmp is not None:
+        yield "XMP metadata", xmp.stream.get_data().decode("utf-8", "replace")
+    for name in reader.named_destinations:
+        yield "named destination", str(name)
+    for name, contents in reader.attachments.items():
+        yield "attachment name", name
+        for data in contents:
+            yield f"attachment {name}", data.decode("utf-8", "replace")
 
-    def outline(items: Sequence[object]) -> Iterator[tuple[str, str]]:
+    def outline(items: Sequence[Any]) -> Iterator[tuple[str, str]]:
         for item in items:
             if isinstance(item, list):
                 yield from outline(item)
@@ -44,13 +103,13 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
     yield from outline(reader.outline)
 
 
-def find_leaks(pdf: bytes, restricted: Sequence[str]) -> list[str]:
-    """Restricted strings found in the PDF, each with where it was found."""
-    needles = [(text, _squash(text)) for text in restricted if len(_squash(text)) >= 4]
+def find_leaks(pdf: bytes, restricted: Sequence[str], *, filename: str = "") -> list[str]:
+    """Restricted strings found in the PDF (or its file name), each with where."""
+    needles = [text for text in restricted if len(_squash(text)[0]) >= 3]
     found = []
-    for where, text in pdf_strings(pdf):
-        hay = _squash(text)
-        for original, needle in needles:
-            if needle in hay:
-                found.append(f"{original[:60]!r} in {where}")
+    places = [("file name", filename), *pdf_strings(pdf)]
+    for where, text in places:
+        for needle in needles:
+            if contains(text, needle):
+                found.append(f"{needle[:60]!r} in {where}")
     return found

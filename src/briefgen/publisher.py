@@ -90,6 +90,14 @@ def locked(out_dir: Path) -> Iterator[None]:
         handle.close()
 
 
+def clean_temporaries(out_dir: Path) -> list[Path]:
+    """Remove half-written files a killed build left behind (never a finished output)."""
+    stale = sorted(out_dir.glob(".*.tmp")) if out_dir.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -16,38 +16,29 @@ from typing import Any
 
 import jinja2
 from babel.messages.extract import extract_from_file
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from briefgen.catalogs import Translator
 from briefgen.errors import RenderError
+from briefgen.linebreak import transform as transform_html
+from briefgen.markup import render_block, render_inline
 from briefgen.messages import Message
 from briefgen.model import Origin
 from briefgen.view import BriefView
 
 TEMPLATE_FILES = {"brief": "brief.html"}
-SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
-
-
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("js-default")  # CommonMark with raw HTML off
-    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
-    return md
-
-
-_MD = _markdown()
 
 
 def markdown_inline(text: str) -> Markup:
     """Inline Markdown (emphasis, code, links) to safe HTML."""
     # str() makes a StrictUndefined raise here, naming the variable, instead of
     # markdown-it failing on a non-string.
-    return Markup(_MD.renderInline(str(text)))  # safe: markdown-it escapes; raw HTML is off
+    return Markup(render_inline(str(text)))  # safe: markdown-it escapes; raw HTML is off
 
 
 def markdown_block(text: str) -> Markup:
-    return Markup(_MD.render(str(text)))
+    return Markup(render_block(str(text)))
 
 
 def css_counter_label(pattern: str) -> Markup:
@@ -119,7 +110,9 @@ class Renderer:
             "stamp": build_stamp,
             "data": asdict(view),
         }
-        html = self._render(env, name, context)
+        # Korean words kept whole, CJK note references kept with their text, untranslated
+        # text marked (briefgen.linebreak); the text itself is unchanged.
+        html = transform_html(self._render(env, name, context))
         css = self._render(env, f"{kind}.css", context)
         return Rendered(html, css)
 

@@ -1,0 +1,57 @@
+"""Turn the Markdown of content text fields into safe HTML, and say what in it is refused.
+
+Content text is inline Markdown: emphasis, code and links to http(s) or mailto. Raw HTML,
+images and other link schemes are refused when content is loaded (with the file and
+line), and could not get through rendering anyway: the renderer's parser has raw HTML
+off and validates every link again.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+
+# Used to render: CommonMark with raw HTML off ("js-default"), links limited to ours.
+_RENDER = MarkdownIt("js-default")
+_RENDER.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
+
+# Used to find problems: raw HTML and every link kept as tokens so they can be named.
+_INSPECT = MarkdownIt("commonmark", {"html": True})
+_INSPECT.validateLink = lambda url: True  # type: ignore[method-assign]
+
+
+def render_inline(text: str) -> str:
+    return str(_RENDER.renderInline(text))
+
+
+def render_block(text: str) -> str:
+    return str(_RENDER.render(text))
+
+
+def problems(text: str) -> list[str]:
+    """What ``text`` uses that content may not: raw HTML, images, unsafe links."""
+    found: list[str] = []
+
+    def walk(tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.type in ("html_inline", "html_block"):
+                found.append(f"raw HTML {token.content.strip()[:40]!r} is not allowed "
+                             "(write plain text or Markdown; HTML is never rendered)")
+            elif token.type == "image":
+                src = str(token.attrs.get("src", ""))
+                found.append(f"image {src[:60]!r} is not allowed in text (briefs take no "
+                             "images from content text)")
+            elif token.type == "link_open":
+                href = str(token.attrs.get("href", "")).strip()
+                if not SAFE_LINK.match(href):
+                    found.append(f"link {href[:60]!r} is not allowed (links must start "
+                                 "with https://, http:// or mailto:)")
+            if token.children:
+                walk(token.children)
+
+    walk(_INSPECT.parse(text))
+    return found

@@ -11,6 +11,7 @@ import datetime as dt
 import gettext
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,38 @@ HEADER = """\
 # Fuzzy entries are stale: their English changed since translation,
 # and strict builds refuse them.
 # Translations of legal text are unofficial; the brief says so."""
+
+
+# Text printed in the source language because a locale's policy is ``mark`` is wrapped
+# as START + language + LANG_END + text + END, in noncharacters (Unicode reserves
+# U+FDD0..U+FDEF for a program's internal use, so content cannot mean them). The view
+# adds the marks; the HTML pass in briefgen.linebreak turns them into
+# <span class="untranslated" lang="…"> in text and removes them everywhere else, so they
+# never reach a PDF.
+UNTRANSLATED_START = "\ufdd0"
+UNTRANSLATED_LANG_END = "\ufdd1"
+UNTRANSLATED_END = "\ufdd2"
+
+# Contexts of legal text (instrument titles, citations, provisions). A stale translation
+# here fails the build whatever the locale's translation_policy (see briefgen.view).
+LEGAL_CONTEXTS = ("law:",)
+
+
+def mark_untranslated(text: str, lang: str) -> str:
+    """``text``, in ``lang`` (the source language), marked for printing as untranslated."""
+    if not text:
+        return text
+    return f"{UNTRANSLATED_START}{lang}{UNTRANSLATED_LANG_END}{text}{UNTRANSLATED_END}"
+
+
+def is_untranslated(text: str) -> bool:
+    return text.startswith(UNTRANSLATED_START)
+
+
+# One mark: the start with its language (group 1), or the end.
+MARK_PATTERN = re.compile(
+    f"{UNTRANSLATED_START}([^{UNTRANSLATED_LANG_END}]*){UNTRANSLATED_LANG_END}"
+    f"|{UNTRANSLATED_END}")
 
 
 def parse_locale(tag: str, *, option: str = "--locale") -> Locale:
@@ -89,7 +122,7 @@ class Translator:
         where = None
         if message is not None and message.lineno:
             where = Origin(self.catalog_display(domain), message.lineno)
-        if message is None or not message.string:
+        if message is None or not _has_translation(message.string):
             stale = _stale_entry(catalog, context) if catalog is not None else None
             if stale is not None:
                 return Lookup(text, "stale", stale)
@@ -114,6 +147,13 @@ class Translator:
             if index < len(message.string) and message.string[index]:
                 return str(message.string[index])
         return singular if n == 1 else plural
+
+
+def _has_translation(string: object) -> bool:
+    # A plural entry is translated only when every form is.
+    if isinstance(string, tuple | list):
+        return bool(string) and all(string)
+    return bool(string)
 
 
 def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:

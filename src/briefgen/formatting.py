@@ -1,15 +1,19 @@
 """Turn dates, lists and numbers into text written the way each locale writes them.
 
 All of it goes through Babel (CLDR data): a month-only date is "October 2015",
-"2015년 10월" or "2015年10月", never a day that no source gave.
+"2015년 10월" or "2015年10月", never a day that no source gave; a range of months is
+"October – November 2015", "2015년 10월 ~ 11월" or "2015年10月至11月".
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, parse_pattern
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -47,6 +51,74 @@ def format_partial_date(
         translated = gettext(pattern) if gettext else pattern
         text = translated.format(date=text)
     return text
+
+
+# The CLDR interval skeleton for each precision; day ranges use the long month name, like
+# single dates (format_date's "long").
+_RANGE_SKELETONS = {Precision.DAY: "yMMMd", Precision.MONTH: "yMMMM", Precision.YEAR: "y"}
+_RANGE_FIELDS = ("y", "M", "d")  # largest first, as CLDR's greatest difference is chosen
+
+
+def format_date_range(start: PartialDate, end: PartialDate, locale: str) -> str:
+    """A period from ``start`` to ``end``, each at its own precision, in the locale's form.
+
+    What both ends share is written once ("October 22 – 25, 2015", "2015년 10월 ~ 11월",
+    "2015年10月至11月"). Ends of different precision ("October 22, 2015 – November 2015")
+    have no CLDR pattern: each is written in full, joined by the locale's range pattern.
+    """
+    if _last_day(end) < start.earliest:
+        raise ValueError(f"date range ends ({end.iso()}) before it starts ({start.iso()})")
+    loc = babel_locale(locale)
+    if start == end:
+        return format_partial_date(start, locale)
+    if start.precision is end.precision:
+        patterns = loc.interval_formats.get(_RANGE_SKELETONS[start.precision])
+        differing = [f for f in _RANGE_FIELDS
+                     if patterns and f in patterns and _field(start, f) != _field(end, f)]
+        if patterns and differing:
+            first, second = patterns[differing[0]]
+            return (parse_pattern(_long_month(first)).apply(start.earliest, loc)
+                    + parse_pattern(_long_month(second)).apply(end.earliest, loc))
+    joined = str(loc.interval_formats.get(None) or "{0} – {1}")
+    return (joined.replace("{0}", format_partial_date(start, locale))
+            .replace("{1}", format_partial_date(end, locale)))
+
+
+def _field(date: PartialDate, field: str) -> int | None:
+    return {"y": date.year, "M": date.month, "d": date.day}[field]
+
+
+def _last_day(date: PartialDate) -> dt.date:
+    month = date.month or 12
+    day = date.day or calendar.monthrange(date.year, month)[1]
+    return dt.date(date.year, month, day)
+
+
+def _long_month(pattern: str) -> str:
+    # CLDR's day intervals use the abbreviated month ("Oct 22 – 25"); our single dates
+    # use the long form, and a range must read like them.
+    return re.sub(r"(?<!M)MMM(?!M)", "MMMM", pattern)
+
+
+def format_count(
+    count: int,
+    singular: str,
+    plural: str,
+    locale: str,
+    *,
+    ngettext: Callable[[str, str, int], str] | None = None,
+) -> str:
+    """A label with a count, in the plural form the locale uses for that count.
+
+    ``singular`` and ``plural`` are the English labels with ``%(count)s`` where the
+    number goes ("%(count)s source", "%(count)s sources"); ``ngettext`` (the translator's)
+    picks the translated form by the catalog's plural rule, so Korean and Chinese, which
+    have one form, get it for every count. The number is written in the locale's digits.
+    """
+    if ngettext is None:
+        def ngettext(one: str, other: str, n: int) -> str:
+            return one if babel_locale("en").plural_form(n) == "one" else other
+    return ngettext(singular, plural, count) % {"count": format_number(count, locale)}
 
 
 def format_names(names: Sequence[str], locale: str) -> str:

@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from babel import Locale, UnknownLocaleError
+
 from briefgen.errors import ContentError, Problems
 from briefgen.fields import LOCALE_RE, Fields
 from briefgen.model import (
@@ -39,10 +41,11 @@ from briefgen.model import (
     Source,
     TextKind,
     TimelineEntry,
+    TranslationPolicy,
 )
 from briefgen.yamlreader import YNode, read_yaml
 
-PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents")
+PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy")
 SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "language", "url", "note")
 INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
                    "customary", "language", "provisions")
@@ -58,7 +61,7 @@ FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
 ACCOUNT_KEYS = ("id", "text", "sources")
 TIMELINE_KEYS = ("id", "date", "precision", "approximate", "place", "event", "sources",
                  "sensitivity")
-ANALYSIS_KEYS = ("id", "provisions", "concerns", "reasoning", "sources")
+ANALYSIS_KEYS = ("id", "provisions", "concerns", "facts", "reasoning", "sources")
 ASK_KEYS = ("id", "to", "priority", "text", "sources")
 
 DOCUMENT_KINDS = ("brief",)
@@ -202,17 +205,38 @@ def _project(reader: _Reader, file: Path) -> Project:
             reader.problems.error(f"unknown document kind {doc!r}", path=f.path,
                                   line=f.line_of("documents"), field="documents",
                                   hint="expected one of: " + ", ".join(DOCUMENT_KINDS))
+    for tag in locales:
+        try:
+            Locale.parse(tag.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            reader.problems.error(f"unknown locale {tag!r}", path=f.path,
+                                  line=f.line_of("locales"), field="locales",
+                                  hint="expected a locale Babel knows, such as en, ko or "
+                                       "zh-Hans")
     if source_locale and locales and source_locale not in locales:
         reader.problems.error(f"source locale {source_locale!r} is not in locales",
                               path=f.path, line=f.line_of("locales"), field="locales",
                               hint=f"add {source_locale} to locales")
+    normalised = tuple(_normalise_locale(loc) for loc in locales)
     return Project(
         organisation=f.text("organisation"),
         source_locale=source_locale,
-        locales=tuple(_normalise_locale(loc) for loc in locales),
+        locales=normalised,
         documents=documents,
         origin=f.origin,
+        translation_policy=_translation_policy(f, normalised, source_locale),
     )
+
+
+def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
+                        ) -> dict[str, TranslationPolicy]:
+    """``translation_policy: {ko: strict, zh-Hans: mark}``; a locale left out is strict."""
+    if not f.has("translation_policy"):
+        return {}
+    targets = tuple(loc for loc in locales if loc != source_locale)
+    policy = Fields(f.node("translation_policy"), "translation_policy", targets, f.problems,
+                    path=f.path, line=f.line_of("translation_policy"))
+    return {loc: policy.enum(loc, TranslationPolicy) for loc in targets if policy.has(loc)}
 
 
 def _normalise_locale(tag: str) -> str:
@@ -253,7 +277,7 @@ def _instrument(f: Fields) -> Instrument:
             instrument_id=instrument_id,
             article=p.text("article"),
             citation=p.text("citation"),
-            text=p.text("text"),
+            text=p.markdown("text"),
             text_kind=p.enum("text_kind", TextKind),
             unofficial_translation=p.boolean("unofficial_translation"),
             sources=p.ids("sources", what="source id"),
@@ -322,7 +346,7 @@ def _case(f: Fields) -> Case:
         members = tuple(
             Member(
                 id=m.ident("id"),
-                description=m.text("description"),
+                description=m.markdown("description"),
                 count=m.integer("count", minimum=1),
                 sources=m.ids("sources", required=True, what="source id"),
                 sensitivity=m.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
@@ -331,7 +355,7 @@ def _case(f: Fields) -> Case:
             for m in g.each("members", MEMBER_KEYS)
         )
         _unique(members, f.problems, "group member")
-        group = Group(summary=g.text("summary"), sources=g.ids("sources", required=True,
+        group = Group(summary=g.markdown("summary"), sources=g.ids("sources", required=True,
                                                                what="source id"),
                       members=members, origin=g.origin)
     facts = tuple(_fact(x) for x in f.each("facts", FACT_KEYS, required=True))
@@ -343,7 +367,8 @@ def _case(f: Fields) -> Case:
             id=a.ident("id"),
             provisions=a.ids("provisions", required=True, what="provision reference"),
             concerns=a.ids("concerns", what="actor id"),
-            reasoning=a.text("reasoning"),
+            facts=a.ids("facts", what="fact id"),
+            reasoning=a.markdown("reasoning"),
             sources=a.ids("sources", what="source id"),
             origin=a.origin,
         )
@@ -355,7 +380,7 @@ def _case(f: Fields) -> Case:
             id=a.ident("id"),
             to=a.ids("to", required=True, what="actor id"),
             priority=a.enum("priority", Priority, default=Priority.MEDIUM),
-            text=a.text("text"),
+            text=a.markdown("text"),
             sources=a.ids("sources", what="source id"),
             origin=a.origin,
         )
@@ -365,7 +390,7 @@ def _case(f: Fields) -> Case:
     return Case(
         id=f.ident("id"),
         title=f.text("title"),
-        summary=f.text("summary"),
+        summary=f.markdown("summary"),
         as_of=f.date("as_of") or _NO_DATE,
         status=f.enum("status", CaseStatus),
         audiences=f.ids("audiences", what="actor id"),
@@ -382,7 +407,7 @@ def _case(f: Fields) -> Case:
 def _fact(f: Fields) -> Fact:
     status = f.enum("status", FactStatus)
     accounts = tuple(
-        Account(id=a.ident("id"), text=a.text("text"),
+        Account(id=a.ident("id"), text=a.markdown("text"),
                 sources=a.ids("sources", required=True, what="source id"), origin=a.origin)
         for a in f.each("accounts", ACCOUNT_KEYS)
     )
@@ -403,7 +428,7 @@ def _fact(f: Fields) -> Fact:
         sources = f.ids("sources", required=True, what="source id")
     return Fact(
         id=f.ident("id"),
-        text=f.text("text"),
+        text=f.markdown("text"),
         status=status,
         sources=sources,
         accounts=accounts,
@@ -419,7 +444,7 @@ def _timeline(f: Fields) -> TimelineEntry:
         id=f.ident("id"),
         date=date or _NO_DATE,
         approximate=f.boolean("approximate"),
-        event=f.text("event"),
+        event=f.markdown("event"),
         place=f.optional_text("place"),
         sources=f.ids("sources", required=True, what="source id"),
         sensitivity=f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
@@ -477,6 +502,7 @@ def _check_references(content: Content, problems: Problems) -> None:
             check(analysis.concerns, actors, "actor", analysis.origin, "concerns", "actors/")
             for ref in analysis.provisions:
                 _check_provision(ref, content, analysis.origin, problems)
+            _check_fact_refs(case, analysis, problems)
         for ask in case.asks:
             check(ask.to, actors, "actor", ask.origin, "to", "actors/")
             check(ask.sources, sources, "source", ask.origin, "sources", "sources/")
@@ -495,6 +521,22 @@ def _check_provision(ref: str, content: Content, origin: Origin, problems: Probl
         known = ", ".join(f"{inst.id}/{p.id}" for p in inst.provisions)
         problems.error(f"unknown provision {ref!r}", path=origin.path, line=origin.line,
                        field="provisions", hint=f"expected instrument/provision, one of: {known}")
+
+
+def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None:
+    facts = {fact.id: fact for fact in case.facts}
+    for ref in analysis.facts:
+        fact = facts.get(ref)
+        if fact is None:
+            problems.error(f"unknown fact {ref!r}", path=analysis.origin.path,
+                           line=analysis.origin.line, field="facts",
+                           hint=_known(ref, dict(facts), f"cases/{case.id}/case.yaml"))
+        elif fact.sensitivity is Sensitivity.RESTRICTED:
+            problems.error(
+                f"refers to restricted fact {ref!r}", path=analysis.origin.path,
+                line=analysis.origin.line, field="facts",
+                hint="legal analysis appears in public documents; rest it on public facts, "
+                     f"or make fact {ref!r} public if it may be published")
 
 
 def _check_order(case: Case, problems: Problems) -> None:

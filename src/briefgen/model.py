@@ -105,6 +105,13 @@ class ParticipationKind(StrEnum):
         return self is not ParticipationKind.SIGNATURE
 
 
+class TranslationPolicy(StrEnum):
+    """What a build does with text that has no current translation in a locale."""
+
+    STRICT = "strict"  # fail, naming the catalog entry
+    MARK = "mark"  # print the English, visibly marked as untranslated
+
+
 class ActorKind(StrEnum):
     STATE = "state"
     ORGANISATION = "organisation"
@@ -120,6 +127,11 @@ class Project:
     locales: tuple[str, ...]
     documents: tuple[str, ...]
     origin: Origin
+    # locale -> policy for text not (or no longer) translated; a locale not listed is strict
+    translation_policy: dict[str, TranslationPolicy] = field(default_factory=dict)
+
+    def policy(self, locale: str) -> TranslationPolicy:
+        return self.translation_policy.get(locale, TranslationPolicy.STRICT)
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,7 @@ class Analysis:
     id: str
     provisions: tuple[str, ...]
     concerns: tuple[str, ...]
+    facts: tuple[str, ...]
     reasoning: str
     sources: tuple[str, ...]
     origin: Origin

@@ -133,7 +133,7 @@ def typeset(
                     hint='remove <link rel="attachment">',
                 )
             pdf = document.write_pdf(
-                finisher=check_fonts, pdf_identifier=identifier, **_PDF_OPTIONS
+                finisher=check_fonts, pdf_identifier=identifier, pdf_variant="pdf/ua-1", **_PDF_OPTIONS
             )
         except wp.FatalURLFetchingError as exc:
             if not fetcher.refused:  # pragma: no cover - only our fetcher raises it

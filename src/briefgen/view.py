@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from briefgen.catalogs import Lookup, Translator
+from briefgen.catalogs import (
+    LEGAL_CONTEXTS,
+    Lookup,
+    Translator,
+    is_untranslated,
+    mark_untranslated,
+)
 from briefgen.errors import BriefgenError, ContentError
 from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
 from briefgen.messages import case_domain
@@ -27,6 +33,7 @@ from briefgen.model import (
     Priority,
     Provision,
     Sensitivity,
+    TranslationPolicy,
 )
 
 LOCALE_NAMES = {"en": "English", "ko": "Korean", "zh-Hans": "Simplified Chinese"}
@@ -181,10 +188,26 @@ class _Localizer:
         self.content = content
         self.translator = translator
         self.locale = locale
+        # project.yaml's translation_policy: strict fails on text without a current
+        # translation; mark prints the English, visibly marked (see docs/translators.md).
+        self.policy = content.project.policy(locale)
         self.errors: list[BriefgenError] = []
         self.texts: list[tuple[str, str]] = []
 
+    def _marks(self, result: Lookup, context: str) -> bool:
+        """Whether this missing or stale text is printed marked instead of failing."""
+        if self.policy is not TranslationPolicy.MARK:
+            return False
+        # A stale legal translation is a reviewed rendering of the law whose English has
+        # since changed: it fails even under mark, so the change is looked at before any
+        # brief in this locale goes out (deleting the translation makes it missing, which
+        # mark then prints in English).
+        return not (result.state == "stale" and context.startswith(LEGAL_CONTEXTS))
+
     def _check(self, result: Lookup, domain: str, context: str, origin: Origin) -> str:
+        if result.state in ("missing", "stale") and self._marks(result, context):
+            self.texts.append((result.text, str(origin)))
+            return mark_untranslated(result.text, self.content.project.source_locale)
         if result.state in ("missing", "stale"):
             po = self.translator.catalog_display(domain)
             line = result.origin.line if result.origin and result.origin.line else None
@@ -196,6 +219,10 @@ class _Localizer:
                 message = "translation is stale: the English text changed since it was translated"
                 hint = (f"review it against the English at {origin}, then remove its "
                         "fuzzy flag")
+                if self.policy is TranslationPolicy.MARK:
+                    message += "; legal text fails even under translation_policy 'mark'"
+                    hint += ("; or delete the translation to print the English marked as "
+                             "untranslated")
             self.errors.append(ContentError(message, path=po, line=line, field=context,
                                             hint=hint))
         where = str(result.origin) if result.origin and result.origin.path else str(origin)
@@ -313,7 +340,7 @@ def build_brief_view(
             loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin),
             tuple(_citation(content, ref, loc) for ref in a.provisions),
             format_names([loc.actor_name(content.actors[x]) for x in a.concerns], locale),
-            notes.cite(a.sources))
+            notes.cite([*a.sources, *_fact_sources(case, a.facts)]))
         for a in case.legal_analysis)
 
     def ask_view(ask_index: int) -> AskView:
@@ -370,6 +397,18 @@ def raise_report(errors: Sequence[BriefgenError]) -> None:
     raise ProblemReport(list({str(e): e for e in errors}.values()))
 
 
+def _fact_sources(case: Case, fact_ids: Iterable[str]) -> list[str]:
+    """The sources of the facts an analysis rests on (all public: the loader checks)."""
+    wanted = set(fact_ids)
+    out: list[str] = []
+    for fact in case.facts:
+        if fact.id in wanted:
+            out.extend(fact.sources)
+            for account in fact.accounts:
+                out.extend(account.sources)
+    return out
+
+
 def _peek(translator: Translator, case: Case, context: str, text: str) -> str:
     """The translation of a restricted item, without requiring one to exist."""
     result = translator.lookup(case_domain(case.id), f"case:{case.id}:{context}", text)
@@ -391,7 +430,8 @@ def _provision_view(content: Content, provision: Provision, loc: _Localizer,
                       provision.origin)
     # Our own rendering of legal text is never presented as the official one.
     unofficial = provision.unofficial_translation or (
-        loc.locale != instrument.language and not loc.translator.is_source)
+        loc.locale != instrument.language and not loc.translator.is_source
+        and not is_untranslated(text))  # printed untranslated: the original, not ours
     return ProvisionView(_citation(content, provision.ref, loc), text,
                          provision.text_kind.value, unofficial, notes.cite(provision.sources))
 

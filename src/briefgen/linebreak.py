@@ -1,0 +1,323 @@
+"""Turn rendered HTML into HTML whose lines break where Korean and Chinese readers expect.
+
+WeasyPrint 70 breaks lines with Pango, which follows Unicode's line breaking algorithm
+(UAX #14). For Chinese that is already right: no line starts with 。，、；：？！）」』》
+and none ends with （「『《, inside a text and across inline elements alike (WeasyPrint
+asks Pango about the two letters either side of an element boundary). What it lacks:
+
+- Korean breaks between words (eojeol, written with spaces), never inside one: what
+  browsers do for ``word-break: keep-all``. WeasyPrint accepts only ``normal`` and
+  ``break-all`` (Kozea/WeasyPrint#1153), so Pango breaks between any two syllables.
+- A note reference (``<sup>``) after Chinese text may start a line on its own, because
+  UAX #14 allows a break between an ideograph and a digit.
+
+Both are fixed here without touching the text: every Korean word, and every CJK
+character with the note that follows it, is wrapped in ``<span class="nobreak">`` (CSS
+``white-space: nowrap``), so the only break opportunities left are the spaces between
+words. No character is added or removed (no word joiners, no zero-width spaces), so the
+text copied out of the PDF is the source text.
+
+The same pass turns the marks ``briefgen.catalogs.mark_untranslated`` puts around
+untranslated text into ``<span class="untranslated" lang="…">`` in text and removes
+them everywhere else (attributes, ``<title>``, ``<style>``), so that the spans exist
+before words are grouped and the marks never reach a PDF.
+
+Only text is rewritten: tags, attributes, comments and the content of ``<head>``,
+``<style>``, ``<script>`` and ``<title>`` pass through unchanged (marks aside).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from briefgen.catalogs import MARK_PATTERN, UNTRANSLATED_END, UNTRANSLATED_START
+
+KEEP_CLASS = "nobreak"
+UNTRANSLATED_CLASS = "untranslated"
+# CSS the two classes need; templates/brief.css carries the same rules, with a visible
+# marker for untranslated text.
+CSS = f".{KEEP_CLASS} {{ white-space: nowrap; }}"
+
+# Punctuation that must not start a line, and that must not end one (Chinese kinsoku,
+# GB/T 15834 and the W3C Requirements for Chinese Text Layout). Pango already enforces
+# these; they are here for tests and for anyone checking a PDF.
+NO_LINE_START = "。，、；：？！）」』》〉】〕〗〙〛］｝”’．…·—"
+NO_LINE_END = "（「『《〈【〔〖〘〚［｛“‘"
+
+# A Korean word longer than this is left to Pango: kept whole it could not fit a table
+# column (a URL with Hangul in it, a run-on compound). Real words are far shorter (the
+# longest in the example's catalogs is 18 characters).
+MAX_WORD = 30
+# Keeping a word whole that starts or ends inside an element (Markdown emphasis in the
+# middle of a word, a link) keeps that whole element on one line; only when that is short.
+MAX_EXTENDED = 40
+
+# Inline elements a word may run through. Any other tag (p, li, td, br, img, …) ends a
+# run of text: nothing is kept together across it.
+INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i",
+    "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+    "time", "u", "var",
+})
+RAW_TEXT = frozenset({"script", "style", "title", "textarea"})
+VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+})
+
+_TAG = re.compile(
+    r"<!--.*?-->|<![^>]*>|<\?[^>]*>"
+    r"|</?[A-Za-z][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>",
+    re.DOTALL)
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_CHAR = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|.", re.DOTALL)
+_MARK = MARK_PATTERN
+# Spaces that do not allow a break are part of a word.
+_NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
+
+
+def transform(html: str) -> str:
+    """Mark untranslated text, then keep Korean words and CJK note references whole."""
+    return keep_words(mark_untranslated_spans(html))
+
+
+# --- tokens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "text", "open", "close", "other" (comment, doctype) or "raw"
+    text: str
+    start: int  # offset in the document
+    name: str = ""
+
+
+def _tokens(html: str) -> Iterator[_Token]:
+    position = 0
+    raw_until: str | None = None
+    for match in _TAG.finditer(html):
+        if raw_until is not None:
+            # Inside <style>, <script>, <title> or <textarea> only the end tag counts.
+            if not match.group().lower().startswith(raw_until):
+                continue
+            if match.start() > position:
+                yield _Token("raw", html[position:match.start()], position)
+            raw_until = None
+        elif match.start() > position:
+            yield _Token("text", html[position:match.start()], position)
+        tag = match.group()
+        named = _TAG_NAME.match(tag)
+        name = named.group(1).lower() if named else ""
+        if not named:
+            kind = "other"
+        elif tag.startswith("</"):
+            kind = "close"
+        elif name in VOID or tag.endswith("/>"):
+            kind = "void"
+        else:
+            kind = "open"
+            if name in RAW_TEXT:
+                raw_until = f"</{name}"
+        yield _Token(kind, tag, match.start(), name)
+        position = match.end()
+    if position < len(html):
+        yield _Token("raw" if raw_until else "text", html[position:], position)
+
+
+# --- untranslated text --------------------------------------------------------------
+
+
+def mark_untranslated_spans(html: str) -> str:
+    """Turn the marks around untranslated text into spans; drop them outside text."""
+    if UNTRANSLATED_START not in html and UNTRANSLATED_END not in html:
+        return html
+    out: list[str] = []
+    lang: str | None = None  # the language of the untranslated text we are inside
+    shown = False  # whether its marker (the first span's class) has been given
+    in_body = False
+    for token in _tokens(html):
+        if token.kind == "open" and token.name == "body":
+            in_body = True
+        if token.kind != "text" or not in_body:
+            out.append(_MARK.sub("", token.text))
+            continue
+        position = 0
+        for match in [*_MARK.finditer(token.text), None]:
+            piece = token.text[position:match.start() if match else len(token.text)]
+            if lang is None or not piece.strip():
+                out.append(piece)
+            else:
+                # One span per text node: untranslated text rendered from Markdown may
+                # hold elements and paragraphs, and spans must nest inside them.
+                classes = UNTRANSLATED_CLASS
+                if not shown:
+                    classes += f" {UNTRANSLATED_CLASS}-start"
+                    shown = True
+                out.append(f'<span class="{classes}" lang="{htmllib.escape(lang)}">'
+                           f"{piece}</span>")
+            if match is not None:
+                lang, shown = match.group(1), False
+                position = match.end()
+    return "".join(out)
+
+
+# --- keeping words whole ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Char:
+    token: int  # index into the run's tokens
+    start: int  # offsets in the document
+    end: int
+    char: str  # the character, entities decoded
+
+
+def keep_words(html: str) -> str:
+    """Wrap each Korean word, and each CJK character with its note, in a nowrap span."""
+    tokens = list(_tokens(html))
+    body = next((i for i, t in enumerate(tokens) if t.kind == "open" and t.name == "body"),
+                None)
+    ranges: list[tuple[int, int]] = []
+    run: list[_Token] = []
+    for token in tokens[body + 1 if body is not None else 0:]:
+        if token.kind == "text" or (token.kind in ("open", "close") and token.name in INLINE):
+            run.append(token)
+            continue
+        ranges.extend(_run_ranges(run))
+        run = []
+    ranges.extend(_run_ranges(run))
+    return _insert_spans(html, ranges)
+
+
+def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
+    """The document ranges to keep on one line within a run of inline content."""
+    if not any(t.kind == "text" and _needs_care(t.text) for t in run):
+        return []
+    chars = [
+        _Char(index, token.start + m.start(), token.start + m.end(),
+              htmllib.unescape(m.group()) if m.group().startswith("&") else m.group())
+        for index, token in enumerate(run) if token.kind == "text"
+        for m in _CHAR.finditer(token.text)
+    ]
+    partner = _partners(run)
+    groups: list[tuple[int, int]] = []
+    # Korean words: maximal runs of characters without a breaking space, through inline
+    # elements, that contain Hangul.
+    start = 0
+    for i in range(len(chars) + 1):
+        if i == len(chars) or _is_break_space(chars[i].char):
+            word = chars[start:i]
+            if 1 < len(word) <= MAX_WORD and any(_is_hangul(c.char) for c in word):
+                groups.append((start, i - 1))
+            start = i + 1
+    # A note reference after CJK text stays with the character before it.
+    for index, token in enumerate(run):
+        if token.kind != "open" or token.name != "sup" or index not in partner:
+            continue
+        inside = [i for i, c in enumerate(chars) if index < c.token < partner[index]]
+        if inside and inside[0] > 0:
+            before = chars[inside[0] - 1]
+            if before.token < index and _is_cjk(before.char):
+                groups.append((inside[0] - 1, inside[-1]))
+    ranges = []
+    for first, last in groups:
+        ranges.extend(_balanced(run, chars, partner, first, last))
+    return ranges
+
+
+def _partners(run: list[_Token]) -> dict[int, int]:
+    """Matching open and close tags of the run, both ways."""
+    partner: dict[int, int] = {}
+    stack: list[int] = []
+    for index, token in enumerate(run):
+        if token.kind == "open":
+            stack.append(index)
+        elif token.kind == "close" and stack and run[stack[-1]].name == token.name:
+            opened = stack.pop()
+            partner[opened] = index
+            partner[index] = opened
+    return partner
+
+
+def _balanced(run: list[_Token], chars: list[_Char], partner: dict[int, int], first: int,
+              last: int) -> list[tuple[int, int]]:
+    """Document ranges covering chars[first..last] that a span can wrap.
+
+    A word that starts or ends inside an element is widened to the whole element, so
+    the span nests properly; when that would keep too much together, each piece of the
+    word is kept whole on its own instead, and only the element boundaries may break.
+    """
+    low, high = chars[first].token, chars[last].token
+    start, end = chars[first].start, chars[last].end
+    for index in range(low + 1, high):
+        token = run[index]
+        if token.kind == "close" and partner.get(index, high) < low:
+            low = min(low, partner[index])
+        elif token.kind == "open" and partner.get(index, low) > high:
+            high = max(high, partner[index])
+        elif token.kind in ("open", "close") and index not in partner:
+            low = -1  # an unmatched tag: never wrap across it
+            break
+    if low != chars[first].token or high != chars[last].token:
+        widened = [c for c in chars if low <= c.token <= high]
+        if low >= 0 and len(widened) <= MAX_EXTENDED:
+            if low != chars[first].token:
+                start = run[low].start
+            if high != chars[last].token:
+                end = run[high].start + len(run[high].text)
+            return [(start, end)]
+        pieces: dict[int, list[_Char]] = {}
+        for char in chars[first:last + 1]:
+            pieces.setdefault(char.token, []).append(char)
+        return [(p[0].start, p[-1].end) for p in pieces.values() if len(p) > 1]
+    return [(start, end)]
+
+
+def _insert_spans(html: str, ranges: list[tuple[int, int]]) -> str:
+    if not ranges:
+        return html
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        # Overlapping ranges that each nest properly make a range that nests properly.
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    position = 0
+    for start, end in merged:
+        out.append(html[position:start])
+        out.append(f'<span class="{KEEP_CLASS}">')
+        out.append(html[start:end])
+        out.append("</span>")
+        position = end
+    out.append(html[position:])
+    return "".join(out)
+
+
+# --- characters ---------------------------------------------------------------------
+
+
+def _is_hangul(char: str) -> bool:
+    code = ord(char)
+    return (0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+            or 0xA960 <= code <= 0xA97F or 0xD7B0 <= code <= 0xD7FF)
+
+
+def _is_cjk(char: str) -> bool:
+    """Han, kana, Hangul and CJK punctuation: where UAX #14 breaks before a digit."""
+    code = ord(char)
+    return (_is_hangul(char) or 0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF
+            or 0x4E00 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
+            or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
+
+
+def _is_break_space(char: str) -> bool:
+    return (char.isspace() and char not in _NO_BREAK_SPACES) or char == "\u200b"
+
+
+def _needs_care(text: str) -> bool:
+    return any(_is_cjk(char) for char in text)

@@ -14,7 +14,7 @@ cd "$root"
 debian_packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
   fonts-noto-core fonts-noto-cjk
-  poppler-utils qpdf
+  poppler-utils qpdf mupdf-tools
 )
 
 missing=()

@@ -45,3 +45,17 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example, built once per test session (read-only for tests)."""
+    from typer.testing import CliRunner
+
+    from briefgen.cli import app
+
+    out = tmp_path_factory.mktemp("example") / "output"
+    result = CliRunner().invoke(app, ["build", "--content", str(REPO / "content"),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    return out

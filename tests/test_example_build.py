@@ -20,14 +20,9 @@ pytestmark = pytest.mark.slow
 CASE = "vietnam-nine-2015"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("example") / "output"
-    result = CliRunner().invoke(
-        app, ["build", "--content", str(REPO / "content"), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.stderr
-    return out
+@pytest.fixture
+def built(example_output: Path) -> Path:
+    return example_output
 
 
 def pdftotext(pdf: Path) -> str:

@@ -214,9 +214,12 @@ def test_a_second_build_at_once_is_refused(project: Make) -> None:
     content = project("minimal")
     assert build(content)[0] == 0
     edit(content / CASE, "Release them.", "Release them now.")
-    with (content.parent / "output/.briefgen.lock").open("a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    fd = os.open(content.parent / "output", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         code, out = build(content)
+    finally:
+        os.close(fd)
     assert code == 2
     assert "another briefgen build is writing to this directory" in out
 

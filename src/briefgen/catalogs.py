@@ -169,7 +169,35 @@ def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:
     return None
 
 
+_PO_LINE = re.compile(
+    r'^(?:#.*|msgctxt\s+".*"|msgid\s+".*"|msgid_plural\s+".*"|msgstr(?:\[\d+\])?\s+".*"'
+    r'|".*"|)$')
+_PO_STRING_END = re.compile(r'(?<!\\)(?:\\\\)*"\s*$')
+
+
+def _check_po_syntax(path: Path, display: str) -> None:
+    """Babel's reader accepts some broken files (an unterminated string, say) silently;
+    check each line's shape first so the translator gets the line number."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"PO file is not UTF-8 ({exc.reason})", path=display,
+                           hint="save it as UTF-8") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("#~"):
+            line = line[2:].strip()  # obsolete entries keep the same syntax
+        if not _PO_LINE.match(line) or ('"' in line and not line.startswith("#")
+                                        and not _PO_STRING_END.search(line)):
+            raise ContentError(f"malformed PO file: cannot read {raw.strip()[:50]!r}",
+                               path=display, line=number,
+                               hint="each line must be a keyword (msgctxt, msgid, msgstr) "
+                                    "followed by a quoted string, a quoted continuation, or "
+                                    "a # comment; check the quotes")
+
+
 def read_catalog(path: Path, display: str, locale: str) -> Catalog:
+    _check_po_syntax(path, display)
     try:
         with path.open("rb") as handle:
             return read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
@@ -222,8 +250,14 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=88, sort_output=False, include_previous=True,
              omit_header=False)
+    write_atomic(path, buffer.getvalue())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a reader (or a translator's
+    editor) never sees half a catalog."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as handle:
-        handle.write(buffer.getvalue())
+        handle.write(data)
     Path(tmp).replace(path)

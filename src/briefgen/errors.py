@@ -141,6 +141,9 @@ class Problems:
     def __init__(self) -> None:
         self.errors: list[BriefgenError] = []
         self.warnings: list[Warning_] = []
+        # Files that could not be read at all: their error is reported once, and not
+        # again as missing fields by everything that reads them.
+        self.unreadable: set[str] = set()
 
     def error(
         self,

@@ -69,8 +69,9 @@ class Fields:
         self.map = node if isinstance(node, YMap) else YMap((), path, line)
         self.path = path
         if node is None:
-            problems.error("is empty", path=path, line=line or None, field=where,
-                           hint="expected a mapping of fields")
+            if path not in problems.unreadable:
+                problems.error("is empty", path=path, line=line or None, field=where,
+                               hint="expected a mapping of fields")
             self.ok = False
         elif not isinstance(node, YMap):
             problems.error(

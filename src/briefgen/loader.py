@@ -86,6 +86,7 @@ class _Reader:
             node = read_yaml(file, shown)
         except ContentError as exc:
             self.problems.add([exc])
+            self.problems.unreadable.add(shown)
             return None
         if node is None:
             self.problems.error("file is empty", path=shown,

@@ -21,7 +21,6 @@ from typing import Any
 from briefgen.errors import ContentError, OutputError
 
 MANIFEST = "manifest.json"
-LOCK = ".briefgen.lock"
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,14 @@ def check_writable(out_dir: Path) -> None:
 
 @contextlib.contextmanager
 def locked(out_dir: Path) -> Iterator[None]:
-    """Hold the output directory's lock; a second build gets a clear message."""
-    handle = (out_dir / LOCK).open("a+")
+    """Hold the output directory's lock; a second build gets a clear message.
+
+    The lock is taken on the directory itself, so no lock file is left behind.
+    """
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError("another briefgen build is writing to this directory",
                               path=str(out_dir), field="--out",
@@ -87,7 +89,7 @@ def locked(out_dir: Path) -> Iterator[None]:
                               ) from None
         yield
     finally:
-        handle.close()
+        os.close(fd)
 
 
 def clean_temporaries(out_dir: Path) -> list[Path]:

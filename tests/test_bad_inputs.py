@@ -1,0 +1,245 @@
+"""A corpus of bad inputs, each with the message its author must see.
+
+Every case: exit code 2, the expected text (with its ``path:line`` where there is one),
+no traceback, nothing written, and the outputs of an earlier good build left intact.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import REPO, SAMPLES
+
+CASE = "content/cases/sample-case/case.yaml"
+SOURCES = "content/sources/sources.yaml"
+PROJECT = "content/project.yaml"
+TREATY = "content/law/treaty.yaml"
+ACTORS = "content/actors/actors.yaml"
+
+Mutation = Callable[[Path], None]
+
+
+def replace(rel: str, old: str, new: str) -> Mutation:
+    def apply(root: Path) -> None:
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return apply
+
+
+def write_bytes(rel: str, data: bytes) -> Mutation:
+    def apply(root: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+    return apply
+
+
+def templates(old: str, new: str, name: str = "brief.html") -> Mutation:
+    def apply(root: Path) -> None:
+        if not (root / "templates").exists():
+            shutil.copytree(REPO / "templates", root / "templates")
+        replace(f"templates/{name}", old, new)(root)
+
+    return apply
+
+
+def both(*mutations: Mutation) -> Mutation:
+    def apply(root: Path) -> None:
+        for mutation in mutations:
+            mutation(root)
+
+    return apply
+
+
+@dataclass(frozen=True)
+class Bad:
+    name: str
+    mutate: Mutation
+    expected: str
+    args: tuple[str, ...] = ()
+    command: str = "build"
+    code: int = 2
+    extra: tuple[str, ...] = field(default=())
+
+
+CORPUS = [
+    Bad("yaml syntax error", replace(CASE, "status: ongoing", "status: [ongoing"),
+        f"{CASE}:5: YAML syntax error"),
+    Bad("tab indentation", replace(CASE, "  summary: Two adults.", "\tsummary: Two adults."),
+        f"{CASE}:8: tab used for indentation (YAML indents with spaces only"),
+    Bad("duplicate key", replace(CASE, "status: ongoing\n", "status: ongoing\nstatus: resolved\n"),
+        f"{CASE}:5: duplicate key 'status' (first given on line 4)"),
+    Bad("unknown key", replace(CASE, "as_of: 2015-12-02", "asof: 2015-12-02"),
+        f"{CASE}:3: asof: unknown key 'asof' (did you mean 'as_of'?)"),
+    Bad("wrong type", replace(CASE, "title: A sample case", "title: [A, sample]"),
+        f"{CASE}:2: title: is a list (expected text)"),
+    Bad("yaml 1.1 boolean", replace(CASE, "approximate: true", "approximate: yes"),
+        "timeline[2].approximate: 'yes' is not true or false"),
+    Bad("yaml 1.1 boolean NO", replace(TREATY, "text_kind: summary",
+                                       "text_kind: summary\n    unofficial_translation: NO"),
+        "provisions[1].unofficial_translation: 'NO' is not true or false"),
+    Bad("octal count", replace(CASE, "count: 2", "count: 010"),
+        "count: '010' is not a whole number (expected digits such as 9, without leading zeros)"),
+    Bad("sexagesimal count", replace(CASE, "count: 2", "count: 1:20"),
+        "count: '1:20' is not a whole number"),
+    Bad("alias bomb", write_bytes("content/sources/bomb.yaml",
+                                  b'a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n'),
+        "content/sources/bomb.yaml:1: YAML anchors and aliases (&name, *name) are not supported"),
+    Bad("merge key", write_bytes("content/sources/merge.yaml",
+                                 b"base: {a: 1}\nsources:\n  <<: {b: 2}\n"),
+        "content/sources/merge.yaml:3: YAML merge keys (<<) are not supported"),
+    Bad("not utf-8", write_bytes("content/sources/latin1.yaml", b"sources:\n  - id: caf\xe9\n"),
+        "content/sources/latin1.yaml:2: file is not valid UTF-8 (byte 0xe9)"),
+    Bad("empty file", write_bytes("content/sources/empty.yaml", b""),
+        "content/sources/empty.yaml: file is empty"),
+    Bad("huge file", write_bytes("content/sources/huge.yaml", b"a: " + b"x" * 20_000_000),
+        "content/sources/huge.yaml: file is 19.1 MB; content files may be at most 2 MB"),
+    Bad("control character", replace(CASE, "Two adults.", "Two\x07 adults."),
+        f"{CASE}:8: invisible control character U+0007"),
+    Bad("date format", replace(CASE, "as_of: 2015-12-02", "as_of: 02/12/2015"),
+        f"{CASE}:3: as_of: '02/12/2015' is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)"),
+    Bad("impossible date", replace(CASE, "as_of: 2015-12-02", "as_of: 2015-02-30"),
+        "'2015-02-30' is not a real day (February 2015 has 28 days)"),
+    Bad("month 13", replace(SOURCES, "date: 2015-11-18", "date: 2015-13"),
+        f"{SOURCES}:6: sources[1].date: '2015-13' has no month 13 (expected 01 to 12)"),
+    Bad("precision contradicts date", replace(CASE, "    date: 2015-10\n",
+                                              "    date: 2015-10\n    precision: day\n"),
+        "precision: says day but the date 2015-10 is written to the month"),
+    Bad("timeline out of order, strict",
+        replace(CASE, "    date: 2015-10\n", "    date: 2016-01\n"),
+        "comes after 'earlier' (2016-01) but is earlier (an error because of --strict)",
+        args=("--strict",)),
+    Bad("fact without source", replace(CASE, "    status: confirmed\n    sources: [src-a, src-b]\n",
+                                       "    status: confirmed\n"),
+        f"{CASE}:20: facts[1].sources: is missing (expected a list)"),
+    Bad("timeline without source", replace(CASE, "    event: They set out.\n    sources: [src-a]\n",
+                                           "    event: They set out.\n"),
+        "timeline[1].sources: is missing"),
+    Bad("unknown source", replace(CASE, "sources: [src-a, src-b]", "sources: [src-a, src-c]"),
+        f"{CASE}:20: sources: unknown source 'src-c'"),
+    Bad("unknown law", replace(CASE, "provisions: [treaty/art-1]", "provisions: [treatyy/art-1]"),
+        "provisions: unknown instrument 'treatyy' in 'treatyy/art-1' (did you mean 'treaty'?)"),
+    Bad("unknown provision",
+        replace(CASE, "provisions: [treaty/art-1]", "provisions: [treaty/art-2]"),
+        "unknown provision 'treaty/art-2' (expected instrument/provision, one of: treaty/art-1)"),
+    Bad("unknown actor", replace(CASE, "to: [party-state]", "to: [party-stat]"),
+        "to: unknown actor 'party-stat' (did you mean 'party-state'?)"),
+    Bad("unknown audience actor", replace(CASE, "audiences: [party-state, other-state]",
+                                          "audiences: [party-state, mars]"),
+        f"{CASE}:1: audiences: unknown actor 'mars'"),
+    Bad("unknown case option", lambda root: None, "--case: unknown value 'sample' (did you mean "
+        "'sample-case'?)", args=("--case", "sample")),
+    Bad("unknown doc option", lambda root: None, "--doc: unknown value 'handbill'",
+        args=("--doc", "handbill")),
+    Bad("unknown audience option", lambda root: None, "--audience: unknown value 'party'",
+        args=("--audience", "party")),
+    Bad("unknown locale option", lambda root: None, "--locale: unknown locale 'xx-Nope'",
+        args=("--locale", "xx-Nope")),
+    Bad("unconfigured locale option", lambda root: None, "--locale: unknown value 'ko'",
+        args=("--locale", "ko")),
+    Bad("unknown paper", lambda root: None, "--paper: unknown paper size 'a3'",
+        args=("--paper", "a3")),
+    Bad("bad shard", lambda root: None, "--shard: 'half' is not a shard (expected K/N",
+        args=("--shard", "half")),
+    Bad("duplicate ids across files", write_bytes(
+        "content/sources/more.yaml", b"sources:\n  - id: src-a\n    outlet: X\n    title: Y\n"
+        b"    author: not stated\n    date: not stated\n    language: en\n"),
+        "duplicate source id 'src-a' (first defined at content/sources/more.yaml:2"),
+    Bad("duplicate fact id", replace(CASE, "  - id: secret-fact", "  - id: stopped"),
+        "id: duplicate fact id 'stopped' (first defined at content/cases/sample-case/case.yaml:20"),
+    Bad("restricted fact from public field", replace(
+        CASE, "    concerns: [party-state]\n",
+        "    concerns: [party-state]\n    facts: [secret-fact]\n"),
+        "facts: refers to restricted fact 'secret-fact' (legal analysis appears in public"),
+    Bad("disputed with one account", replace(
+        CASE,
+        "      - id: second\n        text: The stop was on 23 October.\n        sources: [src-b]\n",
+        ""), "a disputed fact has 1 account(s) (expected two or more accounts"),
+    Bad("unknown status", replace(CASE, "status: confirmed", "status: confirmd"),
+        "facts[1].status: 'confirmd' is not allowed (did you mean 'confirmed'?)"),
+    Bad("missing title", replace(CASE, "title: A sample case\n", ""),
+        f"{CASE}:1: title: is missing (expected text)"),
+    Bad("case id and directory differ", replace(CASE, "id: sample-case", "id: other"),
+        "'other' does not match its directory 'sample-case'"),
+    Bad("state without country", replace(ACTORS, "    country: VN\n", ""),
+        "actors[2].country: is missing (a state needs its ISO 3166 code"),
+    Bad("source url not a web address", replace(SOURCES, "    language: en\n",
+                                                "    language: en\n    url: www.example.org\n"),
+        "url: 'www.example.org' is not a web address (expected an address starting with https://)"),
+    Bad("markdown raw html", replace(CASE, "Release them.", "Release <b>them</b>."),
+        "text: raw HTML '<b>' is not allowed"),
+    Bad("javascript link", replace(CASE, "Release them.", '"[Release](javascript:alert(1)) them."'),
+        "link 'javascript:alert(1)' is not allowed (links must start with https://"),
+    Bad("file link", replace(CASE, "Release them.", '"[Release](file:///etc/passwd) them."'),
+        "link 'file:///etc/passwd' is not allowed"),
+    Bad("http image", replace(CASE, "Two adults.", "Two adults ![x](http://example.org/x.png)."),
+        "image 'http://example.org/x.png' is not allowed in text"),
+    Bad("local image", replace(CASE, "Two adults.", "Two adults ![x](file:///etc/passwd)."),
+        "image 'file:///etc/passwd' is not allowed in text"),
+    Bad("image outside the project", replace(CASE, "Two adults.", "Two adults ![x](../../x.png)."),
+        "image '../../x.png' is not allowed in text"),
+    Bad("stylesheet from the network", templates(
+        "/* Print stylesheet", '@import url("http://example.org/evil.css");\n/* Print stylesheet',
+        "brief.css"), "refused to fetch http://example.org/evil.css"),
+    Bad("stylesheet from /etc", templates(
+        "/* Print stylesheet", '@import url("file:///etc/hosts");\n/* Print stylesheet',
+        "brief.css"), "refused to fetch file:///etc/hosts"),
+    Bad("template syntax error", templates("{% if view.group %}", "{% if view.group %"),
+        "templates/brief.html:", extra=("template syntax error",)),
+    Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
+        "undefined template variable", extra=("sumary", "templates/brief.html:")),
+    Bad("unknown locale in project", replace(PROJECT, "locales: [en]", "locales: [en, xx]"),
+        f"{PROJECT}:3: locales: unknown locale 'xx'"),
+    Bad("malformed PO file", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po", b'msgid "a"\nmsgstr "b\n')),
+        "locales/ko/shared.po:2: malformed PO file", command="validate"),
+    Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
+        "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
+]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal sample, built once; each case starts from a copy of it."""
+    root = tmp_path_factory.mktemp("pristine")
+    shutil.copytree(SAMPLES / "minimal", root / "content")
+    result = CliRunner().invoke(app, ["build", "--content", str(root / "content"), "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CORPUS) >= 40
+
+
+@pytest.mark.parametrize("bad", CORPUS, ids=[b.name for b in CORPUS])
+def test_bad_input(bad: Bad, pristine: Path, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(pristine, root)
+    before = {p.name: p.read_bytes() for p in (root / "output").iterdir()}
+    bad.mutate(root)
+    args = [a.replace("{root}", str(root)) for a in bad.args]
+    command = [bad.command, "--content", str(root / "content")]
+    if bad.command == "build":
+        command += ["--jobs", "1"]
+    result = CliRunner().invoke(app, [*command, *args])
+    output = result.stdout + result.stderr
+    assert result.exit_code == bad.code, output
+    assert bad.expected in output, output
+    for fragment in bad.extra:
+        assert fragment in output, output
+    assert "Traceback" not in output
+    after = {p.name: p.read_bytes() for p in (root / "output").iterdir()}
+    assert after == before, "a failed build must leave earlier outputs as they were"

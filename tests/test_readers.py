@@ -1,0 +1,76 @@
+"""Every example output, opened by independent PDF readers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pypdfium2
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def outputs(example_output: Path) -> list[tuple[Path, dict[str, object]]]:
+    manifest = json.loads((example_output / "manifest.json").read_text())
+    return [(example_output / e["path"], e) for e in manifest["outputs"]]
+
+
+def titles(example_output: Path) -> dict[str, str]:
+    """The case title each output should show, from its own catalog."""
+    from babel.messages.pofile import read_po
+
+    from .conftest import REPO
+
+    found = {"en": "Nine North Koreans handed from Vietnam to China (2015)"}
+    for locale in ("ko", "zh-Hans"):
+        with (REPO / f"locales/{locale}/case.vietnam-nine-2015.po").open("rb") as handle:
+            catalog = read_po(handle)
+        found[locale] = next(str(m.string) for m in catalog
+                             if m.context == "case:vietnam-nine-2015:title")
+    return found
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_qpdf_check(example_output: Path) -> None:
+    for pdf, _ in outputs(example_output):
+        check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_pdffonts_embedded_subset_with_tounicode(example_output: Path) -> None:
+    for pdf, _ in outputs(example_output):
+        rows = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                              text=True).stdout.splitlines()[2:]
+        for row in rows:
+            emb, sub, uni = row.split()[-5:-2]
+            assert (emb, sub, uni) == ("yes", "yes", "yes"), (pdf.name, row)
+
+
+def test_mupdf_extracts_the_title(example_output: Path) -> None:
+    expected = titles(example_output)
+    for pdf, entry in outputs(example_output):
+        text = subprocess.run(["mutool", "draw", "-q", "-F", "txt", "-o", "-", str(pdf)],
+                              check=True, capture_output=True, text=True).stdout
+        locale = entry["locales"][0]  # type: ignore[index]
+        assert flat(expected[locale]) in flat(text), pdf.name
+
+
+def test_pdfium_agrees_on_pages_and_text(example_output: Path) -> None:
+    expected = titles(example_output)
+    for pdf, entry in outputs(example_output):
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            assert len(document) == entry["pages"]
+            page = document[0]
+            text = page.get_textpage().get_text_range()
+            locale = entry["locales"][0]  # type: ignore[index]
+            assert flat(expected[locale]) in flat(text), pdf.name
+            assert "\ufffd" not in text
+        finally:
+            document.close()

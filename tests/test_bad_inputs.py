@@ -107,6 +107,8 @@ CORPUS = [
         "content/sources/huge.yaml: file is 19.1 MB; content files may be at most 2 MB"),
     Bad("control character", replace(CASE, "Two adults.", "Two\x07 adults."),
         f"{CASE}:8: invisible control character U+0007"),
+    Bad("unpaired surrogate", replace(CASE, "title: A sample case", 'title: "A \\ud800 case"'),
+        f"{CASE}:2: the value contains U+D800, which is not text"),
     Bad("date format", replace(CASE, "as_of: 2015-12-02", "as_of: 02/12/2015"),
         f"{CASE}:3: as_of: '02/12/2015' is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)"),
     Bad("impossible date", replace(CASE, "as_of: 2015-12-02", "as_of: 2015-02-30"),

@@ -116,6 +116,7 @@ def parse_yaml(text: str, display: str) -> YNode | None:
     return _convert(node, display, set())
 
 
+_NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 
 
@@ -162,7 +163,18 @@ def _convert(node: Node, display: str, seen: set[int]) -> YNode:
                 line=_line(node),
                 hint="remove the tag; values are read as text",
             )
-        return YScalar(str(node.value), display, _line(node), quoted=node.style in ("'", '"'))
+        value = str(node.value)
+        bad = _NOT_TEXT.search(value)
+        if bad:
+            # Escapes such as "\ud800" or "\x07" in a quoted string produce characters
+            # that no font draws and no file can encode.
+            raise ContentError(
+                f"the value contains U+{ord(bad.group()):04X}, which is not text",
+                path=display,
+                line=_line(node),
+                hint="remove the escape sequence from the quoted string",
+            )
+        return YScalar(value, display, _line(node), quoted=node.style in ("'", '"'))
     seen.add(id(node))
     if isinstance(node, SequenceNode):
         return YSeq(tuple(_convert(n, display, seen) for n in node.value), display, _line(node))

@@ -59,3 +59,29 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
   echo "$want" > "$stamp"
 fi
+
+# pdf.js, the reader tests/test_accessibility.py checks the PDFs' structure with: Node.js
+# 20.16 or newer with npm, and pdfjs-dist as pinned in tools/pdfjs/package-lock.json.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing Node.js and npm from Debian" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    echo "setup: Node.js and npm are missing: sudo apt-get install -y nodejs npm" >&2
+    exit 1
+  fi
+fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+              process.exit(a > 20 || (a === 20 && b >= 16) ? 0 : 1)'; then
+  echo "setup: pdf.js (tools/pdfjs) needs Node.js 20.16 or newer; this is $(node --version)" >&2
+  exit 1
+fi
+pdfjs_stamp=tools/pdfjs/node_modules/.briefgen-installed
+pdfjs_want="$(sha256sum tools/pdfjs/package-lock.json | cut -d' ' -f1)"
+if [[ ! -f $pdfjs_stamp || "$(cat "$pdfjs_stamp")" != "$pdfjs_want" ]]; then
+  echo "setup: installing pdf.js into tools/pdfjs/node_modules" >&2
+  (cd tools/pdfjs && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$pdfjs_want" > "$pdfjs_stamp"
+fi

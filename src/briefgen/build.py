@@ -122,15 +122,24 @@ class Target:
 
     case: str
     document: str
-    audience: str
+    audience: str  # the actor a brief is for; the event a handout announces
     locale: str
     restricted: bool = False
+    second_locale: str | None = None  # a handout's second language
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return (self.locale, self.second_locale) if self.second_locale else (self.locale,)
+
+    @property
+    def stem(self) -> str:
+        # Names stand alone when a PDF is emailed: case, kind, audience, locale(s).
+        suffix = "_restricted" if self.restricted else ""
+        return f"{self.case}_{self.document}_{self.audience}_{'+'.join(self.locales)}{suffix}"
 
     @property
     def filename(self) -> str:
-        # Names stand alone when a PDF is emailed: case, kind, audience, locale.
-        suffix = "_restricted" if self.restricted else ""
-        return f"{self.case}_{self.document}_{self.audience}_{self.locale}{suffix}.pdf"
+        return f"{self.stem}.pdf"
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ class Selection:
     locales: tuple[str, ...] = ()
     include_restricted: bool = False
     shard: tuple[int, int] | None = None  # (k, n): the k-th of n shards, 1-based
+    pairs: tuple[tuple[str, str], ...] = ()  # handout language pairs; default: project's
 
     @property
     def narrowed(self) -> bool:
@@ -195,11 +205,18 @@ def plan(content: Content, selection: Selection) -> list[Target]:
     project = content.project
     _check_choice("--case", selection.cases, sorted(content.cases))
     _check_choice("--doc", selection.documents, list(project.documents))
-    all_audiences = sorted({a for c in content.cases.values() for a in c.audiences})
+    all_audiences = sorted({a for c in content.cases.values() for a in c.audiences}
+                           | {e.id for c in content.cases.values() for e in c.events})
     _check_choice("--audience", selection.audiences, all_audiences)
     for tag in selection.locales:
         parse_locale(tag)
     _check_choice("--locale", selection.locales, list(project.locales))
+
+    pairs = selection.pairs or project.handout_pairs
+    for pair in selection.pairs:
+        for tag in pair:
+            parse_locale(tag, option="--pair")
+        _check_choice("--pair", pair, list(project.locales))
 
     targets = []
     for case_id in sorted(content.cases):
@@ -208,6 +225,19 @@ def plan(content: Content, selection: Selection) -> list[Target]:
         case = content.cases[case_id]
         for document in project.documents:
             if selection.documents and document not in selection.documents:
+                continue
+            if document == "handout":
+                # Public material only: there is no restricted handout.
+                if case.handout is None or selection.include_restricted:
+                    continue
+                for event in case.events:
+                    if selection.audiences and event.id not in selection.audiences:
+                        continue
+                    for first, second in pairs:
+                        if selection.locales and not {first, second} & set(selection.locales):
+                            continue
+                        targets.append(Target(case_id, document, event.id, first,
+                                              second_locale=second))
                 continue
             for audience in case.audiences:
                 if selection.audiences and audience not in selection.audiences:
@@ -223,6 +253,14 @@ def plan(content: Content, selection: Selection) -> list[Target]:
         # every other output to another shard.
         targets = [t for t in targets if zlib.crc32(t.filename.encode()) % n == k - 1]
     return targets
+
+
+def parse_pair(text: str) -> tuple[str, str]:
+    parts = [p.strip() for p in text.split("+")]
+    if len(parts) != 2 or not all(parts):
+        raise UsageError(f"{text!r} is not a pair of locales", field="--pair",
+                         hint="expected two locales joined by +, such as ko+en or zh-Hans+en")
+    return parts[0], parts[1]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -254,8 +292,8 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
     for target in targets:
         inputs = case_inputs(
             content, content.cases[target.case], document=target.document,
-            locale=target.locale, files=files, templates=paths.templates,
-            locales=paths.locales, fonts=fonts,
+            locales=target.locales, files=files, templates=paths.templates,
+            catalogs=paths.locales, fonts=fonts,
             options={"paper": options.paper, "restricted": target.restricted})
         jobs.append(Job(target, inputs, []))
     return jobs
@@ -272,7 +310,8 @@ def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,
             job.why = ["--force"]
         elif old is None:
             job.why = ["new output"]
-        elif file_sha256(out / old.path) != old.sha256:
+        elif file_sha256(out / old.path) != old.sha256 or any(
+                file_sha256(out / name) != digest for name, digest in old.images.items()):
             job.why = ["output file is missing or was changed"]
         else:
             job.why = reasons(old.inputs, job.inputs)
@@ -318,7 +357,7 @@ def _check_translations(content: Content, paths: Paths, targets: Sequence[Target
     translators = _translators(content, paths)
     seen: set[tuple[str, str]] = set()
     for target in targets:
-        if (target.case, target.locale) in seen:
+        if target.document != "brief" or (target.case, target.locale) in seen:
             continue
         seen.add((target.case, target.locale))
         try:
@@ -390,7 +429,6 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
                 say: Reporter) -> list[Publication]:
     from briefgen.fonts import load_fonts
     from briefgen.renderer import Renderer
-    from briefgen.view import build_brief_view
 
     say.step("preparing fonts")
     spec = paths.templates / "fonts.yaml"
@@ -408,24 +446,16 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     errors: list[BriefgenError] = []
     work: list[_Work] = []
     for job in rebuild:
-        target = job.target
-        translator = translators[target.locale]
         try:
-            view = build_brief_view(content, content.cases[target.case], target.audience,
-                                    target.locale, translator,
-                                    include_restricted=target.restricted)
-            rendered = renderer.render(target.document, view, translator,
-                                       paper=options.paper, build_stamp=job.stamp)
-        except ProblemReport as problems:
-            errors.extend(problems.errors)
+            item, problems = _render_one(content, job, translators, renderer, fonts, options)
+        except ProblemReport as report:
+            errors.extend(report.errors)
             continue
         except BriefgenError as exc:
             errors.append(exc)
             continue
-        errors.extend(_coverage_errors(fonts, view.lang, view.texts, translator))
-        work.append(_Work(target.filename, rendered.html, rendered.css, view.as_of_iso,
-                          () if target.restricted else view.restricted_texts,
-                          view.classification))
+        errors.extend(problems)
+        work.append(item)
     if errors:
         raise ProblemReport(list({str(e): e for e in errors}.values()))
 
@@ -435,15 +465,52 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     results = _typeset_all(setup, work, options, say, rebuild)
 
     publications = []
-    for job, item, (pdf, pages) in zip(rebuild, work, results, strict=True):
+    for job, item, result in zip(rebuild, work, results, strict=True):
         target = job.target
         entry = ManifestEntry(
             case=target.case, document=target.document, audience=target.audience,
-            locales=(target.locale,), path=target.filename, sha256=sha256(pdf),
-            pages=pages, paper=options.paper, classification=item.classification,
-            stamp=job.stamp, inputs=dict(sorted(job.inputs.items())))
-        publications.append(Publication(entry, pdf))
+            locales=target.locales, path=target.filename, sha256=sha256(result.pdf),
+            pages=result.pages, paper=options.paper, classification=item.classification,
+            stamp=job.stamp, inputs=dict(sorted(job.inputs.items())),
+            images={name: sha256(data) for name, data in sorted(result.images.items())})
+        publications.append(Publication(entry, result.pdf, result.images))
     return publications
+
+
+# Base font sizes a handout is tried at, largest first, until it fits on one page; the
+# last is the documented minimum (README: "Protest handouts").
+HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
+
+
+def _render_one(content: Content, job: Job, translators: dict[str, Translator],
+                renderer: Any, fonts: FontSet, options: Options,
+                ) -> tuple[_Work, list[BriefgenError]]:
+    """The HTML of one document (several sizes, for a handout) and its coverage problems."""
+    from briefgen.view import build_brief_view, build_handout_view
+
+    target = job.target
+    case = content.cases[target.case]
+    translator = translators[target.locale]
+    if target.document == "handout":
+        handout = build_handout_view(content, case, target.audience, target.locales,
+                                     translators)
+        problems = [error for locale, texts in handout.texts.items()
+                    for error in _coverage_errors(fonts, locale, texts, translators[locale])]
+        variants = tuple(
+            renderer.render("handout", handout, translator, paper=options.paper,
+                            build_stamp=job.stamp, scale=scale)
+            for scale in HANDOUT_SCALES)
+        return _Work(target.filename, tuple(r.html for r in variants), variants[0].css,
+                     handout.as_of_iso, handout.restricted_texts, handout.classification,
+                     max_pages=1, images=True), problems
+    view = build_brief_view(content, case, target.audience, target.locale, translator,
+                            include_restricted=target.restricted)
+    rendered = renderer.render(target.document, view, translator, paper=options.paper,
+                               build_stamp=job.stamp)
+    problems = _coverage_errors(fonts, view.lang, view.texts, translator)
+    return _Work(target.filename, (rendered.html,), rendered.css, view.as_of_iso,
+                 () if target.restricted else view.restricted_texts,
+                 view.classification), problems
 
 
 # -- typesetting, in this process or in workers ---------------------------------------------
@@ -452,11 +519,20 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
 @dataclass(frozen=True)
 class _Work:
     name: str
-    html: str
+    html: tuple[str, ...]  # variants to try in order (smaller type), until one fits
     css: str
     date: str
     restricted: tuple[str, ...]
     classification: str
+    max_pages: int | None = None
+    images: bool = False  # also write PNG pictures of the first page
+
+
+@dataclass(frozen=True)
+class _Result:
+    pdf: bytes
+    pages: int
+    images: dict[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -482,27 +558,44 @@ def _init_worker(setup: _WorkerSetup) -> None:
                                         languages=setup.languages)
 
 
-def _typeset_one(setup: _WorkerSetup, item: _Work) -> tuple[bytes, int]:
+def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
     from briefgen.typesetter import typeset
 
     if "fonts" not in _worker_fonts:
         _init_worker(setup)
-    result = typeset(
-        item.html,
-        base_url=setup.spec.parent.as_uri() + "/",
-        stylesheets=[item.css],
-        fonts=_worker_fonts["fonts"],
-        allowed_roots=setup.allowed,
-        pdf_identifier=hashlib.sha256(item.html.encode()).hexdigest()[:32].encode(),
-        metadata_date=item.date,
-        origin=item.name,
-    )
+    for number, html in enumerate(item.html, start=1):
+        result = typeset(
+            html,
+            base_url=setup.spec.parent.as_uri() + "/",
+            stylesheets=[item.css],
+            fonts=_worker_fonts["fonts"],
+            allowed_roots=setup.allowed,
+            pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+            metadata_date=item.date,
+            origin=item.name,
+        )
+        if item.max_pages is None or result.page_count <= item.max_pages:
+            break
+        if number == len(item.html):
+            raise TypesetError(
+                f"does not fit on {item.max_pages} page(s): at the smallest type size "
+                f"({HANDOUT_SCALES[-1]:g} pt) it takes {result.page_count} pages, "
+                f"{result.page_count - item.max_pages} too many",
+                path=item.name,
+                hint="shorten the case summary, or list fewer facts or asks under handout:")
     _check_no_restricted(result.pdf, item.restricted, item.name)
-    return result.pdf, result.page_count
+    images = {}
+    if item.images:
+        from briefgen.pictures import page_pictures
+
+        stem = item.name.removesuffix(".pdf")
+        images = {f"{stem}{suffix}": data
+                  for suffix, data in page_pictures(result.pdf).items()}
+    return _Result(result.pdf, result.page_count, images)
 
 
 def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
-                 say: Reporter, rebuild: Sequence[Job]) -> list[tuple[bytes, int]]:
+                 say: Reporter, rebuild: Sequence[Job]) -> list[_Result]:
     """Typeset in worker processes, each bounded in time and memory."""
     total = len(work)
     why = {j.target.filename: _summary(j.why) for j in rebuild}

@@ -97,7 +97,8 @@ def build(
     doc: Annotated[list[str] | None, typer.Option(
         "--doc", help="Only this document kind, e.g. brief (repeatable).")] = None,
     audience: Annotated[list[str] | None, typer.Option(
-        "--audience", help="Only briefs for this actor id, e.g. china (repeatable).")] = None,
+        "--audience", help="Only briefs for this actor id, e.g. china, or handouts for this "
+                           "event id (repeatable).")] = None,
     locale: Annotated[list[str] | None, typer.Option(
         "--locale", help="Only this locale, e.g. ko (repeatable).")] = None,
     paper: Annotated[str, typer.Option(
@@ -123,6 +124,9 @@ def build(
         "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
                         "outputs, for CI matrices. Merge the shards' manifests with "
                         "'briefgen manifest merge'.")] = None,
+    pair: Annotated[list[str] | None, typer.Option(
+        "--pair", help="Languages of the handouts, side by side, e.g. zh-Hans+en "
+                       "(repeatable). Default: handout_pairs in project.yaml.")] = None,
     render_timeout: Annotated[float, typer.Option(
         "--render-timeout", help="Seconds one document may take to typeset before the "
                                  "build fails.")] = 120.0,
@@ -133,13 +137,14 @@ def build(
 
     Only outputs whose inputs changed since the last build are rendered again, and the
     reason is shown for each."""
-    from briefgen.build import Options, Paths, Selection, parse_shard
+    from briefgen.build import Options, Paths, Selection, parse_pair, parse_shard
     from briefgen.build import build as run_build
 
     paths = Paths.for_content(content, out)
     selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
                           tuple(locale or ()), include_restricted,
-                          parse_shard(shard) if shard else None)
+                          parse_shard(shard) if shard else None,
+                          tuple(parse_pair(p) for p in pair or ()))
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
                       jobs=jobs if jobs is not None else (os.cpu_count() or 1),
                       render_timeout=render_timeout, render_memory_mb=render_memory)
@@ -301,6 +306,59 @@ def i18n_update(
 
     for line in update_catalogs(Paths.for_content(content), tuple(locale or ())):
         typer.echo(line)
+
+
+@i18n_app.command("extract")
+@reports_errors
+def i18n_extract(
+    content: ContentOpt = Path("content"),
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 2 if a template is missing or out of date (CI).")]
+    = False,
+) -> None:
+    """Write the message templates, one POT per catalog, to locales/pot/ (what Weblate,
+    Crowdin or Poedit start a new language from)."""
+    from briefgen.build import Paths
+    from briefgen.i18n import extract_templates
+
+    for line in extract_templates(Paths.for_content(content), check=check):
+        typer.echo(line)
+
+
+@i18n_app.command("status")
+@reports_errors
+def i18n_status(
+    content: ContentOpt = Path("content"),
+    locale: Annotated[list[str] | None, typer.Option(
+        "--locale", help="Only this locale (repeatable). Default: every non-source locale.")]
+    = None,
+    case: Annotated[list[str] | None, typer.Option(
+        "--case", help="Only this case's catalog besides templates and shared (repeatable).")]
+    = None,
+    fail_under: Annotated[float | None, typer.Option(
+        "--fail-under", metavar="PERCENT", min=0, max=100,
+        help="Exit 2 if any catalog is translated less than PERCENT.")] = None,
+    no_stale: Annotated[list[str] | None, typer.Option(
+        "--no-stale", metavar="SECTION",
+        help="Exit 2 on any stale translation in SECTION: a case id, a catalog (templates, "
+             "shared) or a context prefix such as law: (repeatable).")] = None,
+    fail_on_glossary: Annotated[bool, typer.Option(
+        "--fail-on-glossary", help="Exit 2 if a translation lacks an approved glossary term.")]
+    = False,
+    missing: Annotated[bool, typer.Option(
+        "--missing", help="List every missing translation too, with where it goes.")] = False,
+) -> None:
+    """Show per locale and catalog how much is translated, stale or missing, and which
+    translations lack an approved glossary term."""
+    from briefgen.build import Paths
+    from briefgen.i18n import check_status, format_status, translation_status
+
+    report = translation_status(Paths.for_content(content), locales=tuple(locale or ()),
+                                cases=tuple(case or ()))
+    for line in format_status(report, list_missing=missing):
+        typer.echo(line)
+    check_status(report, fail_under=fail_under, no_stale=tuple(no_stale or ()),
+                 glossary=fail_on_glossary)
 
 
 @manifest_app.command("merge")

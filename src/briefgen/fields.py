@@ -7,6 +7,7 @@ missing keys and wrong kinds, and keeps going so that one run reports every prob
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator
@@ -221,6 +222,34 @@ class Fields:
             self._err(key, result, node)
             return None
         return result
+
+    def local_datetime(self, key: str, zone: dt.tzinfo | None) -> dt.datetime | None:
+        """A wall-clock time written as YYYY-MM-DDTHH:MM in the given time zone."""
+        node = self._scalar(key, True, "a local date and time such as 2015-11-21T13:00")
+        if node is None:
+            return None
+        try:
+            value = dt.datetime.fromisoformat(node.text.strip())
+        except ValueError:
+            self._err(key, f"{node.text!r} is not a date and time", node,
+                      hint="expected YYYY-MM-DDTHH:MM in the event's time zone, e.g. "
+                           "2015-11-21T13:00")
+            return None
+        if value.tzinfo is not None:
+            self._err(key, f"{node.text!r} carries an offset", node,
+                      hint="write the local time without an offset; the timezone field "
+                           "says where it is")
+            return None
+        if zone is None:
+            return None
+        aware = value.replace(tzinfo=zone)
+        # A time that a daylight-saving change skips does not exist on that day.
+        round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        if round_trip != value:
+            self._err(key, f"{node.text} does not exist in {zone} (the clocks skip it)",
+                      node, hint="check the time against the daylight-saving change")
+            return None
+        return aware
 
     def precision_agrees(self, key: str, date: PartialDate | None) -> None:
         node = self._scalar(key, False, "day, month or year")

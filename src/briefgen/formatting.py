@@ -12,8 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 
-from babel import Locale
-from babel.dates import format_date, format_skeleton, parse_pattern
+from babel import Locale, UnknownLocaleError
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    get_timezone_name,
+    parse_pattern,
+)
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -140,5 +146,31 @@ def territory_name(country: str, locale: str) -> str | None:
 def language_name(language: str, locale: str) -> str:
     try:
         return str(babel_locale(language).get_display_name(babel_locale(locale)))
-    except ValueError:
+    except (UnknownLocaleError, ValueError):
         return language
+
+
+def format_event_time(start: dt.datetime, end: dt.datetime, locale: str) -> tuple[str, str]:
+    """(date, time range with zone) of an event, in its own time zone, in ``locale``.
+
+    "Saturday, November 21, 2015" and "1:00 – 2:00 PM EST"; "2015년 11월 21일 토요일" and
+    "오후 1:00~2:00 미 동부 표준시". The zone is the one in force at the start, so a date
+    across a daylight-saving change is named correctly.
+    """
+    loc = babel_locale(locale)
+    zone = start.tzinfo
+    date = format_date(start, format="full", locale=loc)
+    times = format_interval(start, end, "hm", tzinfo=zone, locale=loc)
+    # CLDR's abbreviated day periods for Korean are the Latin "AM"/"PM"; Korean readers
+    # expect 오전/오후, which CLDR gives as the wide form.
+    abbreviated = loc.day_periods["format"]["abbreviated"]
+    wide = loc.day_periods["format"]["wide"]
+    if loc.language != "en":
+        for period in ("am", "pm"):
+            short, full = abbreviated.get(period), wide.get(period)
+            if short and full and short.isascii() and not full.isascii():
+                times = times.replace(short, full)
+    name = get_timezone_name(start, width="short", locale=loc)
+    if not name or name[0] in "+-" or name.startswith("GMT"):
+        name = get_timezone_name(start, width="long", locale=loc)
+    return date, f"{times} {name}"

@@ -6,6 +6,7 @@ author sees all mistakes of a run at once (``ProblemReport``).
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from briefgen.errors import ContentError, Problems
 from briefgen.fields import LOCALE_RE, Fields
 from briefgen.model import (
+    DOCUMENT_KINDS,
     Account,
     Actor,
     ActorKind,
@@ -24,9 +26,11 @@ from briefgen.model import (
     Case,
     CaseStatus,
     Content,
+    Event,
     Fact,
     FactStatus,
     Group,
+    Handout,
     Instrument,
     InstrumentKind,
     Member,
@@ -43,9 +47,10 @@ from briefgen.model import (
     TimelineEntry,
     TranslationPolicy,
 )
-from briefgen.yamlreader import YNode, read_yaml
+from briefgen.yamlreader import YNode, YScalar, read_yaml
 
-PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy")
+PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
+                "handout_pairs")
 SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "language", "url", "note")
 INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
                    "customary", "language", "provisions")
@@ -54,7 +59,10 @@ PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_
 ACTOR_KEYS = ("id", "kind", "name", "short_name", "country", "participation")
 PARTICIPATION_KEYS = ("instrument", "kind", "date")
 CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", "facts",
-             "timeline", "legal_analysis", "asks")
+             "timeline", "legal_analysis", "asks", "events", "handout")
+EVENT_KEYS = ("id", "title", "start", "end", "timezone", "venue", "address", "organiser",
+              "url", "sources")
+HANDOUT_KEYS = ("call_to_action", "link", "link_is_placeholder", "facts", "asks")
 GROUP_KEYS = ("summary", "sources", "members")
 MEMBER_KEYS = ("id", "description", "count", "sources", "sensitivity")
 FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
@@ -64,7 +72,6 @@ TIMELINE_KEYS = ("id", "date", "precision", "approximate", "place", "event", "so
 ANALYSIS_KEYS = ("id", "provisions", "concerns", "facts", "reasoning", "sources")
 ASK_KEYS = ("id", "to", "priority", "text", "sources")
 
-DOCUMENT_KINDS = ("brief",)
 
 
 class _Reader:
@@ -226,7 +233,30 @@ def _project(reader: _Reader, file: Path) -> Project:
         documents=documents,
         origin=f.origin,
         translation_policy=_translation_policy(f, normalised, source_locale),
+        handout_pairs=_handout_pairs(f, normalised),
     )
+
+
+def _handout_pairs(f: Fields, locales: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``handout_pairs: [ko+en]``: the two languages of each handout, side by side."""
+    if not f.has("handout_pairs"):
+        return (("ko", "en"),) if {"ko", "en"} <= set(locales) else ()
+    pairs = []
+    for node in f.seq("handout_pairs"):
+        text = node.text if isinstance(node, YScalar) else ""
+        parts = tuple(_normalise_locale(p.strip()) for p in text.split("+"))
+        if len(parts) != 2 or not all(parts):
+            f.problems.error(f"{text!r} is not a pair of locales", path=f.path,
+                             line=node.line, field="handout_pairs",
+                             hint="expected two locales joined by +, such as ko+en")
+            continue
+        for part in parts:
+            if part not in locales:
+                f.problems.error(f"{part!r} is not one of the project's locales",
+                                 path=f.path, line=node.line, field="handout_pairs",
+                                 hint="add it to locales, or choose from: " + ", ".join(locales))
+        pairs.append((parts[0], parts[1]))
+    return tuple(pairs)
 
 
 def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
@@ -246,6 +276,18 @@ def _normalise_locale(tag: str) -> str:
                                           for p in parts[1:])])
 
 
+def _language(f: Fields, key: str) -> str:
+    tag = f.text(key)
+    if tag:
+        try:
+            Locale.parse(tag.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            f.problems.error(f"{tag!r} is not a language code", path=f.path,
+                             line=f.line_of(key), field=f._name(key),
+                             hint="expected a BCP 47 code such as en, ko or zh-Hans")
+    return tag
+
+
 def _source(f: Fields) -> Source:
     return Source(
         id=f.ident("id"),
@@ -253,7 +295,7 @@ def _source(f: Fields) -> Source:
         title=f.text("title"),
         author=f.stated_text("author"),
         date=f.date("date", allow_not_stated=True),
-        language=f.text("language"),
+        language=_language(f, "language"),
         url=_url(f, "url"),
         note=f.optional_text("note"),
         origin=f.origin,
@@ -388,6 +430,8 @@ def _case(f: Fields) -> Case:
         for a in f.each("asks", ASK_KEYS)
     )
     _unique(asks, f.problems, "ask")
+    events = tuple(e for e in (_event(x) for x in f.each("events", EVENT_KEYS)) if e)
+    _unique(events, f.problems, "event")
     return Case(
         id=f.ident("id"),
         title=f.text("title"),
@@ -402,6 +446,50 @@ def _case(f: Fields) -> Case:
         asks=asks,
         origin=f.origin,
         files=(f.path,),
+        events=events,
+        handout=_handout(f),
+    )
+
+
+def _event(f: Fields) -> Event | None:
+    zone_name = f.text("timezone")
+    zone = None
+    if zone_name:
+        try:
+            zone = zoneinfo.ZoneInfo(zone_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            f.problems.error(f"{zone_name!r} is not a time zone", path=f.path,
+                             line=f.line_of("timezone"), field=f._name("timezone"),
+                             hint="expected an IANA name such as America/New_York or Asia/Seoul")
+    start = f.local_datetime("start", zone)
+    end = f.local_datetime("end", zone)
+    if start and end and end <= start:
+        f.problems.error("the event ends before it starts", path=f.path,
+                         line=f.line_of("end"), field=f._name("end"),
+                         hint="end must be later than start (both in the event's time zone)")
+    event_id = f.ident("id")
+    fields = (f.text("title"), f.text("venue"), f.text("address"), f.text("organiser"))
+    sources = f.ids("sources", required=True, what="source id")
+    url = _url(f, "url")
+    if start is None or end is None or zone is None:
+        return None
+    return Event(id=event_id, title=fields[0], start=start, end=end, timezone=zone_name,
+                 venue=fields[1], address=fields[2], organiser=fields[3], sources=sources,
+                 url=url, origin=f.origin)
+
+
+def _handout(case: Fields) -> Handout | None:
+    if not case.has("handout"):
+        return None
+    f = Fields(case.node("handout"), "handout", HANDOUT_KEYS, case.problems, path=case.path,
+               line=case.line_of("handout"))
+    return Handout(
+        call_to_action=f.markdown("call_to_action"),
+        link=_url(f, "link") or "",
+        link_is_placeholder=f.boolean("link_is_placeholder"),
+        facts=f.ids("facts", what="fact id"),
+        asks=f.ids("asks", what="ask id"),
+        origin=f.origin,
     )
 
 
@@ -507,6 +595,10 @@ def _check_references(content: Content, problems: Problems) -> None:
         for ask in case.asks:
             check(ask.to, actors, "actor", ask.origin, "to", "actors/")
             check(ask.sources, sources, "source", ask.origin, "sources", "sources/")
+        for event in case.events:
+            check(event.sources, sources, "source", event.origin, "sources", "sources/")
+        if case.handout:
+            _check_handout(case, case.handout, problems)
         if not problems.errors:
             _check_order(case, problems)
 
@@ -538,6 +630,29 @@ def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None
                 line=analysis.origin.line, field="facts",
                 hint="legal analysis appears in public documents; rest it on public facts, "
                      f"or make fact {ref!r} public if it may be published")
+
+
+def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
+    """A handout is public material: what it names must exist and be public."""
+    where = handout.origin
+    facts = {fact.id: fact for fact in case.facts}
+    for ref in handout.facts:
+        fact = facts.get(ref)
+        if fact is None:
+            problems.error(f"unknown fact {ref!r}", path=where.path, line=where.line,
+                           field="handout.facts", hint=_known(ref, dict(facts), "the case"))
+        elif fact.sensitivity is Sensitivity.RESTRICTED:
+            problems.error(f"refers to restricted fact {ref!r}", path=where.path,
+                           line=where.line, field="handout.facts",
+                           hint="a handout is public material; choose public facts only")
+    asks = {ask.id: ask for ask in case.asks}
+    for ref in handout.asks:
+        if ref not in asks:
+            problems.error(f"unknown ask {ref!r}", path=where.path, line=where.line,
+                           field="handout.asks", hint=_known(ref, dict(asks), "the case"))
+    if not handout.link:
+        problems.error("is missing", path=where.path, line=where.line, field="handout.link",
+                       hint="the address the handout's QR code opens")
 
 
 def _check_order(case: Case, problems: Problems) -> None:

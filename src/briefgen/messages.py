@@ -73,6 +73,14 @@ def case_messages(case: Case) -> Iterator[Message]:
         yield from m(f"analysis:{analysis.id}", analysis.reasoning, analysis.origin)
     for ask in case.asks:
         yield from m(f"ask:{ask.id}", ask.text, ask.origin)
+    for event in case.events:
+        # The address and the organiser's name are printed as written: they are for
+        # finding the place and the people, not for reading.
+        yield from m(f"event:{event.id}:title", event.title, event.origin)
+        yield from m(f"event:{event.id}:venue", event.venue, event.origin)
+    if case.handout:
+        yield from m("handout:call_to_action", case.handout.call_to_action,
+                     case.handout.origin)
 
 
 def all_messages(content: Content) -> Iterator[Message]:

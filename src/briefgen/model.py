@@ -22,6 +22,10 @@ class Origin:
         return f"{self.path}:{self.line}"
 
 
+# The document kinds briefgen can build; each has templates/<kind>.html and <kind>.css.
+DOCUMENT_KINDS = ("brief", "handout")
+
+
 class Precision(StrEnum):
     DAY = "day"
     MONTH = "month"
@@ -129,6 +133,7 @@ class Project:
     origin: Origin
     # locale -> policy for text not (or no longer) translated; a locale not listed is strict
     translation_policy: dict[str, TranslationPolicy] = field(default_factory=dict)
+    handout_pairs: tuple[tuple[str, str], ...] = ()
 
     def policy(self, locale: str) -> TranslationPolicy:
         return self.translation_policy.get(locale, TranslationPolicy.STRICT)
@@ -272,6 +277,35 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A public event of the campaign (a protest, a vigil), in its own time zone."""
+
+    id: str
+    title: str
+    start: dt.datetime  # aware, in ``timezone``
+    end: dt.datetime
+    timezone: str  # IANA name, e.g. America/New_York
+    venue: str
+    address: str
+    organiser: str
+    sources: tuple[str, ...]
+    origin: Origin
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What a case's one-page public handout shows besides its summary and events."""
+
+    call_to_action: str
+    link: str
+    link_is_placeholder: bool
+    facts: tuple[str, ...]
+    asks: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     title: str
@@ -286,6 +320,8 @@ class Case:
     asks: tuple[Ask, ...]
     origin: Origin
     files: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    handout: Handout | None = None
 
 
 @dataclass(frozen=True)

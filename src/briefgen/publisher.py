@@ -36,6 +36,9 @@ class ManifestEntry:
     classification: str
     stamp: str
     inputs: dict[str, str] = field(default_factory=dict, compare=False)
+    # Pictures of the document written beside it (file name -> sha256), e.g. a handout's
+    # PNG for sharing online.
+    images: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, tuple[str, ...]]:
@@ -46,6 +49,7 @@ class ManifestEntry:
 class Publication:
     entry: ManifestEntry
     data: bytes
+    images: dict[str, bytes] = field(default_factory=dict)
 
 
 def sha256(data: bytes) -> str:
@@ -117,7 +121,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def _entry(raw: dict[str, Any]) -> ManifestEntry:
     return ManifestEntry(**{**raw, "locales": tuple(raw["locales"]),
-                            "inputs": dict(raw.get("inputs", {}))})
+                            "inputs": dict(raw.get("inputs", {})),
+                            "images": dict(raw.get("images", {}))})
 
 
 def read_manifest(out_dir: Path) -> list[ManifestEntry]:
@@ -157,8 +162,11 @@ def publish(
     try:
         for pub in publications:
             atomic_write(out_dir / pub.entry.path, pub.data)
+            for name, data in pub.images.items():
+                atomic_write(out_dir / name, data)
         for entry in remove:
-            (out_dir / entry.path).unlink(missing_ok=True)
+            for name in (entry.path, *entry.images):
+                (out_dir / name).unlink(missing_ok=True)
         entries = {e.path: e for e in keep}
         entries.update({p.entry.path: p.entry for p in publications})
         atomic_write(out_dir / MANIFEST, manifest_bytes(

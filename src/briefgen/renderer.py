@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,10 @@ from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
 from briefgen.messages import Message
 from briefgen.model import Origin
-from briefgen.view import BriefView
+from briefgen.qrcode import qr_svg_data_uri
+from briefgen.view import BriefView, HandoutView
 
-TEMPLATE_FILES = {"brief": "brief.html"}
+TEMPLATE_FILES = {"brief": "brief.html", "handout": "handout.html"}
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 
@@ -97,18 +98,19 @@ class Renderer:
             env.filters["md_block"] = markdown_block
             env.filters["css_counter_label"] = css_counter_label
             env.filters["css_string"] = css_string
+            env.filters["qr_data_uri"] = qr_svg_data_uri
             self._envs[translator.locale] = env
         return env
 
-    def render(self, kind: str, view: BriefView, translator: Translator, *, paper: str,
-               build_stamp: str) -> Rendered:
+    def render(self, kind: str, view: BriefView | HandoutView, translator: Translator, *,
+               paper: str, build_stamp: str, scale: float = 10.0) -> Rendered:
         env = self.environment(translator)
         name = TEMPLATE_FILES[kind]
         context: dict[str, Any] = {
             "view": view,
             "paper": PAPER_SIZES[paper],
             "stamp": build_stamp,
-            "data": asdict(view),
+            "scale": scale,
         }
         # Korean words kept whole, CJK note references kept with their text, untranslated
         # text marked (briefgen.linebreak); the text itself is unchanged.

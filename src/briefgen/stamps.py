@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.model import Case, Content
-
-DOCUMENT_KINDS = ("brief",)
+from briefgen.model import DOCUMENT_KINDS, Case, Content
 
 
 def _digest_bytes(data: bytes) -> str:
@@ -75,10 +73,10 @@ def case_inputs(
     case: Case,
     *,
     document: str,
-    locale: str,
+    locales: Sequence[str],
     files: FileDigests,
     templates: Path,
-    locales: Path,
+    catalogs: Path,
     fonts: str,
     options: Mapping[str, object],
 ) -> dict[str, str]:
@@ -116,9 +114,10 @@ def case_inputs(
         actor = content.actors[actor_id]
         inputs[f"{actor.origin.path} (actor {actor_id})"] = data_digest(actor)
 
-    if locale != content.project.source_locale:
-        for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
-            add_file(locales / locale / name)
+    for locale in locales:
+        if locale != content.project.source_locale:
+            for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
+                add_file(catalogs / locale / name)
 
     others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
     for template in sorted(templates.iterdir()):

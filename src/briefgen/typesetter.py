@@ -13,9 +13,10 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from xml.sax.saxutils import escape
@@ -32,6 +33,17 @@ class TypesetResult:
     page_count: int
 
 
+# The PDF flavours briefgen makes. Both are tagged (a structure tree with headings,
+# lists, tables, links and the document's language) and claim PDF/UA-1 in their XMP:
+#   pdf/ua-1  the default, for every brief;
+#   pdf/a-3b  for archives: PDF/A-3b as well, which may embed files (attachments=).
+Variant = Literal["pdf/ua-1", "pdf/a-3b"]
+VARIANTS: tuple[Variant, ...] = get_args(Variant)
+
+# An embedded file: (file name, its bytes, a description). Its dates are metadata_date.
+Attachment = tuple[str, bytes, str]
+
+
 # Options for Document.write_pdf. full_fonts=False makes WeasyPrint embed subsets made
 # by HarfBuzz (checked below: without libharfbuzz-subset it would fall back to fontTools
 # with a warning); hinting is useless in a PDF and only adds bytes.
@@ -44,11 +56,21 @@ _PDF_OPTIONS: dict[str, Any] = {
 
 _NOTDEF_PREFIX = ".notdef glyph rendered"
 
-# WeasyPrint log messages that are not problems in our set-up, as regular expressions
-# matched against the formatted message, each with the reason it is harmless. None is
-# known: rendering briefs with page counters, running strings, bookmarks, tables,
-# links, small caps and every prepared face logs nothing at WARNING or above.
-_HARMLESS: tuple[tuple[re.Pattern[str], str], ...] = ()
+# WeasyPrint log messages that do not fail a render, as regular expressions matched
+# against the formatted message, each with the reason. Rendering briefs with page
+# counters, running strings, bookmarks, tables, links, small caps and every prepared
+# face logs nothing at WARNING or above.
+_HARMLESS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r'^Image ".*" has no required alt description$', re.DOTALL),
+        # Tolerated, not harmless: the PDF then has a Figure without /Alt. No brief has
+        # an image (the template has none and content text may not embed one); the
+        # PDF/UA validator in tests/test_accessibility.py fails on a Figure without
+        # /Alt; and typesetter tests of URL fetching render bare <img> elements. Make
+        # it fatal (drop this entry) once the first image reaches a brief.
+        "images without alt text are caught by the PDF/UA check of the built briefs",
+    ),
+)
 
 _FONTCONFIG_SUBDIR = "fontconfig"
 _FONTS_CONF = """<?xml version="1.0"?>
@@ -86,6 +108,8 @@ def typeset(
     pdf_identifier: bytes | None = None,
     metadata_date: str | None = None,
     origin: str = "<document>",
+    variant: Variant = "pdf/ua-1",
+    attachments: Sequence[Attachment] = (),
 ) -> TypesetResult:
     """Render ``html`` with ``stylesheets`` (CSS source) and ``fonts`` into a PDF.
 
@@ -95,7 +119,22 @@ def typeset(
     ``metadata_date`` (a W3C date such as ``2024-05-01``) becomes the PDF creation and
     modification date; without it the PDF has only the dates the HTML's
     ``dcterms.created``/``dcterms.modified`` meta elements give, never the clock's.
+
+    The PDF is tagged PDF/UA-1 (``variant="pdf/ua-1"``), or PDF/A-3b and PDF/UA-1
+    (``variant="pdf/a-3b"``). Title, subject, author, keywords and generator come from
+    the HTML's ``<title>`` and ``<meta>`` elements, the language from ``<html lang>``
+    (required: without it the build fails), and elements with their own ``lang`` are
+    tagged in that language. ``attachments`` are embedded as files whose creation and
+    modification dates are ``metadata_date`` (required with attachments), never the
+    clock's.
     """
+    if variant not in VARIANTS:
+        raise TypesetError(
+            f"unknown PDF variant {variant!r}",
+            path=origin,
+            hint="expected one of: " + ", ".join(VARIANTS),
+        )
+    attachment_date = _attachment_date(metadata_date, attachments, origin)
     wp = _load_weasyprint(fonts.cache_dir)
     roots = tuple(dict.fromkeys(Path(root).resolve() for root in (*allowed_roots, fonts.cache_dir)))
     fetcher = wp.GuardedFetcher(roots)
@@ -103,8 +142,13 @@ def typeset(
     fonts_css = fonts.face_css(_file_url)
     font_problems: list[str] = []
 
-    def check_fonts(_document: Any, pdf: Any) -> None:
+    def finish(document: Any, pdf: Any) -> None:
         font_problems.extend(_foreign_fonts(pdf, fonts))
+        _mark_page_furniture_as_artifacts(pdf, wp.pydyf)
+        _complete_xmp(pdf, lang=document.metadata.lang, claim_ua=variant != "pdf/ua-1")
+        if "AF" in pdf.catalog:
+            # WeasyPrint 70 lists each PDF/A-3 associated file twice.
+            pdf.catalog["AF"] = wp.pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
     with _RENDER_LOCK, _captured_log() as records:
         try:
@@ -132,9 +176,30 @@ def typeset(
                     path=origin,
                     hint='remove <link rel="attachment">',
                 )
-            pdf = document.write_pdf(
-                finisher=check_fonts, pdf_identifier=identifier, pdf_variant="pdf/ua-1", **_PDF_OPTIONS
-            )
+            embedded = [
+                wp.Attachment(
+                    string=data,
+                    name=name,
+                    description=description,
+                    created=attachment_date,
+                    modified=attachment_date,
+                    relationship="Source",
+                )
+                for name, data, description in attachments
+            ]
+            with warnings.catch_warnings():
+                # For PDF/A, WeasyPrint 70 opens its sRGB profile and never closes it.
+                warnings.filterwarnings(
+                    "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+                )
+                pdf = document.write_pdf(
+                    finisher=finish,
+                    pdf_identifier=identifier,
+                    pdf_variant=variant,
+                    pdf_tags=True,
+                    attachments=embedded or None,
+                    **_PDF_OPTIONS,
+                )
         except wp.FatalURLFetchingError as exc:
             if not fetcher.refused:  # pragma: no cover - only our fetcher raises it
                 raise TypesetError(f"WeasyPrint stopped: {exc}", path=origin) from exc
@@ -182,8 +247,11 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
             warnings.filterwarnings(
                 "ignore", message="No fonts configured in FontConfig", category=UserWarning
             )
+            import pydyf
             import weasyprint
             from weasyprint import urls
+            from weasyprint.formatting_structure import boxes
+            from weasyprint.pdf import tags
             from weasyprint.text import ffi
             from weasyprint.text.fonts import FontConfiguration
 
@@ -224,9 +292,12 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
                 self.refused.append(url)
                 raise RefusedURL(f"refused to fetch {url}")
 
+        _tag_passage_languages(tags, boxes, pydyf)
         _weasyprint = SimpleNamespace(
             CSS=weasyprint.CSS,
             HTML=weasyprint.HTML,
+            Attachment=weasyprint.Attachment,
+            pydyf=pydyf,
             FontConfiguration=FontConfiguration,
             FatalURLFetchingError=urls.FatalURLFetchingError,
             GuardedFetcher=GuardedFetcher,
@@ -296,6 +367,199 @@ def _drop_font_configuration() -> None:
     # garbage-collected, which interpreter shutdown does not guarantee.
     global _font_config
     _font_config = None
+
+
+# --- tags, XMP and attachments ----------------------------------------------------
+
+
+def _tag_passage_languages(tags: Any, boxes: Any, pydyf: Any) -> None:
+    """Make WeasyPrint's tagger give elements with their own ``lang`` a /Lang entry.
+
+    WeasyPrint 70 sets the document's language (the catalog's /Lang, from <html lang>)
+    but ignores ``lang`` on other elements, so a screen reader would read an English
+    source title in a Korean brief with Korean rules. ``_build_box_tree`` makes the
+    structure element of one box (and recurses through the module global, so this
+    wrapper sees every box): the element made for a box whose HTML element has a
+    ``lang`` gets it as /Lang, which its descendants inherit. An inline element with
+    no structure type of its own (NonStruct, e.g. <cite>) becomes a Span, the type
+    meant for an inline passage with attributes such as a language.
+    """
+    original = tags._build_box_tree
+    if getattr(original, "briefgen_languages", False):
+        return
+
+    def build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        inner = getattr(box, "_box", box)  # an AbsolutePlaceholder's box
+        element = getattr(inner, "element", None)
+        lang = None
+        if element is not None and inner.element_tag not in ("html", "body"):
+            lang = element.get("lang") or None
+        for struct in original(box, parent, *args):
+            if lang and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+                if struct["S"] == "/NonStruct" and isinstance(inner, boxes.InlineBox):
+                    struct["S"] = "/Span"
+            yield struct
+
+    build_box_tree.briefgen_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_box_tree
+
+
+def _number(reference: object) -> int | None:
+    """The object number of a pydyf reference (``b"12 0 R"``), or None."""
+    if not isinstance(reference, bytes | str):
+        return None
+    text = reference.decode("ascii") if isinstance(reference, bytes) else reference
+    match = re.fullmatch(r"(\d+) 0 R", text.strip())
+    return int(match.group(1)) if match else None
+
+
+def _object(pdf: Any, reference: object) -> Any:
+    """The object a pydyf reference names, or None."""
+    number = _number(reference)
+    return None if number is None else pdf.objects[number]
+
+
+def _mark_page_furniture_as_artifacts(pdf: Any, pydyf: Any) -> None:
+    """Mark the text of page margin boxes (running title, page numbers, build stamp)
+    as pagination artifacts.
+
+    WeasyPrint tags it as Spans with marked-content ids and makes structure elements
+    for them, but leaves those out of the structure tree (its comment: "it could be
+    included in tree as Artifact, but that's only allowed in PDF 2.0"). PDF 1.7 has
+    artifacts as marked content (ISO 32000-1, 14.8.2.2), which is what PDF/UA asks for
+    page furniture: screen readers skip it, and every marked-content id left belongs
+    to an element in the tree. Runs as a write_pdf finisher, on the objects to write.
+    """
+    root = _object(pdf, pdf.catalog.get("StructTreeRoot", b""))
+    if root is None:
+        return
+    reachable: set[int] = set()
+    pending = [root]
+    while pending:
+        kids = pending.pop().get("K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            number = _number(kid)
+            if number is not None and number not in reachable:
+                reachable.add(number)
+                child = pdf.objects[number]
+                if isinstance(child, dict):
+                    pending.append(child)
+    parent_tree = _object(pdf, root["ParentTree"])
+    nums = parent_tree["Nums"]
+    furniture: dict[int, set[int]] = {}  # page index -> marked-content ids
+    for key, value in zip(nums[::2], nums[1::2], strict=True):
+        if not isinstance(value, list):
+            continue  # an annotation's entry
+        for position, reference in enumerate(value):
+            number = _number(reference)
+            if number is not None and number not in reachable:
+                element = pdf.objects[number]
+                furniture.setdefault(key, set()).update(
+                    kid for kid in element["K"] if isinstance(kid, int)
+                )
+                value[position] = "null"
+                # Empty it and its parents outside the tree: nothing refers to them now.
+                while number is not None and number not in reachable and element:
+                    parent = element.get("P")
+                    element.clear()
+                    number = _number(parent)
+                    element = pdf.objects[number] if number is not None else None
+    for index, ids in furniture.items():
+        page = _object(pdf, pdf.page_references[index])
+        stream = _object(pdf, page["Contents"])
+        chunks = stream.stream
+        for position, chunk in enumerate(chunks):
+            if (
+                isinstance(chunk, dict)
+                and chunk.get("MCID") in ids
+                and position > 0
+                and position + 1 < len(chunks)
+                and chunks[position + 1] == b"BDC"
+            ):
+                chunks[position - 1] = "/Artifact"
+                chunks[position] = pydyf.Dictionary({"Type": "/Pagination"})
+
+
+_XMP_LANGUAGE = (
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    "<dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>"
+    "</rdf:Description>"
+)
+# PDF/A allows XMP properties outside its predefined schemas only with an extension
+# schema that describes them (ISO 19005-3, 6.6.2.3): pdfuaid is one of those.
+_XMP_PDFUA = (
+    '<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+    "<pdfuaid:part>1</pdfuaid:part></rdf:Description>"
+    '<rdf:Description rdf:about="" '
+    'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+    'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+    'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    "<pdfaExtension:schemas><rdf:Bag>"
+    '<rdf:li rdf:parseType="Resource">'
+    "<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"
+    "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"
+    "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    "<pdfaSchema:property><rdf:Seq>"
+    '<rdf:li rdf:parseType="Resource">'
+    "<pdfaProperty:name>part</pdfaProperty:name>"
+    "<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    "<pdfaProperty:category>internal</pdfaProperty:category>"
+    "<pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>"
+    "</rdf:li>"
+    "</rdf:Seq></pdfaSchema:property>"
+    "</rdf:li>"
+    "</rdf:Bag></pdfaExtension:schemas>"
+    "</rdf:Description>"
+)
+
+
+def _complete_xmp(pdf: Any, *, lang: str | None, claim_ua: bool) -> None:
+    """Add dc:language and, for a PDF/A file, the PDF/UA-1 claim to the XMP packet,
+    and leave the packet uncompressed.
+
+    WeasyPrint writes one XMP claim per variant: pdfuaid for PDF/UA, pdfaid for PDF/A.
+    It compresses the packet, which PDF/A-2 and -3 forbid (ISO 19005-3, 6.6.2.1: no
+    Filter on the metadata stream; WeasyPrint 70 knows it only for PDF/A-1), and
+    which hides it from tools that scan files for XMP packets. Runs as a write_pdf
+    finisher, before the streams are compressed.
+    """
+    metadata = _object(pdf, pdf.catalog.get("Metadata", b""))
+    if metadata is None:
+        return
+    (packet,) = metadata.stream
+    extra = _XMP_LANGUAGE.format(lang=escape(lang)) if lang else ""
+    if claim_ua:
+        extra += _XMP_PDFUA
+    end = b"</rdf:RDF>"
+    assert packet.count(end) == 1, "WeasyPrint's XMP packet changed"
+    metadata.stream = [packet.replace(end, extra.encode("utf-8") + end)]
+    metadata.compress = False
+
+
+_W3C_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _attachment_date(
+    metadata_date: str | None, attachments: Sequence[Attachment], origin: str
+) -> datetime | None:
+    """The date embedded files carry: ``metadata_date``, never the clock (which
+    WeasyPrint uses by default)."""
+    if not attachments:
+        return None
+    match = _W3C_DATE.match(metadata_date or "")
+    if match is None:
+        raise TypesetError(
+            "embedded files need a date (metadata_date), or the PDF would differ on every "
+            "build",
+            path=origin,
+            hint="pass metadata_date, such as the case's as-of date",
+        )
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        return datetime(year, month, day)
+    except ValueError as exc:
+        raise TypesetError(f"invalid date {metadata_date!r}: {exc}", path=origin) from None
 
 
 # --- URLs ---------------------------------------------------------------------------
@@ -424,11 +688,9 @@ def _pdf_name(value: object) -> str:
 
 
 def _stream_bytes(pdf: Any, reference: object) -> bytes | None:
-    text = reference.decode("ascii") if isinstance(reference, bytes) else str(reference)
-    match = re.fullmatch(r"(\d+) 0 R", text.strip())
-    if match is None:
+    stream = _object(pdf, reference)
+    if stream is None:
         return None
-    stream = pdf.objects[int(match.group(1))]
     chunks = getattr(stream, "stream", None)
     if not chunks or not all(isinstance(chunk, bytes) for chunk in chunks):
         return None

@@ -515,3 +515,110 @@ def _source_view(content: Content, number: int, source_id: str, loc: _Localizer)
         url=source.url,
         note=note or None,
     )
+
+
+# -- the protest handout -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoutColumn:
+    """One language's half of the handout."""
+
+    locale: str
+    title: str
+    summary: str
+    facts: tuple[str, ...]
+    asks: tuple[str, ...]
+    event_title: str
+    event_date: str
+    event_time: str
+    venue: str
+    call_to_action: str
+
+
+@dataclass(frozen=True)
+class HandoutView:
+    """Everything the handout template may show: public material only, two languages."""
+
+    case_id: str
+    lang: str  # the document's main language: the first of the pair
+    columns: tuple[HandoutColumn, ...]
+    address: str
+    organiser: str
+    link: str
+    link_is_placeholder: bool
+    as_of_iso: str
+    organisation: str
+    classification: str = "public"
+    # locale -> (text, where it came from), for the font coverage check
+    texts: dict[str, tuple[tuple[str, str], ...]] = field(repr=False, default_factory=dict)
+    restricted_texts: tuple[str, ...] = field(repr=False, default=())
+
+
+def build_handout_view(
+    content: Content,
+    case: Case,
+    event_id: str,
+    locales: Sequence[str],
+    translators: dict[str, Translator],
+) -> HandoutView:
+    """Build a handout's view in each of ``locales``; raise ``ProblemReport`` on problems."""
+    from briefgen.formatting import format_event_time
+
+    event = next(e for e in case.events if e.id == event_id)
+    handout = case.handout
+    assert handout is not None  # only cases with a handout block are planned
+    facts = {fact.id: fact for fact in case.facts}
+    asks = {ask.id: ask for ask in case.asks}
+    errors: list[BriefgenError] = []
+    texts: dict[str, tuple[tuple[str, str], ...]] = {}
+    columns = []
+    for locale in locales:
+        loc = _Localizer(content, translators[locale], locale)
+        date, time_range = format_event_time(event.start, event.end, locale)
+        loc.texts.append((f"{date} {time_range}", f"event time in {locale}"))
+        columns.append(HandoutColumn(
+            locale=locale,
+            title=loc.case(case, "title", case.title, case.origin),
+            summary=loc.case(case, "summary", case.summary, case.origin),
+            # The loader refuses restricted facts here; filter again so a public document
+            # can never receive one, whatever the content says.
+            facts=tuple(loc.case(case, f"fact:{ref}", facts[ref].text, facts[ref].origin)
+                        for ref in handout.facts
+                        if facts[ref].sensitivity is Sensitivity.PUBLIC),
+            asks=tuple(loc.case(case, f"ask:{ref}", asks[ref].text, asks[ref].origin)
+                       for ref in handout.asks),
+            event_title=loc.case(case, f"event:{event.id}:title", event.title, event.origin),
+            event_date=date,
+            event_time=time_range,
+            venue=loc.case(case, f"event:{event.id}:venue", event.venue, event.origin),
+            call_to_action=loc.case(case, "handout:call_to_action", handout.call_to_action,
+                                    handout.origin),
+        ))
+        errors.extend(loc.errors)
+        texts[locale] = tuple(loc.texts)
+    if errors:
+        raise_report(errors)
+    organisation = _Localizer(content, translators[locales[0]], locales[0]).shared(
+        "project:organisation", content.project.organisation, content.project.origin)
+    restricted = [f.text for f in case.facts if f.sensitivity is Sensitivity.RESTRICTED]
+    if case.group:
+        restricted += [m.description for m in case.group.members
+                       if m.sensitivity is Sensitivity.RESTRICTED]
+    restricted += [t.event for t in case.timeline if t.sensitivity is Sensitivity.RESTRICTED]
+    # Printed as written, in the first language's column font.
+    texts[locales[0]] += tuple((text, str(event.origin))
+                               for text in (event.address, event.organiser, handout.link))
+    return HandoutView(
+        case_id=case.id,
+        lang=locales[0],
+        columns=tuple(columns),
+        address=event.address,
+        organiser=event.organiser,
+        link=handout.link,
+        link_is_placeholder=handout.link_is_placeholder,
+        as_of_iso=case.as_of.iso(),
+        organisation=organisation,
+        texts=texts,
+        restricted_texts=tuple(dict.fromkeys(restricted)),
+    )

@@ -1,0 +1,189 @@
+"""The protest handout: one bilingual page, the event in its time zone, a QR code that
+scans, pictures to share, public material only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import zoneinfo
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+from briefgen.formatting import format_event_time
+from briefgen.loader import load_content
+from briefgen.pdfcheck import contains, pdf_strings
+
+from .conftest import REPO, edit
+
+CASE = "vietnam-nine-2015"
+URL = "https://example.org/vietnam-nine-2015"
+Make = Callable[[str], Path]
+
+
+def build(out: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["build", "--content", str(REPO / "content"), "--out",
+                                      str(out), "--doc", "handout", "--jobs", "1", *args])
+    return result.exit_code, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("handouts")
+    for paper in ("a4", "letter"):
+        code, text = build(out / paper, "--paper", paper, "--pair", "ko+en",
+                           "--pair", "zh-Hans+en")
+        assert code == 0, text
+    return out
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("pair", ["ko+en", "zh-Hans+en"])
+def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> None:
+    pdf = handouts / paper / f"{CASE}_handout_washington-protest_{pair}.pdf"
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 1
+    width = round(float(reader.pages[0].mediabox.width))
+    assert width == (595 if paper == "a4" else 612)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "Protest at the Chinese embassy in Washington" in " ".join(text.split())
+    assert "Saturday, November 21, 2015" in text
+    assert "EST" in text
+    first = pair.split("+")[0]
+    if first == "ko":
+        assert flat("2015년 11월 21일 토요일") in flat(text)
+        assert "오후" in text and flat("워싱턴 중국 대사관 앞 항의 시위") in flat(text)
+    else:
+        assert flat("2015年11月21日星期六") in flat(text) and "下午" in text
+    assert "3505 International Place NW, Washington DC 20008" in text
+    assert URL in text
+
+
+@pytest.mark.slow
+def test_pictures_and_qr_code(handouts: Path) -> None:
+    stem = handouts / "a4" / f"{CASE}_handout_washington-protest_ko+en"
+    page = Image.open(f"{stem}.png")
+    square = Image.open(f"{stem}_square.png")
+    assert square.size == (1080, 1080)
+    assert page.size == (1241, 1754)  # A4 at 150 dpi
+    for image in (page, square):
+        codes = zxingcpp.read_barcodes(image)
+        assert [c.text for c in codes] == [URL]
+    manifest = json.loads((handouts / "a4" / "manifest.json").read_text())
+    entry = next(e for e in manifest["outputs"] if e["path"].endswith("ko+en.pdf"))
+    assert entry["locales"] == ["ko", "en"]
+    assert sorted(entry["images"]) == [f"{stem.name}.png", f"{stem.name}_square.png"]
+
+
+@pytest.mark.slow
+def test_no_restricted_text_anywhere(handouts: Path) -> None:
+    content = load_content(REPO / "content")
+    case = content.cases[CASE]
+    restricted = [f.text for f in case.facts if f.sensitivity.value == "restricted"]
+    assert case.group is not None
+    restricted += [m.description for m in case.group.members
+                   if m.sensitivity.value == "restricted"]
+    for pdf in sorted(handouts.glob("*/*.pdf")):
+        for where, text in [("file name", pdf.name), *pdf_strings(pdf.read_bytes())]:
+            for item in restricted:
+                assert not contains(text, item), (pdf.name, where, item)
+            assert "captain" not in text.lower(), (pdf.name, where)
+
+
+def test_event_time_follows_daylight_saving() -> None:
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    before = dt.datetime(2015, 10, 31, 13, 0, tzinfo=zone)  # EDT
+    after = dt.datetime(2015, 11, 1, 13, 0, tzinfo=zone)  # EST, the day the clocks change
+    assert format_event_time(before, before + dt.timedelta(hours=1), "en")[1].endswith("EDT")
+    assert format_event_time(after, after + dt.timedelta(hours=1), "en")[1].endswith("EST")
+    date, times = format_event_time(after, after + dt.timedelta(hours=1), "ko")
+    assert date == "2015년 11월 1일 일요일"
+    assert times == "오후 1:00~2:00 미 동부 표준시"
+    seoul = zoneinfo.ZoneInfo("Asia/Seoul")
+    start = dt.datetime(2015, 11, 21, 13, 0, tzinfo=seoul)
+    assert format_event_time(start, start + dt.timedelta(hours=2), "ko")[1] == (
+        "오후 1:00~3:00 대한민국 표준시")
+
+
+def _sample_with_event(project: Make, start: str, end: str) -> Path:
+    content = project("minimal")
+    case = content / "cases/sample-case/case.yaml"
+    case.write_text(case.read_text() + f"""
+events:
+  - id: vigil
+    title: Vigil
+    start: {start}
+    end: {end}
+    timezone: America/New_York
+    venue: The square
+    address: 1 Main Street
+    organiser: Friends
+    sources: [src-a]
+handout:
+  call_to_action: Come.
+  link: https://example.org/x
+  link_is_placeholder: true
+  facts: [stopped]
+  asks: [release]
+""")
+    edit(content / "project.yaml", "documents: [brief]", "documents: [brief, handout]")
+    edit(content / "project.yaml", "locales: [en]", "locales: [en]\nhandout_pairs: [en+en]")
+    return content
+
+
+def test_a_time_the_clocks_skip_is_an_error(project: Make) -> None:
+    content = _sample_with_event(project, "2015-03-08T02:30", "2015-03-08T04:00")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    assert ("case.yaml:70: events[1].start: 2015-03-08T02:30 does not exist in "
+            "America/New_York (the clocks skip it)") in result.stderr
+
+
+def test_a_restricted_fact_on_a_handout_is_an_error(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    edit(content / "cases/sample-case/case.yaml", "  facts: [stopped]",
+         "  facts: [stopped, secret-fact]")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    assert ("handout.facts: refers to restricted fact 'secret-fact' (a handout is public "
+            "material; choose public facts only)") in result.stderr
+
+
+@pytest.mark.slow
+def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    long_summary = " ".join(["Two people were stopped and handed over."] * 120)
+    edit(content / "cases/sample-case/case.yaml",
+         "summary: Two people were stopped and handed over.", f"summary: {long_summary}")
+    result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
+                                      "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "does not fit on 1 page(s): at the smallest type size (8 pt) it takes" in \
+        result.stderr
+    assert not (content.parent / "output").exists()
+
+
+def test_square_picture_is_deterministic() -> None:
+    from briefgen.pictures import page_pictures
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (100, 141), "white").save(buffer, format="PDF")
+    data = buffer.getvalue()
+    first, second = page_pictures(data), page_pictures(data)
+    assert first == second
+    assert Image.open(io.BytesIO(first["_square.png"])).size == (1080, 1080)

@@ -1,0 +1,455 @@
+"""The translators' workflow: catalogs, templates, status, glossary and build policy."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from typer.testing import CliRunner
+
+from briefgen.build import Paths
+from briefgen.catalogs import Translator, is_untranslated
+from briefgen.cli import app
+from briefgen.errors import ContentError
+from briefgen.i18n import (
+    GlossaryTerm,
+    completeness,
+    glossary_problems,
+    glossary_terms_in,
+    translation_status,
+    update_catalogs,
+)
+from briefgen.loader import load_content
+from briefgen.model import Origin, TranslationPolicy
+from briefgen.view import build_brief_view
+
+from .conftest import REPO, edit, write
+
+CASE = "vietnam-nine-2015"
+CASE_PO = f"locales/ko/case.{CASE}.po"
+FACT = f"case:{CASE}:fact:handover"
+OLD_FACT = "dates the handover to 24 October 2015"
+NEW_FACT = "dates the handover to 25 October 2015"
+LAW = "law:refugee-convention:art-33-1:text"
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """The example's content and catalogs in a fresh project, in English and Korean, with
+    every Korean entry translated.
+
+    Chinese is left out, and Korean entries nobody has translated yet get a placeholder,
+    so that these tests do not depend on how far the translators have got.
+    """
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "locales", root / "locales")
+    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
+    list(update_catalogs(Paths.for_content(root / "content")))
+    for po in sorted((root / "locales/ko").glob("*.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale="ko")
+        for message in catalog:
+            if message.id and (not message.string or message.fuzzy):
+                message.string = f"번역 {message.id}"
+                message.flags.discard("fuzzy")
+                message.previous_id = []
+        with po.open("wb") as handle:
+            write_po(handle, catalog, width=88, include_previous=True)
+    return root / "content"
+
+
+def case_total(example: Path) -> int:
+    report = translation_status(Paths.for_content(example), cases=(CASE,))
+    (catalog,) = [c for c in report.catalogs if c.domain == f"case.{CASE}"]
+    return catalog.total
+
+
+def po_line(root: Path, po: str, context: str) -> int:
+    """The line Babel (and so every message) gives for the entry of ``context``."""
+    with (root / po).open("rb") as handle:
+        catalog = read_po(handle)
+    (message,) = [m for m in catalog if m.context == context]
+    assert message.lineno
+    return message.lineno
+
+
+def translate(root: Path, po: str, context: str, text: str | None) -> None:
+    """Do what a translator does in Poedit: set the translation, clear the fuzzy flag."""
+    path = root / po
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="ko")
+    (message,) = [m for m in catalog if m.context == context]
+    message.string = text or ""
+    message.flags.discard("fuzzy")
+    message.previous_id = []
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=88, include_previous=True)
+
+
+# --- the round trip ------------------------------------------------------------------
+
+
+def test_changed_english_goes_stale_fails_the_build_and_passes_once_translated(
+        example: Path) -> None:
+    root = example.parent
+    content = str(example)
+    code, _, err = run("validate", "--content", content)
+    assert code == 0, err
+
+    total = case_total(example)
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, out, err = run("i18n", "update", "--content", content)
+    assert code == 0, err
+    assert f"{CASE_PO}: {total} messages, 0 new, 1 stale, 0 obsolete" in out
+    line = po_line(root, CASE_PO, FACT)
+
+    code, out, err = run("i18n", "status", "--content", content)
+    assert code == 0, err
+    assert f"  {CASE_PO}:{line}: {FACT}" in out
+    assert re.search(rf"{re.escape(CASE_PO)} +{total - 1}/{total} +9\d\.\d% +1 +0", out)
+
+    code, out, err = run("i18n", "status", "--content", content, "--no-stale", CASE)
+    assert code == 2
+    assert f"{CASE_PO}:{line}: {FACT}: translation is stale (--no-stale {CASE})" in err
+    assert "translation check failed: 1 problem" in err
+
+    code, _, err = run("validate", "--content", content)
+    assert code == 2
+    assert (f"{CASE_PO}:{line}: {FACT}: translation is stale: the English text changed "
+            "since it was translated") in err
+    assert "1 problem found" in err
+
+    translate(root, CASE_PO, FACT, "베트남 당국은 일행을 중국 경찰에 인계했다. 휴먼라이츠워치는 "
+              "인계 일자를 2015년 10월 25일(바이스 뉴스: 10월 24일까지)로 제시한다.")
+    code, _, err = run("validate", "--content", content)
+    assert code == 0, err
+    code, out, _ = run("i18n", "status", "--content", content, "--no-stale", CASE)
+    assert code == 0
+    assert re.search(rf"{re.escape(CASE_PO)} +{total}/{total} +100% +0 +0", out)
+
+
+def test_stale_is_reported_before_update_too(example: Path) -> None:
+    # The translator's entry still has the old English: the build names it as stale,
+    # never prints it, even if nobody ran 'briefgen i18n update'.
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert f"{CASE_PO}:{po_line(example.parent, CASE_PO, FACT)}: {FACT}: translation is stale" \
+        in err
+
+
+# --- build policy ----------------------------------------------------------------------
+
+
+def with_policy(example: Path, policy: str) -> int:
+    """Add ``translation_policy`` to project.yaml; return the line of its entry."""
+    project = example / "project.yaml"
+    text = project.read_text().rstrip("\n") + f"\ntranslation_policy:\n{policy}\n"
+    project.write_text(text)
+    return len(text.splitlines())
+
+
+def korean_view(example: Path) -> object:
+    content = load_content(example)
+    translator = Translator("ko", "en", example.parent / "locales", example.parent)
+    return build_brief_view(content, content.cases[CASE], "china", "ko", translator)
+
+
+def test_mark_prints_the_english_visibly_marked(example: Path) -> None:
+    with_policy(example, "  ko: mark")
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 0, err
+
+    from briefgen.renderer import Renderer
+
+    content = load_content(example)
+    translator = Translator("ko", "en", example.parent / "locales", example.parent)
+    view = build_brief_view(content, content.cases[CASE], "china", "ko", translator)
+    (fact,) = [f for f in view.facts if f.id == "handover"]
+    assert is_untranslated(fact.text)
+    assert NEW_FACT in fact.text
+    rendered = Renderer(REPO / "templates").render("brief", view, translator, paper="a4",
+                                                   build_stamp="test")
+    assert ('<span class="untranslated untranslated-start" lang="en">Vietnamese authorities '
+            "handed the group over") in rendered.html
+    assert not re.search("[\ufdd0-\ufdef]", rendered.html + rendered.css)
+    assert ".untranslated-start::before" in rendered.css
+    # Everything else is still Korean.
+    assert "<title>베트남에서 중국으로" in rendered.html
+
+
+def test_stale_legal_text_fails_even_under_mark(example: Path) -> None:
+    root = example.parent
+    with_policy(example, "  ko: mark")
+    edit(example / "law/refugee-convention.yaml", "shall expel or return", "shall expel, return")
+    code, _, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    line = po_line(root, "locales/ko/shared.po", LAW)
+    assert (f"locales/ko/shared.po:{line}: {LAW}: translation is stale: the English text "
+            "changed since it was translated; legal text fails even under "
+            "translation_policy 'mark'") in err
+
+    # Deleting the outdated translation makes the passage missing: mark prints the
+    # English, marked, and no longer calls it an unofficial translation.
+    translate(root, "locales/ko/shared.po", LAW, None)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 0, err
+    view = korean_view(example)
+    provisions = [p for o in view.obligations for p in o.provisions]  # type: ignore[attr-defined]
+    (provision,) = [p for p in provisions if "shall expel, return" in p.text]
+    assert is_untranslated(provision.text)
+    assert not provision.unofficial
+
+
+def test_strict_is_the_default(example: Path) -> None:
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    assert load_content(example).project.policy("ko") is TranslationPolicy.STRICT
+    with_policy(example, "  ko: strict")
+    code, _, _ = run("validate", "--content", str(example))
+    assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ("  kr: mark", "translation_policy.kr: unknown key 'kr' (expected one of: ko)"),
+        ("  en: mark", "translation_policy.en: unknown key 'en' (expected one of: ko)"),
+        ("  ko: lenient", "translation_policy.ko: 'lenient' is not allowed (expected one of "
+                          "strict, mark)"),
+    ],
+)
+def test_translation_policy_is_checked(example: Path, policy: str, message: str) -> None:
+    line = with_policy(example, policy)
+    with pytest.raises(ContentError) as caught:
+        load_content(example)
+    assert f"content/project.yaml:{line}: {message}" in "\n".join(caught.value.lines())
+
+
+def test_translation_policy_is_read(example: Path) -> None:
+    with_policy(example, "  ko: mark")
+    project = load_content(example).project
+    assert project.translation_policy == {"ko": TranslationPolicy.MARK}
+    assert project.policy("ko") is TranslationPolicy.MARK
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+NEW_ASK = """asks:
+  - id: new-ask
+    to: [china]
+    priority: low
+    text: Publish the date of any transfer.
+    sources: [hrw-2015-11-21]
+"""
+
+
+def test_status_counts_and_thresholds(example: Path) -> None:
+    content = str(example)
+    total = case_total(example) + 1
+    edit(example / f"cases/{CASE}/case.yaml", "asks:\n", NEW_ASK)
+    code, out, _ = run("i18n", "status", "--content", content, "--missing")
+    assert code == 0
+    percent = f"{(total - 1) * 100 // total}.{(total - 1) * 1000 // total % 10}%"
+    assert re.search(rf"{re.escape(CASE_PO)} +{total - 1}/{total} +{percent} +0 +1", out)
+    assert re.search(r"all catalogs +\d+/\d+ +\d+\.\d% +0 +\d+", out)
+    assert (f"content/cases/{CASE}/case.yaml:") in out
+    assert (f"case:{CASE}:ask:new-ask (not in {CASE_PO} yet: run 'briefgen i18n update')"
+            in out)
+
+    code, _, err = run("i18n", "status", "--content", content, "--fail-under", "100")
+    assert code == 2
+    assert (f"{CASE_PO}: --fail-under: {percent} translated ({total - 1} of {total}), below "
+            "100% (0 stale, 1 missing)") in err
+    code, _, err = run("i18n", "status", "--content", content, "--fail-under", "90",
+                       "--case", CASE)
+    assert code == 0, err
+
+    code, _, err = run("i18n", "status", "--content", content, "--no-stale", "laws:")
+    assert code == 2
+    assert "--no-stale: no message is in section 'laws:'" in err
+    code, _, err = run("i18n", "status", "--content", content, "--no-stale", "law:",
+                       "--no-stale", "shared", "--no-stale", "templates")
+    assert code == 0, err
+
+
+def test_completeness_is_translated_over_total(example: Path) -> None:
+    paths = Paths.for_content(example)
+    before = completeness(paths)
+    assert set(before) == {"ko"}
+    translated, total = before["ko"]
+    assert 0 < translated <= total
+    edit(example / f"cases/{CASE}/case.yaml", "asks:\n", NEW_ASK)
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)  # stale counts as not done
+    assert completeness(paths) == {"ko": (translated - 1, total + 1)}
+
+
+# --- glossary ------------------------------------------------------------------------
+
+
+def term(*english: str, **renderings: str) -> GlossaryTerm:
+    return GlossaryTerm(english, {k: (v,) for k, v in renderings.items()}, Origin("g", 1))
+
+
+def test_a_longer_term_hides_the_shorter_one_inside_it() -> None:
+    short = term("Convention against Torture", ko="고문방지협약")
+    full = term("Convention against Torture and Other Cruel, Inhuman or Degrading Treatment "
+                "or Punishment", ko="고문 및 그 밖의 잔혹한·비인도적인 또는 굴욕적인 대우나 "
+                                    "처벌의 방지에 관한 협약")
+    glossary = [short, full]
+    title = ("Convention against Torture and Other Cruel, Inhuman or Degrading Treatment or "
+             "Punishment")
+    assert glossary_terms_in(title, glossary) == [full]
+    assert glossary_terms_in(f"{title}, also called the Convention against Torture",
+                             glossary) == [full, short]
+
+
+def test_terms_match_whatever_the_markup() -> None:
+    sur_place = term("refugee sur place", "refugees sur place", ko="현지 체류 중 난민")
+    non_refoulement = term("non-refoulement", ko="강제송환금지 원칙")
+    glossary = [sur_place, non_refoulement]
+    english = "They are refugees *sur place*; the principle of Non\u2011Refoulement applies."
+    assert glossary_terms_in(english, glossary) == [sur_place, non_refoulement]
+    assert glossary_terms_in("refoulement", glossary) == []
+    assert glossary_problems(english, "현지 체류 중 난민이며 강제송환금지 원칙을", "ko",
+                             glossary) == []
+    assert glossary_problems(english, "현지 난민이며 강제송환금지 원칙을", "ko",
+                             glossary) == [sur_place]
+    assert glossary_problems(english, "anything", "zh-Hans", glossary) == []  # not given
+
+
+def test_glossary_violations_are_reported_with_their_po_line(example: Path) -> None:
+    root = example.parent
+    context = "law:convention-against-torture:short_title"
+    shared = root / "locales/ko/shared.po"
+    edit(shared, 'msgstr "고문방지협약"', 'msgstr "고문 방지 협약"')
+    line = po_line(root, "locales/ko/shared.po", context)
+    code, out, _ = run("i18n", "status", "--content", str(example))
+    assert code == 0
+    assert (f"  locales/ko/shared.po:{line}: {context}: “Convention against Torture” should be "
+            "rendered “고문방지협약” (term at locales/glossary.yaml:") in out
+    code, _, err = run("i18n", "status", "--content", str(example), "--fail-on-glossary")
+    assert code == 2
+    assert f"locales/ko/shared.po:{line}: {context}: “Convention against Torture”" in err
+
+
+def test_glossary_file_is_checked(example: Path) -> None:
+    write(example.parent / "locales/glossary.yaml",
+          "terms:\n  - en: asylum\n    kr: 비호\n    ja: 庇護\n  - ko: 난민\n")
+    with pytest.raises(ContentError) as caught:
+        translation_status(Paths.for_content(example))
+    lines = "\n".join(caught.value.lines())
+    assert ("locales/glossary.yaml:3: terms[1].kr: unknown key 'kr' (expected one of: en, "
+            "ko, ja, note)") in lines
+    assert "locales/glossary.yaml:5: terms[2].en: is missing (expected the English term)" in lines
+    assert "terms[1].ja" not in lines  # a locale the project does not build (yet) is fine
+
+
+def test_the_example_follows_its_glossary() -> None:
+    report = translation_status(Paths.for_content(REPO / "content"))
+    assert report.glossary_terms >= 10
+    assert [f"{v.where}: {v.context}" for v in report.glossary] == []
+
+
+# --- message templates -----------------------------------------------------------------
+
+
+def test_extract_writes_one_template_per_catalog_and_checks_them(example: Path) -> None:
+    root = example.parent
+    content = str(example)
+    stray = write(root / "locales/pot/case.gone.pot", "# a case that was deleted\n")
+    code, _, err = run("i18n", "extract", "--content", content, "--check")
+    assert code == 2
+    assert "locales/pot/templates.pot: missing" in err
+    assert "locales/pot/case.gone.pot: is for a catalog that no longer exists" in err
+
+    code, out, err = run("i18n", "extract", "--content", content)
+    assert code == 0, err
+    total = case_total(example)
+    assert f"locales/pot/case.{CASE}.pot: {total} messages, written" in out
+    assert "locales/pot/case.gone.pot: removed" in out
+    assert not stray.exists()
+    assert sorted(p.name for p in (root / "locales/pot").iterdir()) == [
+        f"case.{CASE}.pot", "shared.pot", "templates.pot"]
+    with (root / f"locales/pot/case.{CASE}.pot").open("rb") as handle:
+        template = read_po(handle)
+    message = template.get(template_id(template, FACT), context=FACT)
+    assert message is not None and not message.string
+    assert message.locations == [(f"content/cases/{CASE}/case.yaml", fact_line(example))]
+
+    code, out, _ = run("i18n", "extract", "--content", content, "--check")
+    assert code == 0
+    assert f"locales/pot/case.{CASE}.pot: {total} messages, up to date" in out
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, _, err = run("i18n", "extract", "--content", content, "--check")
+    assert code == 2
+    assert (f"locales/pot/case.{CASE}.pot: out of date (run 'briefgen i18n extract' and "
+            "commit the result)") in err
+
+
+def fact_line(example: Path) -> int:
+    lines = (example / f"cases/{CASE}/case.yaml").read_text().splitlines()
+    return lines.index("  - id: handover") + 1
+
+
+def template_id(catalog: object, context: str) -> str:
+    (message,) = [m for m in catalog if m.context == context]  # type: ignore[attr-defined]
+    return str(message.id)
+
+
+def test_new_commands_have_help() -> None:
+    for command in ("extract", "status", "update"):
+        code, out, _ = run("i18n", command, "--help")
+        assert code == 0
+        assert "--content" in out
+    code, out, _ = run("i18n", "status", "--help")
+    for option in ("--fail-under", "--no-stale", "--fail-on-glossary", "--missing"):
+        assert option in out
+
+
+
+@pytest.mark.slow
+def test_a_marked_passage_is_visible_in_the_pdf(example: Path,
+                                                 tmp_path_factory: pytest.TempPathFactory
+                                                 ) -> None:
+    import subprocess
+
+    from briefgen.fonts import load_fonts
+    from briefgen.renderer import Renderer
+    from briefgen.typesetter import typeset
+
+    from .test_typesetter import shared_font_cache
+
+    with_policy(example, "  ko: mark")
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    content = load_content(example)
+    translator = Translator("ko", "en", example.parent / "locales", example.parent)
+    view = build_brief_view(content, content.cases[CASE], "china", "ko", translator)
+    rendered = Renderer(REPO / "templates").render("brief", view, translator, paper="a4",
+                                                   build_stamp="test")
+    pdf = typeset(rendered.html, base_url=(REPO / "templates").as_uri() + "/",
+                  stylesheets=[rendered.css], fonts=load_fonts(shared_font_cache(
+                      tmp_path_factory)), allowed_roots=[REPO / "templates"],
+                  origin="brief.html").pdf
+    path = example.parent / "brief.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                                   check=True, capture_output=True, text=True).stdout.split())
+    # The label is templates.po's translation of "untranslated" (here the placeholder the
+    # fixture gave it), then the current English.
+    assert re.search(r"\[[^\]]*untranslated\] Vietnamese authorities handed the group over",
+                     text)
+    assert "25 October 2015" in text

@@ -1,0 +1,442 @@
+"""Line breaking Korean and Chinese readers accept, checked on the HTML and on real PDFs."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import statistics
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefgen.catalogs import mark_untranslated
+from briefgen.fonts import FontSet, load_fonts
+from briefgen.linebreak import CSS, INLINE, NO_LINE_END, NO_LINE_START, transform
+from briefgen.typesetter import typeset
+
+from .test_typesetter import shared_font_cache
+
+# --- the HTML transform --------------------------------------------------------------
+
+
+def text_of(html: str) -> str:
+    """The text content of ``html``: tags removed, entities decoded."""
+    return htmllib.unescape(re.sub(r"<[^>]*>", "", html))
+
+
+class _Nesting(HTMLParser):
+    VOID = frozenset({"br", "img", "meta", "link", "hr", "wbr", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
+def assert_well_nested(html: str) -> None:
+    parser = _Nesting()
+    parser.feed(html)
+    assert parser.errors == [] and parser.stack == [], (parser.errors, parser.stack)
+
+
+def body(inner: str) -> str:
+    return f"<html><head><title>t</title></head><body>{inner}</body></html>"
+
+
+def test_each_korean_word_is_kept_whole_and_the_text_is_unchanged() -> None:
+    source = body("<p>유엔 자유권위원회는 2015년 10월 22일 결정에서 판단하였다.</p>")
+    out = transform(source)
+    assert text_of(out) == text_of(source)
+    assert ('<span class="nobreak">유엔</span> <span class="nobreak">자유권위원회는</span> '
+            '<span class="nobreak">2015년</span>') in out
+    assert_well_nested(out)
+
+
+def test_words_run_through_inline_elements() -> None:
+    out = transform(body('<p>이를 <em>강조</em>했다.<sup class="notes"><a href="#s-1">1</a>'
+                         "</sup> 끝</p>"))
+    # The word is 강조했다.1: emphasis and note reference stay on its line.
+    assert ('<span class="nobreak"><em>강조</em>했다.<sup class="notes"><a href="#s-1">1</a>'
+            "</sup></span>") in out
+    assert_well_nested(out)
+
+
+def test_a_word_ending_inside_an_element_takes_the_whole_element() -> None:
+    out = transform(body("<p>난민(refugees <em>sur place</em>)으로 본다</p>"))
+    assert '<span class="nobreak"><em>sur place</em>)으로</span>' in out
+    assert_well_nested(out)
+
+
+def test_a_word_in_a_long_element_is_kept_whole_piece_by_piece() -> None:
+    source = body(f"<p>앞쪽<em>{'아주 ' * 30}끝</em>말</p>")
+    out = transform(source)
+    # "앞쪽아주" starts outside the <em> and ends inside it. Widening the span to the
+    # whole <em> would keep 31 words on one line: instead each piece is kept whole and
+    # only the element boundary may break.
+    assert '<p><span class="nobreak">앞쪽</span><em><span class="nobreak">아주</span> ' in out
+    assert text_of(out) == text_of(source)
+    assert_well_nested(out)
+
+
+def test_chinese_note_references_stay_with_the_text_before_them() -> None:
+    out = transform(body("<p>人权观察称<sup>1</sup>：“中国有义务。”</p>"))
+    assert '人权观察<span class="nobreak">称<sup>1</sup></span>：' in out
+    # Punctuation is left to Pango, which already keeps it off the start of a line.
+    assert out.count("nobreak") == 1
+
+
+def test_latin_text_is_left_alone() -> None:
+    source = body("<p>The Committee found the detention arbitrary.<sup>2</sup></p>")
+    assert transform(source) == source
+
+
+def test_only_body_text_is_touched() -> None:
+    source = ('<html lang="ko"><head><title>사건 개요</title><style>p::before { content: '
+              '"한국어 내용" }</style><meta name="description" content="중국 대사관"></head>'
+              '<body><p title="속성 값">본문 내용</p><!-- 주석 내용 --><script>var 한국 = 1'
+              "</script></body></html>")
+    out = transform(source)
+    assert out.startswith(source[:source.index("<body>")])
+    assert '<p title="속성 값"><span class="nobreak">본문</span> <span class="nobreak">내용' \
+        "</span></p><!-- 주석 내용 --><script>var 한국 = 1</script>" in out
+
+
+def test_entities_are_never_split() -> None:
+    source = body("<p>가&amp;나 &#34;인용&#34;했다 &lt;꺽쇠&gt;</p>")
+    out = transform(source)
+    assert text_of(out) == text_of(source)
+    assert '<span class="nobreak">가&amp;나</span>' in out
+    assert '<span class="nobreak">&#34;인용&#34;했다</span>' in out
+
+
+def test_untranslated_text_becomes_marked_spans() -> None:
+    marked = mark_untranslated("English *text*\n\nSecond paragraph", "en")
+    source = (f"<html><head><title>{mark_untranslated('Title', 'en')}</title></head><body>"
+              f'<meta content="{mark_untranslated("Audience", "en")}">'
+              f"<p>{marked.replace(chr(10) * 2, '</p><p>')}</p></body></html>")
+    out = transform(source)
+    assert "<title>Title</title>" in out
+    assert '<meta content="Audience">' in out
+    assert ('<p><span class="untranslated untranslated-start" lang="en">English *text*</span>'
+            '</p><p><span class="untranslated" lang="en">Second paragraph</span></p>') in out
+    assert not re.search("[\ufdd0-\ufdef]", out)
+    assert_well_nested(out)
+
+
+WORDS = st.sampled_from([
+    "유엔", "자유권위원회는", "2015년", "결정에서", "(Article", "33)", "UNHCR가", "끝.",
+    "중", "“인용”했다", "人权观察称", "：", "中国", "refugees", "&amp;", "가&lt;나",
+])
+TAGS = st.sampled_from(["em", "strong", "a", "sup", "span"])
+
+
+@st.composite
+def paragraphs(draw: st.DrawFn) -> str:
+    """Paragraphs of words and spaces with properly nested inline elements."""
+    out: list[str] = []
+    open_tags: list[str] = []
+    for _ in range(draw(st.integers(1, 25))):
+        action = draw(st.sampled_from(["word", "word", "space", "open", "close"]))
+        if action == "word":
+            out.append(draw(WORDS))
+        elif action == "space":
+            out.append(" ")
+        elif action == "open":
+            tag = draw(TAGS)
+            open_tags.append(tag)
+            out.append(f"<{tag}>")
+        elif open_tags:
+            out.append(f"</{open_tags.pop()}>")
+    out.extend(f"</{tag}>" for tag in reversed(open_tags))
+    return "<p>" + "".join(out) + "</p>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(paragraphs(), min_size=1, max_size=3))
+def test_transform_keeps_text_and_nesting(paragraph_list: list[str]) -> None:
+    source = body("".join(paragraph_list))
+    out = transform(source)
+    assert text_of(out) == text_of(source)
+    assert_well_nested(out)
+
+
+# --- real PDFs ---------------------------------------------------------------------------
+
+slow = pytest.mark.slow
+
+BASE_CSS = """
+@page { size: A4; margin: 15mm }
+body { font-family: "Brief Serif KR"; font-size: 11pt; line-height: 1.5 }
+:lang(zh-Hans) { font-family: "Brief Serif SC" }
+p { margin: 0; break-after: page }
+sup { font-size: 6pt; vertical-align: super; line-height: 0 }
+"""
+
+KOREAN = (
+    "유엔 자유권위원회는 2015년 10월 22일 결정에서 체포와 구금이 자의적이었다고 "
+    "<em>판단</em>하였다.<sup>1</sup> 허가 없이 출국한 북한 주민은 송환 시 가혹한 처벌을 "
+    "받을 것이 확실하므로, 휴먼라이츠워치는 이들을 현지 체류 중 난민(refugees "
+    "<em>sur place</em>)으로 본다.<sup>2</sup> 중국은 고문방지협약(Convention against "
+    "Torture) 제3조에 따라 “고문을 받을 위험이 있다고 믿을 만한 상당한 근거가 있는 "
+    "국가”로 누구도 송환하여서는 아니 된다. 베트남 당국은 일행을 중국 경찰에 인계했으며, "
+    "유엔난민기구(UNHCR)는 일행에 대한 접근을 요청했다."
+)
+CHINESE = (
+    "越南警方于2015年10月22日在中越边境附近拦截了这<em>九人</em>，并将他们移交给"
+    "<a href=\"https://example.org/\">中国警方</a>。人权观察称<sup>1</sup>："
+    "<em>“中国有义务不将他们遣返，就是这么简单。”</em>联合国难民署（UNHCR）表示关切；"
+    "《<em>禁止酷刑公约</em>》第三条规定<sup>2</sup>，任何缔约国不得将任何人驱逐、遣返"
+    "或引渡至另一国家！他们是否会被遣返？「尚不清楚」，『有关方面』〈未予置评〉【据报道】"
+    "（其中包括一名婴儿）。"
+)
+
+
+@pytest.fixture(scope="module")
+def fonts(tmp_path_factory: pytest.TempPathFactory) -> FontSet:
+    return load_fonts(shared_font_cache(tmp_path_factory))
+
+
+@dataclass(frozen=True)
+class Glyph:
+    char: str
+    left: float
+    bottom: float
+    right: float
+    top: float
+    generated: bool  # a space or line end the reader inferred, not a drawn glyph
+
+
+def pdf_pages(pdf: bytes) -> list[list[list[Glyph]]]:
+    """Each page's lines, each a list of glyphs, read back with PDFium."""
+    document = pdfium.PdfDocument(pdf)
+    pages = []
+    for page in document:
+        textpage = page.get_textpage()
+        lines: list[list[Glyph]] = []
+        current: list[Glyph] = []
+        for index in range(textpage.count_chars()):
+            char = textpage.get_text_range(index, 1)
+            if char in "\r\n":
+                continue
+            # Loose boxes: the glyph's advance and the font's height, not its ink.
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            glyph = Glyph(char, left, bottom, right, top,
+                          bool(pdfium_c.FPDFText_IsGenerated(textpage, index)))
+            # A new line starts where the text goes back to the left (superscripts,
+            # which sit higher, stay on their line).
+            drawn = [g for g in current if not g.generated]
+            if drawn and glyph.right <= drawn[-1].left + 0.5 and not glyph.generated:
+                lines.append(current)
+                current = []
+            current.append(glyph)
+        if current:
+            lines.append(current)
+        pages.append([line for line in lines if "".join(g.char for g in line).strip()])
+    return pages
+
+
+def line_text(line: list[Glyph]) -> str:
+    return "".join(g.char for g in line).strip()
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render(fonts: FontSet, tmp_path: Path, lang: str, paragraphs: list[str],
+           *, keep: bool = True) -> bytes:
+    inner = "".join(paragraphs)
+    html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>줄 바꿈 行</title></head><body>{inner}</body></html>")
+    if keep:
+        html = transform(html)
+    return typeset(html, base_url=tmp_path.as_uri() + "/", stylesheets=(BASE_CSS, CSS),
+                   fonts=fonts, allowed_roots=[tmp_path], origin="test.html").pdf
+
+
+def columns(text: str, widths: range, lang: str = "") -> list[str]:
+    attribute = f' lang="{lang}"' if lang else ""
+    return [f'<p{attribute} style="width: {w}mm">{text}</p>' for w in widths]
+
+
+def pdftotext(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "lines.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+KOREAN_WIDTHS = range(30, 70, 3)  # narrow columns: 5 to 12 syllables a line
+
+
+@slow
+def test_korean_lines_end_only_between_words(fonts: FontSet, tmp_path: Path) -> None:
+    source = squash(text_of(KOREAN))
+    words = set(source.split())
+    pdf = render(fonts, tmp_path, "ko", columns(KOREAN, KOREAN_WIDTHS))
+    pages = pdf_pages(pdf)
+    assert len(pages) == len(KOREAN_WIDTHS)
+    breaks = 0
+    for width, lines in zip(KOREAN_WIDTHS, pages, strict=True):
+        texts = [line_text(line) for line in lines]
+        for text in texts:
+            line_words = text.split()
+            assert line_words[0] in words and line_words[-1] in words, (
+                f"{width}mm: broken word in {text!r}")
+        # Joined at spaces, the lines are the source text: every break was at a space,
+        # and nothing was added or lost.
+        assert " ".join(texts) == source, f"{width}mm"
+        breaks += len(texts) - 1
+    assert breaks > 100  # the columns are narrow enough to break often
+
+    # Nothing invisible was added: every drawn character is in the source, and an
+    # independent reader (Poppler) reads back exactly the source's characters.
+    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
+    assert drawn <= set(source)
+    extracted = "".join(pdftotext(pdf, tmp_path).split())
+    assert extracted == "".join(source.split()) * len(KOREAN_WIDTHS)
+
+
+@slow
+def test_without_keep_all_weasyprint_breaks_inside_korean_words(
+        fonts: FontSet, tmp_path: Path) -> None:
+    # Why the transform exists, and proof that the check above can fail: WeasyPrint
+    # (Pango) breaks between any two Hangul syllables.
+    source = squash(text_of(KOREAN))
+    pdf = render(fonts, tmp_path, "ko", columns(KOREAN, range(30, 40, 3)), keep=False)
+    texts = [line_text(line) for line in pdf_pages(pdf)[0]]
+    assert " ".join(texts) != source
+
+
+CHINESE_WIDTHS = range(20, 62, 2)
+
+
+@slow
+def test_chinese_punctuation_never_starts_or_ends_a_line_wrongly(
+        fonts: FontSet, tmp_path: Path) -> None:
+    source = text_of(CHINESE)
+    pdf = render(fonts, tmp_path, "zh-Hans", columns(CHINESE, CHINESE_WIDTHS, "zh-Hans"))
+    pages = pdf_pages(pdf)
+    assert len(pages) == len(CHINESE_WIDTHS)
+    for width, lines in zip(CHINESE_WIDTHS, pages, strict=True):
+        texts = [line_text(line) for line in lines]
+        assert "".join("".join(texts).split()) == "".join(source.split()), f"{width}mm"
+        heights = statistics.median(g.top - g.bottom for line in lines for g in line
+                                    if not g.generated and g.top > g.bottom)
+        for number, (line, text) in enumerate(zip(lines, texts, strict=True)):
+            if number:
+                assert text[0] not in NO_LINE_START, f"{width}mm: line starts {text!r}"
+            assert text[-1] not in NO_LINE_END, f"{width}mm: line ends {text!r}"
+            first = next(g for g in line if not g.generated)
+            # A note reference (set small) never begins a line.
+            assert number == 0 or first.top - first.bottom > 0.7 * heights, (
+                f"{width}mm: line starts with a note reference: {text!r}")
+    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
+    assert drawn <= set(source)
+
+
+@slow
+def test_without_the_transform_a_note_reference_can_start_a_chinese_line(
+        fonts: FontSet, tmp_path: Path) -> None:
+    # Pango keeps punctuation in place on its own, but allows a break between an
+    # ideograph and the digit of a note reference: the one thing added for Chinese.
+    pdf = render(fonts, tmp_path, "zh-Hans", columns(CHINESE, range(20, 24, 2), "zh-Hans"),
+                 keep=False)
+    starts = [line_text(line)[:2] for page in pdf_pages(pdf) for line in page]
+    assert "1：" in starts
+
+
+MIXED = {
+    "ko": "고문방지협약(Convention against Torture) 제3조와 UNHCR가 2015년에 밝힌 입장",
+    "zh-Hans": "中国于2015年10月22日拘留了9人，UNHCR表示关切（refugees sur place）",
+}
+
+
+@slow
+@pytest.mark.parametrize("lang", sorted(MIXED))
+def test_mixed_script_lines_keep_their_spacing(
+        fonts: FontSet, tmp_path: Path, lang: str) -> None:
+    source = MIXED[lang]
+    pdf = render(fonts, tmp_path, lang, [f'<p lang="{lang}">{source}</p>'])
+    (line,) = pdf_pages(pdf)[0]
+    assert line_text(line) == source  # no space added between scripts, none lost
+    drawn = [g for g in line if not g.generated and not g.char.isspace()]
+    # Each drawn glyph with whether the source has a space before it.
+    spaced_before = [bool(re.match(r"\s", source[i - 1])) if i else False
+                     for i, char in enumerate(source) if not char.isspace()]
+    assert "".join(g.char for g in drawn) == "".join(source.split())
+    size = 11.0
+    for before, after, spaced in zip(drawn[:-1], drawn[1:], spaced_before[1:], strict=True):
+        gap = after.left - before.right
+        # Neighbours never overlap, a space is about a space wide, and no extra gap
+        # opens (or closes) where scripts meet.
+        assert gap > -0.12 * size, (before.char, after.char, gap)  # kerning: To, fu
+        assert gap < (0.6 if spaced else 0.3) * size, (before.char, after.char, gap)
+
+
+# --- the example's briefs ----------------------------------------------------------------
+
+HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
+
+
+@slow
+@pytest.mark.parametrize("locale", ["ko", "zh-Hans"])
+def test_the_example_brief_breaks_where_its_readers_expect(
+        fonts: FontSet, tmp_path: Path, locale: str) -> None:
+    from briefgen.build import Paths
+    from briefgen.catalogs import Translator
+    from briefgen.loader import load_content
+    from briefgen.renderer import Renderer
+    from briefgen.view import build_brief_view
+
+    from .conftest import REPO
+
+    paths = Paths.for_content(REPO / "content")
+    content = load_content(paths.content)
+    translator = Translator(locale, "en", paths.locales, paths.content.parent)
+    view = build_brief_view(content, content.cases["vietnam-nine-2015"], "china", locale,
+                            translator)
+    rendered = Renderer(paths.templates).render("brief", view, translator, paper="a4",
+                                                build_stamp="test")
+    pdf = typeset(rendered.html, base_url=paths.templates.as_uri() + "/",
+                  stylesheets=[rendered.css], fonts=fonts, allowed_roots=[paths.templates],
+                  origin="brief.html").pdf
+    document = pdfium.PdfDocument(pdf)
+    text = "\n".join(page_text(page) for page in document)
+    # Every run of Hangul syllables in the PDF is one the brief's text has: a word broken
+    # across two lines would show up as two runs that the source never has.
+    shown = re.sub(r"<(/?)([a-z0-9]+)[^>]*>",
+                   lambda m: "" if m.group(2) in INLINE else " ", rendered.html)
+    source_runs = set(HANGUL_RUN.findall(htmllib.unescape(shown) + rendered.css))
+    runs = HANGUL_RUN.findall(text)
+    if locale == "ko":
+        assert len(runs) > 300
+    assert [run for run in runs if run not in source_runs] == []
+    # And no line starts with closing punctuation or ends with opening punctuation.
+    lines = [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
+    assert [line for line in lines if line[0] in NO_LINE_START] == []
+    assert [line for line in lines if line[-1] in NO_LINE_END] == []
+
+
+def page_text(page: pdfium.PdfPage) -> str:
+    # The text page must outlive the call: made and read in one expression, PDFium
+    # returns nothing.
+    textpage = page.get_textpage()
+    return str(textpage.get_text_range())

@@ -79,7 +79,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example") / "output"
-    return build(REPO / "content", out, "--audience", "china")
+    return build(REPO / "content", out, "--doc", "brief", "--audience", "china")
 
 
 @pytest.fixture(scope="module")

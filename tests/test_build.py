@@ -157,3 +157,30 @@ def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:
     code, out = build(content)
     assert code == 0, out
     assert not list(out_dir.glob(".*.tmp"))
+
+
+def test_archive_copy_embeds_public_json_only(project: Make) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    content = project("minimal")
+    code, out = build(content, "--archive", "--audience", "party-state")
+    assert code == 0, out
+    pdf = content.parent / "output/sample-case_brief_party-state_en_archive.pdf"
+    reader = PdfReader(io.BytesIO(pdf.read_bytes()))
+    (name, (data,)), = reader.attachments.items()
+    assert name == "sample-case_brief_party-state_en_archive.json"
+    public = json.loads(data)
+    assert public["title"] == "A sample case"
+    assert "Springfield" not in data.decode() and "harbour pilot" not in data.decode()
+    assert "pdfaid:part" in reader.xmp_metadata.stream.get_data().decode()  # type: ignore[union-attr]
+    first = pdf.read_bytes()
+    assert build(content, "--archive", "--audience", "party-state", "--force")[0] == 0
+    assert pdf.read_bytes() == first
+
+
+def test_archive_of_restricted_material_is_refused(project: Make) -> None:
+    code, out = build(project("minimal"), "--archive", "--include-restricted")
+    assert code == 2
+    assert "--archive: an archive copy holds public material only" in out

@@ -118,6 +118,14 @@ def test_only_body_text_is_touched() -> None:
         "</span></p><!-- 주석 내용 --><script>var 한국 = 1</script>" in out
 
 
+def test_svg_and_math_text_is_left_alone() -> None:
+    source = body('<p>그림 설명</p><svg viewBox="0 0 9 9"><text>한국어 글자</text></svg>'
+                  f"<math><mi>{mark_untranslated('변수 이름', 'en')}</mi></math>")
+    out = transform(source)
+    assert '<svg viewBox="0 0 9 9"><text>한국어 글자</text></svg><math><mi>변수 이름</mi></math>' \
+        in out
+
+
 def test_entities_are_never_split() -> None:
     source = body("<p>가&amp;나 &#34;인용&#34;했다 &lt;꺽쇠&gt;</p>")
     out = transform(source)

@@ -126,6 +126,7 @@ class Target:
     locale: str
     restricted: bool = False
     second_locale: str | None = None  # a handout's second language
+    archive: bool = False  # PDF/A-3b with the public content attached as JSON
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -134,7 +135,7 @@ class Target:
     @property
     def stem(self) -> str:
         # Names stand alone when a PDF is emailed: case, kind, audience, locale(s).
-        suffix = "_restricted" if self.restricted else ""
+        suffix = "_restricted" if self.restricted else "_archive" if self.archive else ""
         return f"{self.case}_{self.document}_{self.audience}_{'+'.join(self.locales)}{suffix}"
 
     @property
@@ -151,6 +152,7 @@ class Selection:
     include_restricted: bool = False
     shard: tuple[int, int] | None = None  # (k, n): the k-th of n shards, 1-based
     pairs: tuple[tuple[str, str], ...] = ()  # handout language pairs; default: project's
+    archive: bool = False  # briefs as PDF/A-3b archive copies instead of PDF/UA-1
 
     @property
     def narrowed(self) -> bool:
@@ -203,6 +205,9 @@ class BuildReport:
 def plan(content: Content, selection: Selection) -> list[Target]:
     """The documents a build with ``selection`` produces; unknown names are usage errors."""
     project = content.project
+    if selection.archive and selection.include_restricted:
+        raise UsageError("an archive copy holds public material only", field="--archive",
+                         hint="leave out --include-restricted")
     _check_choice("--case", selection.cases, sorted(content.cases))
     _check_choice("--doc", selection.documents, list(project.documents))
     all_audiences = sorted({a for c in content.cases.values() for a in c.audiences}
@@ -246,7 +251,8 @@ def plan(content: Content, selection: Selection) -> list[Target]:
                     if selection.locales and locale not in selection.locales:
                         continue
                     targets.append(Target(case_id, document, audience, locale,
-                                          selection.include_restricted))
+                                          selection.include_restricted,
+                                          archive=selection.archive))
     if selection.shard:
         k, n = selection.shard
         # By a hash of the name, not by position, so adding one case does not move
@@ -294,7 +300,8 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
             content, content.cases[target.case], document=target.document,
             locales=target.locales, files=files, templates=paths.templates,
             catalogs=paths.locales, fonts=fonts,
-            options={"paper": options.paper, "restricted": target.restricted})
+            options={"paper": options.paper, "restricted": target.restricted,
+                     "archive": target.archive})
         jobs.append(Job(target, inputs, []))
     return jobs
 
@@ -325,8 +332,8 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
     if selection.narrowed:
         return []  # a partial build cannot tell what the full one would make
     names = set()
-    for restricted in (False, True):
-        for target in plan(content, Selection(include_restricted=restricted)):
+    for restricted, archive in ((False, False), (True, False), (False, True)):
+        for target in plan(content, Selection(include_restricted=restricted, archive=archive)):
             names.add(target.filename)
     return [e for name, e in sorted(previous.items()) if name not in names]
 
@@ -508,9 +515,26 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
     rendered = renderer.render(target.document, view, translator, paper=options.paper,
                                build_stamp=job.stamp)
     problems = _coverage_errors(fonts, view.lang, view.texts, translator)
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    if target.archive:
+        attachments = ((f"{target.stem}.json", _public_json(view),
+                        "The public content of this brief, as JSON"),)
     return _Work(target.filename, (rendered.html,), rendered.css, view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
-                 view.classification), problems
+                 view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
+                 attachments=attachments), problems
+
+
+def _public_json(view: Any) -> bytes:
+    """The brief's public view as JSON, for archive copies (never restricted material:
+    archive copies are built from public views only)."""
+    import json
+    from dataclasses import asdict
+
+    data = asdict(view)
+    for internal in ("texts", "restricted_texts"):
+        data.pop(internal, None)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2).encode() + b"\n"
 
 
 # -- typesetting, in this process or in workers ---------------------------------------------
@@ -526,6 +550,8 @@ class _Work:
     classification: str
     max_pages: int | None = None
     images: bool = False  # also write PNG pictures of the first page
+    variant: str = "pdf/ua-1"
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -570,9 +596,12 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
             stylesheets=[item.css],
             fonts=_worker_fonts["fonts"],
             allowed_roots=setup.allowed,
-            pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+            pdf_identifier=hashlib.sha256(
+                item.variant.encode() + b"\0" + html.encode()).hexdigest()[:32].encode(),
             metadata_date=item.date,
             origin=item.name,
+            variant=item.variant,  # type: ignore[arg-type]
+            attachments=item.attachments,
         )
         if item.max_pages is None or result.page_count <= item.max_pages:
             break

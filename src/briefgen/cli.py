@@ -124,6 +124,9 @@ def build(
         "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
                         "outputs, for CI matrices. Merge the shards' manifests with "
                         "'briefgen manifest merge'.")] = None,
+    archive: Annotated[bool, typer.Option(
+        "--archive", help="Build briefs as PDF/A-3b archive copies that embed their public "
+                          "content as JSON (file names end in _archive).")] = False,
     pair: Annotated[list[str] | None, typer.Option(
         "--pair", help="Languages of the handouts, side by side, e.g. zh-Hans+en "
                        "(repeatable). Default: handout_pairs in project.yaml.")] = None,
@@ -144,7 +147,7 @@ def build(
     selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
                           tuple(locale or ()), include_restricted,
                           parse_shard(shard) if shard else None,
-                          tuple(parse_pair(p) for p in pair or ()))
+                          tuple(parse_pair(p) for p in pair or ()), archive)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
                       jobs=jobs if jobs is not None else (os.cpu_count() or 1),
                       render_timeout=render_timeout, render_memory_mb=render_memory)

@@ -63,6 +63,7 @@ INLINE = frozenset({
     "time", "u", "var",
 })
 RAW_TEXT = frozenset({"script", "style", "title", "textarea"})
+FOREIGN = frozenset({"svg", "math"})
 VOID = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
@@ -137,11 +138,14 @@ def mark_untranslated_spans(html: str) -> str:
     out: list[str] = []
     lang: str | None = None  # the language of the untranslated text we are inside
     shown = False  # whether its marker (the first span's class) has been given
-    in_body = False
+    in_body = "<body" not in html  # a fragment is all body
+    foreign = 0
     for token in _tokens(html):
         if token.kind == "open" and token.name == "body":
             in_body = True
-        if token.kind != "text" or not in_body:
+        if token.name in FOREIGN and token.kind in ("open", "close"):
+            foreign = max(0, foreign + (1 if token.kind == "open" else -1))
+        if token.kind != "text" or not in_body or foreign:
             out.append(_MARK.sub("", token.text))
             continue
         position = 0
@@ -182,8 +186,12 @@ def keep_words(html: str) -> str:
                 None)
     ranges: list[tuple[int, int]] = []
     run: list[_Token] = []
+    foreign = 0  # depth inside <svg> or <math>, whose text a span would break
     for token in tokens[body + 1 if body is not None else 0:]:
-        if token.kind == "text" or (token.kind in ("open", "close") and token.name in INLINE):
+        if token.name in FOREIGN and token.kind in ("open", "close"):
+            foreign = max(0, foreign + (1 if token.kind == "open" else -1))
+        elif not foreign and (token.kind == "text" or (token.kind in ("open", "close")
+                                                       and token.name in INLINE)):
             run.append(token)
             continue
         ranges.extend(_run_ranges(run))

@@ -74,3 +74,15 @@ def test_pdfium_agrees_on_pages_and_text(example_output: Path) -> None:
             assert "\ufffd" not in text
         finally:
             document.close()
+
+
+def test_pdfjs_extracts_the_title(example_output: Path) -> None:
+    from .conftest import REPO
+
+    expected = titles(example_output)
+    for pdf, entry in outputs(example_output):
+        result = subprocess.run(["node", str(REPO / "tools/pdfjs/inspect.mjs"), str(pdf), "1"],
+                                check=True, capture_output=True, text=True)
+        text = json.loads(result.stdout)["text"]["1"]
+        locale = entry["locales"][0]  # type: ignore[index]
+        assert flat(expected[locale]) in flat(text), pdf.name

@@ -1,6 +1,6 @@
 // Read a PDF with pdf.js (Mozilla's reader, as Firefox uses it) and print, as JSON, what
 // it sees: the document's metadata (Info dictionary and XMP), its outline, every page's
-// link annotations and the structure tree of the pages asked for (default: page 1).
+// link annotations, and the structure tree and text of the pages asked for (default: 1).
 //
 //   node tools/pdfjs/inspect.mjs FILE.pdf [PAGE ...]
 //
@@ -59,8 +59,12 @@ for (let number = 1; number <= pdf.numPages; number++) {
   }
 }
 const structure = {};
+const text = {};
 for (const number of wanted) {
-  structure[number] = await (await pdf.getPage(number)).getStructTree();
+  const page = await pdf.getPage(number);
+  structure[number] = await page.getStructTree();
+  const content = await page.getTextContent();
+  text[number] = content.items.map((item) => item.str + (item.hasEOL ? "\n" : "")).join("");
 }
 const result = {
   pages: pdf.numPages,
@@ -69,6 +73,7 @@ const result = {
   outline: await outline(await pdf.getOutline()),
   links,
   structTree: structure,
+  text,
   markInfo: await pdf.getMarkInfo(),
 };
 process.stdout.write(JSON.stringify(result, null, 1) + "\n");

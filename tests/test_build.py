@@ -184,3 +184,34 @@ def test_archive_of_restricted_material_is_refused(project: Make) -> None:
     code, out = build(project("minimal"), "--archive", "--include-restricted")
     assert code == 2
     assert "--archive: an archive copy holds public material only" in out
+
+
+def _example_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "example"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "locales", root / "locales")
+    return root / "content"
+
+
+def test_a_missing_template_label_fails_a_strict_locale(tmp_path: Path) -> None:
+    content = _example_copy(tmp_path)
+    po = content.parent / "locales/ko/templates.po"
+    text = po.read_text()
+    po.write_text(text.replace('msgstr "핵심 사실"', 'msgstr ""'))
+    result = runner.invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    assert "locales/ko/templates.po:" in result.stderr
+    assert "template label 'Key facts' has no current translation (missing)" in result.stderr
+
+
+@pytest.mark.slow
+def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path) -> None:
+    content = _example_copy(tmp_path)
+    edit(content / "project.yaml", "locales: [en, ko, zh-Hans]",
+         "locales: [en, ko, zh-Hans]\ntranslation_policy: {ko: mark}")
+    edit(content / "cases/vietnam-nine-2015/case.yaml", "Mong Cai, in northern Vietnam",
+         "Mong Cai, in north-eastern Vietnam")
+    result = runner.invoke(app, ["build", "--content", str(content), "--audience", "china",
+                                 "--locale", "ko", "--doc", "brief", "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "translation ko: 188/189 messages (99%)" in result.stdout

@@ -21,19 +21,15 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
-import multiprocessing
 import os
 import time
 import zlib
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from briefgen import __version__
-from briefgen.catalogs import Translator, parse_locale
 from briefgen.errors import (
     BriefgenError,
     ContentError,
@@ -58,6 +54,7 @@ from briefgen.publisher import (
 from briefgen.stamps import FileDigests, case_inputs, font_digest, reasons, stamp_of
 
 if TYPE_CHECKING:
+    from briefgen.catalogs import Translator
     from briefgen.fonts import FontSet
 
 PAPERS = ("a4", "letter")
@@ -193,6 +190,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     warnings: list[Any] = field(default_factory=list)
     seconds: float = 0.0
+    # locale -> (translated, total) for locales below 100 %, when anything was rendered
+    incomplete: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def out_of_date(self) -> bool:
@@ -213,6 +212,8 @@ def plan(content: Content, selection: Selection) -> list[Target]:
     all_audiences = sorted({a for c in content.cases.values() for a in c.audiences}
                            | {e.id for c in content.cases.values() for e in c.events})
     _check_choice("--audience", selection.audiences, all_audiences)
+    from briefgen.catalogs import parse_locale
+
     for tag in selection.locales:
         parse_locale(tag)
     _check_choice("--locale", selection.locales, list(project.locales))
@@ -346,6 +347,10 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     content = load_content(paths.content)
     _fail_on_warnings(content, strict)
     _check_translations(content, paths, plan(content, Selection()))
+    labels = _label_problems(content, paths, _translators(content, paths),
+                             content.project.locales)
+    if labels:
+        raise ProblemReport(labels)
     return content
 
 
@@ -380,6 +385,8 @@ def _check_translations(content: Content, paths: Paths, targets: Sequence[Target
 
 
 def _translators(content: Content, paths: Paths) -> dict[str, Translator]:
+    from briefgen.catalogs import Translator
+
     return {
         locale: Translator(locale, content.project.source_locale, paths.locales,
                            paths.content.parent)
@@ -428,6 +435,12 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
                  if name not in {j.target.filename for j in jobs} and e not in orphans]
         publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
     report.written = [p.entry for p in publications]
+    if publications and len(content.project.locales) > 1:
+        from briefgen.i18n import completeness
+
+        report.incomplete = {locale: counts for locale, counts in
+                             completeness(paths, content=content).items()
+                             if counts[0] < counts[1]}
     report.seconds = time.perf_counter() - started
     return report
 
@@ -450,7 +463,8 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     say.step("rendering HTML")
     translators = _translators(content, paths)
     renderer = Renderer(paths.templates)
-    errors: list[BriefgenError] = []
+    locales = {locale for job in rebuild for locale in job.target.locales}
+    errors: list[BriefgenError] = _label_problems(content, paths, translators, locales)
     work: list[_Work] = []
     for job in rebuild:
         try:
@@ -626,6 +640,10 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
 def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
                  say: Reporter, rebuild: Sequence[Job]) -> list[_Result]:
     """Typeset in worker processes, each bounded in time and memory."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     total = len(work)
     why = {j.target.filename: _summary(j.why) for j in rebuild}
     # forkserver: workers start from a clean process, not a fork of one that may hold
@@ -668,6 +686,35 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _label_problems(content: Content, paths: Paths, translators: dict[str, Translator],
+                    locales: Iterable[str]) -> list[BriefgenError]:
+    """Template labels without a current translation, in locales whose policy is strict
+    (a label is printed on every page: it must not silently come out in English)."""
+    from briefgen.catalogs import TEMPLATES_DOMAIN
+    from briefgen.formatting import CODE_LABELS
+    from briefgen.model import TranslationPolicy
+    from briefgen.renderer import extract_template_messages
+
+    wanted = [(m.context or None, m.text) for m in extract_template_messages(paths.templates)]
+    wanted += [(None, label) for label in CODE_LABELS]
+    errors: list[BriefgenError] = []
+    for locale in sorted(locales):
+        translator = translators[locale]
+        if translator.is_source or content.project.policy(locale) is not TranslationPolicy.STRICT:
+            continue
+        for context, text in dict.fromkeys(wanted):
+            found = translator.lookup(TEMPLATES_DOMAIN, context, text)
+            if found.state in ("missing", "stale"):
+                line = found.origin.line if found.origin and found.origin.line else None
+                errors.append(ContentError(
+                    f"template label {text!r} has no current translation ({found.state})",
+                    path=translator.catalog_display(TEMPLATES_DOMAIN), line=line,
+                    field=context or "label",
+                    hint="translate it; 'briefgen i18n update' adds labels that are not "
+                         "there yet"))
+    return errors
 
 
 def _summary(why: Sequence[str], limit: int = 3) -> str:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import TypeVar
 
-from briefgen import markup
 from briefgen.errors import Problems
 from briefgen.model import Origin, PartialDate, Precision
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq
@@ -146,7 +145,13 @@ class Fields:
     def markdown(self, key: str, *, required: bool = True) -> str:
         """Text with inline Markdown; raw HTML, images and unsafe links are refused."""
         value = self.text(key, required=required)
-        for problem in markup.problems(value) if value else ():
+        # Raw HTML, links and images all need "<" or "["; most text has neither, and
+        # skipping the Markdown parser for it keeps loading (and no-op builds) fast.
+        if not value or ("<" not in value and "[" not in value):
+            return value
+        from briefgen import markup
+
+        for problem in markup.problems(value):
             self._err(key, problem, self.map.get(key),
                       hint="see 'Common field kinds' in docs/content-format.md")
         return value

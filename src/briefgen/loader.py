@@ -6,7 +6,6 @@ author sees all mistakes of a run at once (``ProblemReport``).
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -77,6 +76,7 @@ ASK_KEYS = ("id", "to", "priority", "text", "sources")
 class _Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.cache = root.parent / ".cache" / "yaml"
         self.problems = Problems()
         self.files: list[str] = []
 
@@ -90,7 +90,7 @@ class _Reader:
         shown = self.display(file)
         self.files.append(shown)
         try:
-            node = read_yaml(file, shown)
+            node = read_yaml(file, shown, self.cache)
         except ContentError as exc:
             self.problems.add([exc])
             self.problems.unreadable.add(shown)
@@ -452,6 +452,8 @@ def _case(f: Fields) -> Case:
 
 
 def _event(f: Fields) -> Event | None:
+    import zoneinfo
+
     zone_name = f.text("timezone")
     zone = None
     if zone_name:

@@ -8,14 +8,19 @@ That makes the YAML 1.1 surprises (``NO`` -> false, ``1.10`` -> 1.1, ``010`` -> 
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+if TYPE_CHECKING:
+    from ruamel.yaml.nodes import Node
 
+from briefgen import __version__
 from briefgen.errors import ContentError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -60,10 +65,12 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
-def read_yaml(file: Path, display: str) -> YNode | None:
+def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode | None:
     """Read ``file`` and return its located tree, or None for an empty document.
 
-    ``display`` is the path shown in messages (relative to the project, usually).
+    ``display`` is the path shown in messages (relative to the project, usually). With
+    ``cache_dir``, trees are kept there by the digest of the file's bytes: the YAML parser
+    is pure Python and parsing a large case file is most of a no-op build's time.
     """
     try:
         size = file.stat().st_size
@@ -77,6 +84,34 @@ def read_yaml(file: Path, display: str) -> YNode | None:
             hint="split it into several files",
         )
     raw = file.read_bytes()
+    cached = None
+    if cache_dir is not None:
+        # The version is part of the key: another briefgen may lay trees out differently.
+        key = hashlib.sha256(f"{__version__}\0{display}\0".encode() + raw).hexdigest()
+        cached = cache_dir / f"{key}.pickle"
+        try:
+            tree: YNode | None = pickle.loads(cached.read_bytes())
+            return tree
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass  # not cached yet, or written by another version: parse again
+    tree = _decode_and_parse(raw, display)
+    if cached is not None:
+        _store(cached, tree)
+    return tree
+
+
+def _store(path: Path, tree: YNode | None) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
+        Path(tmp).replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _decode_and_parse(raw: bytes, display: str) -> YNode | None:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -93,6 +128,10 @@ def read_yaml(file: Path, display: str) -> YNode | None:
 
 
 def parse_yaml(text: str, display: str) -> YNode | None:
+    # Imported here: a build whose files are all in the cache never needs the parser.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     _check_tabs(text, display)
     # The safe composer: the round-trip one marks folded line breaks with U+0007.
     yaml = YAML(typ="safe", pure=True)
@@ -145,6 +184,8 @@ def _line(node: Node) -> int:
 
 
 def _convert(node: Node, display: str, seen: set[int]) -> YNode:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     if getattr(node, "anchor", None) or id(node) in seen:
         # The composer shares the node object for every alias; refusing anchors and
         # repeats outright also disarms "billion laughs" expansion.

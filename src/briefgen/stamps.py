@@ -122,7 +122,9 @@ def case_inputs(
     others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
     for template in sorted(templates.iterdir()):
         if template.is_file() and not template.name.startswith(others):
-            add_file(template)
+            # Labelled by name, not path: the stamp is printed on every page and must
+            # not change with where the project (or briefgen's own templates) sits.
+            inputs[f"templates/{template.name}"] = files(template)
 
     inputs["prepared fonts"] = fonts
     options_blob = json.dumps({**options, "version": __version__}, sort_keys=True)

@@ -727,7 +727,9 @@ def _coverage_errors(fonts: FontSet, lang: str, texts: Iterable[tuple[str, str]]
     errors: list[BriefgenError] = []
     labels = [(text, f"templates.po ({translator.locale})") for text in _label_texts(translator)]
     for text, where in [*texts, *labels]:
-        missing = fonts.missing_chars(text, lang, "serif")
+        # Documents set text in both roles (body serif, headings and handouts sans).
+        missing = [*fonts.missing_chars(text, lang, "serif"),
+                   *fonts.missing_chars(text, lang, "sans")]
         for char in dict.fromkeys(missing):
             path, _, line = where.rpartition(":")
             errors.append(FontError(

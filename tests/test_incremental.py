@@ -251,3 +251,18 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
     assert [len(r.written) for r in reports] == [2, 2]
     assert len(errors) == 1
     assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())
+
+
+def test_font_record_covers_only_the_project_languages(tmp_path: Path) -> None:
+    from briefgen.stamps import font_digest
+
+    def stamp(name: str, languages: list[str]) -> None:
+        (tmp_path / f"{name}.json").write_text(json.dumps({"languages": languages,
+                                                           "source": name}))
+
+    stamp("brief-serif-400-normal", ["en"])
+    before = font_digest(tmp_path, ["en"])
+    stamp("brief-serif-kr-400-normal", ["ko"])  # another project prepared Korean faces
+    assert font_digest(tmp_path, ["en"]) == before
+    assert font_digest(tmp_path, ["en", "ko"]) != before
+    assert font_digest(tmp_path / "missing", ["en"]) == "not prepared"

@@ -415,7 +415,8 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     report = BuildReport(targets, warnings=list(content.warnings))
 
     previous = {e.path: e for e in read_manifest(paths.out)}
-    jobs = _jobs(content, paths, targets, options, font_digest(paths.font_cache))
+    jobs = _jobs(content, paths, targets, options,
+                 font_digest(paths.font_cache, content.project.locales))
     rebuild, current = _decide(jobs, previous, paths.out, options.force)
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
@@ -456,7 +457,7 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
                        languages=languages)
     # Fonts may have been prepared just now: the stamps must record what was used.
-    digest = font_digest(paths.font_cache)
+    digest = font_digest(paths.font_cache, languages)
     for job in rebuild:
         job.inputs["prepared fonts"] = digest
 

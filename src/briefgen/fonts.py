@@ -399,6 +399,12 @@ def prepare_fonts(
         }
         current = None if force else _current_stamp(cache_dir, spec, stamp_key)
         if current is not None:
+            if current.get("languages") != list(spec.languages):
+                # Stamps name the languages a face serves, so a build's record of "the
+                # prepared fonts" covers only the faces its locales use (briefgen.stamps).
+                current = {**current, "languages": list(spec.languages)}
+                _write_atomically(_stamp_path(cache_dir, spec),
+                                  json.dumps(current, indent=2, sort_keys=True).encode())
             path = cache_dir / str(current["file"])
             faces[spec.stem] = _face(spec, path, str(current["postscript_name"]))
             reports[spec.stem] = FaceReport(spec.stem, int(current["size"]), 0.0, reused=True)
@@ -418,6 +424,7 @@ def prepare_fonts(
             "file": outcome.path.name,
             "size": outcome.size,
             "postscript_name": outcome.postscript_name,
+            "languages": list(job.spec.languages),
         }
         _write_atomically(
             _stamp_path(cache_dir, job.spec), json.dumps(stamp, indent=2, sort_keys=True).encode()

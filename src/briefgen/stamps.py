@@ -61,11 +61,22 @@ class FileDigests:
         return found
 
 
-def font_digest(font_cache: Path) -> str:
-    """The prepared fonts, by their stamps (which name the source files' digests)."""
+def font_digest(font_cache: Path, languages: Iterable[str]) -> str:
+    """The prepared fonts a project's locales use, by their stamps (which name the source
+    files' digests). Faces prepared for other projects sharing the cache do not count."""
+    wanted = {language.lower() for language in languages}
     stamps = sorted(font_cache.glob("*.json")) if font_cache.is_dir() else []
-    blob = b"".join(p.name.encode() + p.read_bytes() for p in stamps)
-    return _digest_bytes(blob) if stamps else "not prepared"
+    digest = hashlib.sha256()
+    used = 0
+    for path in stamps:
+        try:
+            served = {str(x).lower() for x in json.loads(path.read_text())["languages"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # prepared by an older briefgen: rewritten when fonts are loaded
+        if served & wanted:
+            digest.update(path.name.encode() + path.read_bytes())
+            used += 1
+    return digest.hexdigest()[:16] if used else "not prepared"
 
 
 def case_inputs(

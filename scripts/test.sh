@@ -5,7 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 cd "$root"
 echo "== ruff" >&2
-.venv/bin/ruff check src tests
+.venv/bin/ruff check src tests benchmarks
 echo "== mypy" >&2
 .venv/bin/mypy
 echo "== pytest" >&2

@@ -50,13 +50,15 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 
-# Reinstall only when the project's requirements changed since the last install.
+# Reinstall only when the project's requirements or their pinned versions changed since
+# the last install. constraints.txt pins every package, so every machine gets the same
+# WeasyPrint, Babel (CLDR data) and font tools, and so the same PDFs.
 stamp=.venv/.briefgen-installed
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing briefgen and its Python dependencies into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
   echo "$want" > "$stamp"
 fi
 

@@ -98,15 +98,15 @@ THIN = "\u2009"
     ("start", "end", "locale", "expected"),
     [
         (PartialDate(2015, 10), PartialDate(2015, 11), "en", f"October{THIN}–{THIN}November 2015"),
-        (PartialDate(2015, 10), PartialDate(2015, 11), "ko", "2015년 10월 ~ 11월"),
-        (PartialDate(2015, 10), PartialDate(2015, 11), "zh-Hans", "2015年10月至11月"),
+        (PartialDate(2015, 10), PartialDate(2015, 11), "ko", "2015년 10월~11월"),
+        (PartialDate(2015, 10), PartialDate(2015, 11), "zh-Hans", "2015年10月 – 11月"),
         (PartialDate(2015, 10, 22), PartialDate(2015, 10, 25), "en",
          f"October 22{THIN}–{THIN}25, 2015"),
         (PartialDate(2015, 10, 22), PartialDate(2015, 11, 3), "en",
          f"October 22{THIN}–{THIN}November 3, 2015"),
         (PartialDate(2015, 10, 22), PartialDate(2015, 10, 25), "ko", "2015년 10월 22일~25일"),
         (PartialDate(2015, 10, 22), PartialDate(2015, 11, 3), "zh-Hans",
-         "2015年10月22日至11月3日"),
+         f"2015年10月22日{THIN}–{THIN}11月3日"),
         (PartialDate(2015), PartialDate(2016), "en", f"2015{THIN}–{THIN}2016"),
         (PartialDate(2015), PartialDate(2016), "ko", "2015년 ~ 2016년"),
         (PartialDate(2015), PartialDate(2016), "zh-Hans", "2015–2016年"),
@@ -156,6 +156,10 @@ def test_range_properties(start: PartialDate, locale: str, years: int, months: i
     assert numbers <= given_numbers
     if start.day is not None:
         assert {start.day, end.day} <= numbers
+    if locale != "en" and start.month is not None:
+        # Korean and Chinese write months in digits, in ranges as in single dates
+        # (never 十月).
+        assert {start.month, end.month} <= numbers, text
     if start == end:
         assert text == format_partial_date(start, locale)
     else:

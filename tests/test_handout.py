@@ -117,7 +117,7 @@ def test_event_time_follows_daylight_saving() -> None:
     seoul = zoneinfo.ZoneInfo("Asia/Seoul")
     start = dt.datetime(2015, 11, 21, 13, 0, tzinfo=seoul)
     assert format_event_time(start, start + dt.timedelta(hours=2), "ko")[1] == (
-        "오후 1:00~3:00 대한민국 표준시")
+        "오후 1:00~3:00 한국 표준시")
 
 
 def _sample_with_event(project: Make, start: str, end: str) -> Path:

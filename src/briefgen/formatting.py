@@ -2,7 +2,7 @@
 
 All of it goes through Babel (CLDR data): a month-only date is "October 2015",
 "2015년 10월" or "2015年10月", never a day that no source gave; a range of months is
-"October – November 2015", "2015년 10월 ~ 11월" or "2015年10月至11月".
+"October – November 2015", "2015년 10월~11월" or "2015年10月 – 11月".
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ _RANGE_FIELDS = ("y", "M", "d")  # largest first, as CLDR's greatest difference 
 def format_date_range(start: PartialDate, end: PartialDate, locale: str) -> str:
     """A period from ``start`` to ``end``, each at its own precision, in the locale's form.
 
-    What both ends share is written once ("October 22 – 25, 2015", "2015년 10월 ~ 11월",
-    "2015年10月至11月"). Ends of different precision ("October 22, 2015 – November 2015")
+    What both ends share is written once ("October 22 – 25, 2015", "2015년 10월~11월",
+    "2015年10月 – 11月"). Ends of different precision ("October 22, 2015 – November 2015")
     have no CLDR pattern: each is written in full, joined by the locale's range pattern.
     """
     if _last_day(end) < start.earliest:
@@ -83,8 +83,8 @@ def format_date_range(start: PartialDate, end: PartialDate, locale: str) -> str:
                      if patterns and f in patterns and _field(start, f) != _field(end, f)]
         if patterns and differing:
             first, second = patterns[differing[0]]
-            return (parse_pattern(_long_month(first)).apply(start.earliest, loc)
-                    + parse_pattern(_long_month(second)).apply(end.earliest, loc))
+            return (parse_pattern(_long_month(first, loc)).apply(start.earliest, loc)
+                    + parse_pattern(_long_month(second, loc)).apply(end.earliest, loc))
     joined = str(loc.interval_formats.get(None) or "{0} – {1}")
     return (joined.replace("{0}", format_partial_date(start, locale))
             .replace("{1}", format_partial_date(end, locale)))
@@ -100,9 +100,13 @@ def _last_day(date: PartialDate) -> dt.date:
     return dt.date(date.year, month, day)
 
 
-def _long_month(pattern: str) -> str:
+def _long_month(pattern: str, loc: Locale) -> str:
     # CLDR's day intervals use the abbreviated month ("Oct 22 – 25"); our single dates
-    # use the long form, and a range must read like them.
+    # use the month as the locale's long date format writes it, and a range must read
+    # like them. Only where that format spells the month out (English "October", Korean
+    # "10월"): Chinese writes "10月" (MMM), and its MMMM is "十月".
+    if "MMMM" not in str(loc.date_formats["long"].pattern):
+        return pattern
     return re.sub(r"(?<!M)MMM(?!M)", "MMMM", pattern)
 
 

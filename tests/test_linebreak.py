@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from briefgen.catalogs import mark_untranslated
 from briefgen.fonts import FontSet, load_fonts
-from briefgen.linebreak import CSS, INLINE, NO_LINE_END, NO_LINE_START, transform
+from briefgen.linebreak import (
+    CSS,
+    INLINE,
+    NO_LINE_END,
+    NO_LINE_START,
+    korean_word_spans,
+    transform,
+)
 from briefgen.typesetter import typeset
 
 from .test_typesetter import shared_font_cache
@@ -60,13 +67,20 @@ def body(inner: str) -> str:
     return f"<html><head><title>t</title></head><body>{inner}</body></html>"
 
 
-def test_each_korean_word_is_kept_whole_and_the_text_is_unchanged() -> None:
+def test_korean_words_inside_one_text_node_are_left_to_the_typesetter() -> None:
+    # The typesetter keeps them whole (a Pango attribute); a span per word would only
+    # slow the layout down.
     source = body("<p>유엔 자유권위원회는 2015년 10월 22일 결정에서 판단하였다.</p>")
-    out = transform(source)
-    assert text_of(out) == text_of(source)
-    assert ('<span class="nobreak">유엔</span> <span class="nobreak">자유권위원회는</span> '
-            '<span class="nobreak">2015년</span>') in out
-    assert_well_nested(out)
+    assert transform(source) == source
+
+
+def test_korean_words_are_runs_of_text_between_breaking_spaces() -> None:
+    text = "유엔 자유권위원회는\u00a02015년 (UNHCR)가 a 끝. 가\u200b나 " + "가" * 31
+    words = [text[start:end] for start, end in korean_word_spans(text)]
+    # A no-break space joins; a zero-width space separates; Latin-only runs and
+    # one-letter runs need no keeping; a run longer than MAX_WORD is left to Pango.
+    assert words == ["유엔", "자유권위원회는\u00a02015년", "(UNHCR)가", "끝."]
+    assert korean_word_spans(["가", "&", "나", " ", "끝"]) == [(0, 3)]
 
 
 def test_words_run_through_inline_elements() -> None:
@@ -110,12 +124,12 @@ def test_latin_text_is_left_alone() -> None:
 def test_only_body_text_is_touched() -> None:
     source = ('<html lang="ko"><head><title>사건 개요</title><style>p::before { content: '
               '"한국어 내용" }</style><meta name="description" content="중국 대사관"></head>'
-              '<body><p title="속성 값">본문 내용</p><!-- 주석 내용 --><script>var 한국 = 1'
+              '<body><p title="속성 값"><em>본문</em>내용</p><!-- 주석 내용 --><script>var 한국 = 1'
               "</script></body></html>")
     out = transform(source)
     assert out.startswith(source[:source.index("<body>")])
-    assert '<p title="속성 값"><span class="nobreak">본문</span> <span class="nobreak">내용' \
-        "</span></p><!-- 주석 내용 --><script>var 한국 = 1</script>" in out
+    assert '<p title="속성 값"><span class="nobreak"><em>본문</em>내용</span></p>' \
+        "<!-- 주석 내용 --><script>var 한국 = 1</script>" in out
 
 
 def test_svg_and_math_text_is_left_alone() -> None:
@@ -130,8 +144,9 @@ def test_entities_are_never_split() -> None:
     source = body("<p>가&amp;나 &#34;인용&#34;했다 &lt;꺽쇠&gt;</p>")
     out = transform(source)
     assert text_of(out) == text_of(source)
-    assert '<span class="nobreak">가&amp;나</span>' in out
-    assert '<span class="nobreak">&#34;인용&#34;했다</span>' in out
+    assert out == source  # one text node: the typesetter keeps its words whole
+    source = body("<p>가&amp;<em>나</em> 끝</p>")
+    assert '<span class="nobreak">가&amp;<em>나</em></span>' in transform(source)
 
 
 def test_untranslated_text_becomes_marked_spans() -> None:
@@ -146,6 +161,12 @@ def test_untranslated_text_becomes_marked_spans() -> None:
             '</p><p><span class="untranslated" lang="en">Second paragraph</span></p>') in out
     assert not re.search("[\ufdd0-\ufdef]", out)
     assert_well_nested(out)
+
+
+@given(st.text(st.sampled_from("가나 a\u00a0\u2007\u202f\u200b\t\n\u3000\u2028.(한ᄀㄱ\ua960")))
+def test_korean_words_are_found_alike_in_strings_and_character_lists(text: str) -> None:
+    # The typesetter passes strings (a fast path), keep_words lists of characters.
+    assert korean_word_spans(text) == korean_word_spans(list(text))
 
 
 WORDS = st.sampled_from([
@@ -247,10 +268,11 @@ def pdf_pages(pdf: bytes) -> list[list[list[Glyph]]]:
             left, bottom, right, top = textpage.get_charbox(index, loose=True)
             glyph = Glyph(char, left, bottom, right, top,
                           bool(pdfium_c.FPDFText_IsGenerated(textpage, index)))
-            # A new line starts where the text goes back to the left (superscripts,
-            # which sit higher, stay on their line).
+            # A new line starts where the text goes back to the left, or lower down
+            # (a line of one letter); superscripts, which sit higher, stay on their line.
             drawn = [g for g in current if not g.generated]
-            if drawn and glyph.right <= drawn[-1].left + 0.5 and not glyph.generated:
+            if drawn and not glyph.generated and (glyph.right <= drawn[-1].left + 0.5
+                                                  or glyph.top <= drawn[-1].bottom):
                 lines.append(current)
                 current = []
             current.append(glyph)
@@ -276,7 +298,8 @@ def render(fonts: FontSet, tmp_path: Path, lang: str, paragraphs: list[str],
     if keep:
         html = transform(html)
     return typeset(html, base_url=tmp_path.as_uri() + "/", stylesheets=(BASE_CSS, CSS),
-                   fonts=fonts, allowed_roots=[tmp_path], origin="test.html").pdf
+                   fonts=fonts, allowed_roots=[tmp_path], origin="test.html",
+                   keep_all=keep).pdf
 
 
 def columns(text: str, widths: range, lang: str = "") -> list[str]:

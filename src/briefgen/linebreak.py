@@ -11,11 +11,18 @@ asks Pango about the two letters either side of an element boundary). What it la
 - A note reference (``<sup>``) after Chinese text may start a line on its own, because
   UAX #14 allows a break between an ideograph and a digit.
 
-Both are fixed here without touching the text: every Korean word, and every CJK
-character with the note that follows it, is wrapped in ``<span class="nobreak">`` (CSS
-``white-space: nowrap``), so the only break opportunities left are the spaces between
-words. No character is added or removed (no word joiners, no zero-width spaces), so the
-text copied out of the PDF is the source text.
+Both are fixed without touching the text, in two places:
+
+- inside one text node, the typesetter tells Pango not to break within the Korean words
+  :func:`korean_word_spans` finds (a Pango ``allow_breaks`` attribute: the paragraph
+  stays one text box, so layout costs what it costs for English);
+- across elements (a word that runs through ``<em>`` or ends in a note reference), and
+  for a CJK character with the note that follows it, this module wraps the group in
+  ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only break
+  opportunities left are the spaces between words.
+
+No character is added or removed (no word joiners, no zero-width spaces), so the text
+copied out of the PDF is the source text.
 
 The same pass turns the marks ``briefgen.catalogs.mark_untranslated`` puts around
 untranslated text into ``<span class="untranslated" lang="…">`` in text and removes
@@ -30,7 +37,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from briefgen.catalogs import MARK_PATTERN, UNTRANSLATED_END, UNTRANSLATED_START
@@ -78,6 +85,10 @@ _CHAR = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|.", re
 _MARK = MARK_PATTERN
 # Spaces that do not allow a break are part of a word.
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
+_HANGUL_RANGES = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
+_HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
+# Two or more characters that are not breaking spaces (see _is_break_space).
+_WORD = re.compile("(?:[^\\s\u200b]|[\u00a0\u2007\u202f]){2,}")
 
 
 def transform(html: str) -> str:
@@ -179,8 +190,41 @@ class _Char:
     char: str  # the character, entities decoded
 
 
+def korean_word_spans(text: Sequence[str]) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets of the Korean words in plain ``text``.
+
+    A Korean word is a maximal run of characters without a breaking space that contains
+    Hangul, two to :data:`MAX_WORD` characters long. The typesetter keeps each one on
+    one line; :func:`keep_words` uses the same definition across elements. ``text`` is
+    a string, or a sequence of characters (an entity that decodes to two code points
+    counts as one).
+    """
+    if isinstance(text, str):
+        # The typesetter asks for every line it tries: a text without Hangul (all of an
+        # English brief) must cost one regular-expression search.
+        if not _HANGUL.search(text):
+            return []
+        return [match.span() for match in _WORD.finditer(text)
+                if len(match.group()) <= MAX_WORD and _HANGUL.search(match.group())]
+    spans = []
+    start = 0
+    for i in range(len(text) + 1):
+        if i == len(text) or _is_break_space(text[i]):
+            if 1 < i - start <= MAX_WORD and any(
+                    _is_hangul(c) for unit in text[start:i] for c in unit):
+                spans.append((start, i))
+            start = i + 1
+    return spans
+
+
 def keep_words(html: str) -> str:
-    """Wrap each Korean word, and each CJK character with its note, in a nowrap span."""
+    """Wrap each Korean word that runs through elements, and each CJK character with its
+    note, in a nowrap span.
+
+    A Korean word inside one text node needs no span: the typesetter keeps it whole
+    (:func:`korean_word_spans`), and a span per word would make WeasyPrint lay out
+    thousands of inline boxes, three times slower.
+    """
     tokens = list(_tokens(html))
     body = next((i for i, t in enumerate(tokens) if t.kind == "open" and t.name == "body"),
                 None)
@@ -212,15 +256,11 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
     ]
     partner = _partners(run)
     groups: list[tuple[int, int]] = []
-    # Korean words: maximal runs of characters without a breaking space, through inline
-    # elements, that contain Hangul.
-    start = 0
-    for i in range(len(chars) + 1):
-        if i == len(chars) or _is_break_space(chars[i].char):
-            word = chars[start:i]
-            if 1 < len(word) <= MAX_WORD and any(_is_hangul(c.char) for c in word):
-                groups.append((start, i - 1))
-            start = i + 1
+    # Korean words that run through inline elements (those inside one text node are
+    # the typesetter's).
+    for start, end in korean_word_spans([c.char for c in chars]):
+        if chars[start].token != chars[end - 1].token:
+            groups.append((start, end - 1))
     # A note reference after CJK text stays with the character before it.
     for index, token in enumerate(run):
         if token.kind != "open" or token.name != "sup" or index not in partner:
@@ -310,9 +350,7 @@ def _insert_spans(html: str, ranges: list[tuple[int, int]]) -> str:
 
 
 def _is_hangul(char: str) -> bool:
-    code = ord(char)
-    return (0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
-            or 0xA960 <= code <= 0xA97F or 0xD7B0 <= code <= 0xD7FF)
+    return _HANGUL.fullmatch(char) is not None
 
 
 def _is_cjk(char: str) -> bool:

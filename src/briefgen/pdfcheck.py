@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pypdfium2
 from pypdf import PdfReader
 
 _SPACE = re.compile(r"\s+")
@@ -56,7 +57,11 @@ def contains(haystack: str, needle: str) -> bool:
     "pilot" is not found in "autopilot"; "대위" is found in "대위가" (Korean attaches
     particles to words), and Chinese is matched anywhere.
     """
-    hay, spaced = _squash(haystack)
+    return _contains(_squash(haystack), needle)
+
+
+def _contains(squashed: tuple[str, list[bool]], needle: str) -> bool:
+    hay, spaced = squashed
     target, _ = _squash(needle)
     if not target:
         return False
@@ -73,10 +78,23 @@ def contains(haystack: str, needle: str) -> bool:
 
 
 def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
-    """(where, text) for everything a reader of the PDF can get at."""
+    """(where, text) for everything a reader of the PDF can get at.
+
+    Page text comes from PDFium (as Chrome reads it; four times faster than pypdf's
+    extraction, which matters because every public document is checked), the rest
+    from pypdf: two independent readers.
+    """
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for number, page in enumerate(document, start=1):
+            textpage = page.get_textpage()
+            yield f"page {number} text", str(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
     reader = PdfReader(io.BytesIO(pdf))
     for number, page in enumerate(reader.pages, start=1):
-        yield f"page {number} text", page.extract_text() or ""
         for annot in page.get("/Annots") or []:
             action = annot.get_object().get("/A")
             if action is not None and "/URI" in action:
@@ -109,7 +127,8 @@ def find_leaks(pdf: bytes, restricted: Sequence[str], *, filename: str = "") -> 
     found = []
     places = [("file name", filename), *pdf_strings(pdf)]
     for where, text in places:
+        squashed = _squash(text)
         for needle in needles:
-            if contains(text, needle):
+            if _contains(squashed, needle):
                 found.append(f"{needle[:60]!r} in {where}")
     return found

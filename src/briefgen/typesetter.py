@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 
 from briefgen.errors import TypesetError
 from briefgen.fonts import FontSet
+from briefgen.linebreak import korean_word_spans
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def typeset(
     origin: str = "<document>",
     variant: Variant = "pdf/ua-1",
     attachments: Sequence[Attachment] = (),
+    keep_all: bool = True,
 ) -> TypesetResult:
     """Render ``html`` with ``stylesheets`` (CSS source) and ``fonts`` into a PDF.
 
@@ -127,7 +129,12 @@ def typeset(
     tagged in that language. ``attachments`` are embedded as files whose creation and
     modification dates are ``metadata_date`` (required with attachments), never the
     clock's.
+
+    Korean words are kept whole on their lines (``word-break: keep-all``, which
+    WeasyPrint lacks); ``keep_all=False`` lets Pango break between any two syllables,
+    as WeasyPrint alone does.
     """
+    global _keep_all
     if variant not in VARIANTS:
         raise TypesetError(
             f"unknown PDF variant {variant!r}",
@@ -151,6 +158,7 @@ def typeset(
             pdf.catalog["AF"] = wp.pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
     with _RENDER_LOCK, _captured_log() as records:
+        _keep_all = keep_all
         try:
             font_config = _font_configuration(wp, fonts)
             sheets = [
@@ -252,7 +260,7 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
             from weasyprint import urls
             from weasyprint.formatting_structure import boxes
             from weasyprint.pdf import tags
-            from weasyprint.text import ffi
+            from weasyprint.text import ffi, line_break
             from weasyprint.text.fonts import FontConfiguration
 
         if ffi.harfbuzz_subset is None:
@@ -293,6 +301,7 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
                 raise RefusedURL(f"refused to fetch {url}")
 
         _tag_passage_languages(tags, boxes, pydyf)
+        _keep_korean_words(line_break, ffi)
         _weasyprint = SimpleNamespace(
             CSS=weasyprint.CSS,
             HTML=weasyprint.HTML,
@@ -367,6 +376,75 @@ def _drop_font_configuration() -> None:
     # garbage-collected, which interpreter shutdown does not guarantee.
     global _font_config
     _font_config = None
+
+
+# --- Korean line breaking ----------------------------------------------------------
+
+# Whether the render in progress keeps Korean words whole (typeset(keep_all=...)).
+# Renders hold _RENDER_LOCK, so one flag for the process is enough.
+_keep_all = True
+
+
+def _keep_korean_words(line_break: Any, ffi: Any) -> None:
+    """Make Pango break Korean text only between words, like ``word-break: keep-all``.
+
+    WeasyPrint 70 lays out each text box with a Pango layout (``line_break.Layout``)
+    whose text it sets again for every line it tries. After each ``set_text`` this adds
+    a Pango ``allow_breaks=false`` attribute over every Korean word of the text
+    (``briefgen.linebreak.korean_word_spans``), so no line ends inside one; a break
+    before or after the word stays allowed. The attributes WeasyPrint set in
+    ``setup`` (font features) are kept aside and restored before each ``set_text``, so
+    ranges from an earlier text never apply to the next one. Words that run through
+    elements are wrapped in nowrap spans by briefgen.linebreak instead. Tied to
+    WeasyPrint 70's ``Layout``; tests/test_linebreak.py fails if it stops working.
+    """
+    layout_class = line_break.Layout
+    if getattr(layout_class, "_briefgen_keep_all", False):
+        return
+    cffi = ffi.ffi
+    pango = ffi.pango
+    # Pango 1.44 and later; WeasyPrint's own declarations lack these two.
+    cffi.cdef("""
+        PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);
+        PangoAttrList * pango_attr_list_copy (PangoAttrList *list);
+    """)
+    null = cffi.NULL
+    original_setup = layout_class.setup
+    original_set_text = layout_class.set_text
+
+    def copy(attrs: Any) -> Any:
+        return cffi.gc(pango.pango_attr_list_copy(attrs), pango.pango_attr_list_unref)
+
+    def setup(self: Any, style: Any) -> None:
+        original_setup(self, style)
+        attrs = pango.pango_layout_get_attributes(self.layout)
+        self._briefgen_base = null if attrs == null else copy(attrs)
+
+    def set_text(self: Any, text: str, justify: bool = False) -> None:
+        base = getattr(self, "_briefgen_base", None)
+        if base is not None:
+            pango.pango_layout_set_attributes(self.layout, null if base == null else copy(base))
+        original_set_text(self, text, justify)
+        if not _keep_all:
+            return
+        words = korean_word_spans(self.text)
+        if not words:
+            return
+        current = pango.pango_layout_get_attributes(self.layout)
+        attrs = (cffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+                 if current == null else copy(current))
+        shown: str = self.text
+        for start, end in words:
+            attr = pango.pango_attr_allow_breaks_new(False)
+            # Pango counts in UTF-8 bytes.
+            attr.start_index = len(shown[:start].encode())
+            attr.end_index = attr.start_index + len(shown[start:end].encode())
+            pango.pango_attr_list_insert(attrs, attr)
+        pango.pango_layout_set_attributes(self.layout, attrs)
+
+    layout_class.setup = setup
+    layout_class.set_text = set_text
+    layout_class._briefgen_keep_all = True
 
 
 # --- tags, XMP and attachments ----------------------------------------------------

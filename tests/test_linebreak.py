@@ -466,6 +466,38 @@ def test_the_example_brief_breaks_where_its_readers_expect(
     assert [line for line in lines if line[-1] in NO_LINE_END] == []
 
 
+@slow
+def test_the_example_handout_keeps_korean_words_whole(fonts: FontSet, tmp_path: Path) -> None:
+    # The Korean column of the bilingual handout, in an English-and-Korean document.
+    from briefgen.build import HANDOUT_SCALES, Paths
+    from briefgen.catalogs import Translator
+    from briefgen.loader import load_content
+    from briefgen.renderer import Renderer
+    from briefgen.view import build_handout_view
+
+    from .conftest import REPO
+
+    paths = Paths.for_content(REPO / "content")
+    content = load_content(paths.content)
+    translators = {locale: Translator(locale, "en", paths.locales, paths.content.parent)
+                   for locale in ("ko", "en")}
+    view = build_handout_view(content, content.cases["vietnam-nine-2015"],
+                              "washington-protest", ("ko", "en"), translators)
+    rendered = Renderer(paths.templates).render("handout", view, translators["ko"],
+                                                paper="a4", build_stamp="test",
+                                                scale=HANDOUT_SCALES[0])
+    pdf = typeset(rendered.html, base_url=paths.templates.as_uri() + "/",
+                  stylesheets=[rendered.css], fonts=fonts, allowed_roots=[paths.templates],
+                  origin="handout.html").pdf
+    text = "\n".join(page_text(page) for page in pdfium.PdfDocument(pdf))
+    shown = re.sub(r"<(/?)([a-z0-9]+)[^>]*>",
+                   lambda m: "" if m.group(2) in INLINE else " ", rendered.html)
+    source_runs = set(HANGUL_RUN.findall(htmllib.unescape(shown) + rendered.css))
+    runs = HANGUL_RUN.findall(text)
+    assert len(runs) > 100
+    assert [run for run in runs if run not in source_runs] == []
+
+
 def page_text(page: pdfium.PdfPage) -> str:
     # The text page must outlive the call: made and read in one expression, PDFium
     # returns nothing.

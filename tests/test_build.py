@@ -215,3 +215,26 @@ def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path)
                                  "--locale", "ko", "--doc", "brief", "--jobs", "1"])
     assert result.exit_code == 0, result.stderr
     assert "translation ko: 188/189 messages (99%)" in result.stdout
+
+
+@pytest.mark.slow
+def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> None:
+    from briefgen.pdfcheck import pdf_strings
+
+    content = _example_copy(tmp_path)
+    edit(content / "project.yaml", "locales: [en, ko, zh-Hans]",
+         "locales: [en, ko, zh-Hans]\ntranslation_policy: {ko: mark}")
+    # A fact the handout lists: its Korean translation is now stale.
+    edit(content / "cases/vietnam-nine-2015/case.yaml", "Mong Cai, in northern Vietnam",
+         "Mong Cai, in north-eastern Vietnam")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", "--content", str(content), "--out", str(out),
+                                 "--doc", "handout", "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    pdf = (out / "vietnam-nine-2015_handout_washington-protest_ko+en.pdf").read_bytes()
+    text = next(text for where, text in pdf_strings(pdf) if where == "page 1 text")
+    flat = "".join(text.split())
+    # The English shows in the Korean column, after the visible mark; the stale Korean
+    # is not printed.
+    assert "[미번역]Vietnamesepolicedetainedthegroup" in flat
+    assert flat.count("north-easternVietnam") == 2  # both columns

@@ -44,8 +44,8 @@ from briefgen.catalogs import MARK_PATTERN, UNTRANSLATED_END, UNTRANSLATED_START
 
 KEEP_CLASS = "nobreak"
 UNTRANSLATED_CLASS = "untranslated"
-# CSS the two classes need; templates/brief.css carries the same rules, with a visible
-# marker for untranslated text.
+# The rule the spans need; the renderer adds it to every document's stylesheet. The
+# visible marker for untranslated text is the templates' (templates/brief.css).
 CSS = f".{KEEP_CLASS} {{ white-space: nowrap; }}"
 
 # Punctuation that must not start a line, and that must not end one (Chinese kinsoku,

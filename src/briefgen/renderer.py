@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from briefgen.catalogs import Translator
 from briefgen.errors import RenderError
+from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
 from briefgen.messages import Message
@@ -112,10 +113,11 @@ class Renderer:
             "stamp": build_stamp,
             "scale": scale,
         }
-        # Korean words kept whole, CJK note references kept with their text, untranslated
-        # text marked (briefgen.linebreak); the text itself is unchanged.
+        # Korean words across elements kept whole, CJK note references kept with their
+        # text, untranslated text marked (briefgen.linebreak); the text itself is
+        # unchanged. The spans' rule is added here, so no template can lose it.
         html = transform_html(self._render(env, name, context))
-        css = self._render(env, f"{kind}.css", context)
+        css = self._render(env, f"{kind}.css", context) + "\n" + LINEBREAK_CSS + "\n"
         return Rendered(html, css)
 
     def _render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:

@@ -187,3 +187,26 @@ def test_square_picture_is_deterministic() -> None:
     first, second = page_pictures(data), page_pictures(data)
     assert first == second
     assert Image.open(io.BytesIO(first["_square.png"])).size == (1080, 1080)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("pair", "alt"), [("ko+en", f"QR 코드: {URL}"),
+                                           ("zh-Hans+en", f"二维码：{URL}")])
+def test_qr_code_has_alternative_text_in_the_document_language(
+        handouts: Path, pair: str, alt: str) -> None:
+    reader = PdfReader(handouts / "a4" / f"{CASE}_handout_washington-protest_{pair}.pdf")
+    figures: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                figures.append(str(node.get("/Alt")))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert figures == [alt]

@@ -204,29 +204,31 @@ def test_a_missing_template_label_fails_a_strict_locale(tmp_path: Path) -> None:
     assert "template label 'Key facts' has no current translation (missing)" in result.stderr
 
 
-@pytest.mark.slow
-def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path) -> None:
+def _example_with_a_stale_korean_fact(tmp_path: Path) -> Path:
+    """The example, Korean under translation_policy mark, one fact's English changed
+    (arrest-place, which briefs and the handout print) so its translation is stale."""
     content = _example_copy(tmp_path)
     edit(content / "project.yaml", "locales: [en, ko, zh-Hans]",
          "locales: [en, ko, zh-Hans]\ntranslation_policy: {ko: mark}")
     edit(content / "cases/vietnam-nine-2015/case.yaml", "Mong Cai, in northern Vietnam",
          "Mong Cai, in north-eastern Vietnam")
+    return content
+
+
+@pytest.mark.slow
+def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path) -> None:
+    content = _example_with_a_stale_korean_fact(tmp_path)
     result = runner.invoke(app, ["build", "--content", str(content), "--audience", "china",
                                  "--locale", "ko", "--doc", "brief", "--jobs", "1"])
     assert result.exit_code == 0, result.stderr
-    assert "translation ko: 188/189 messages (99%)" in result.stdout
+    assert "translation ko: 190/191 messages (99%)" in result.stdout
 
 
 @pytest.mark.slow
 def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> None:
     from briefgen.pdfcheck import pdf_strings
 
-    content = _example_copy(tmp_path)
-    edit(content / "project.yaml", "locales: [en, ko, zh-Hans]",
-         "locales: [en, ko, zh-Hans]\ntranslation_policy: {ko: mark}")
-    # A fact the handout lists: its Korean translation is now stale.
-    edit(content / "cases/vietnam-nine-2015/case.yaml", "Mong Cai, in northern Vietnam",
-         "Mong Cai, in north-eastern Vietnam")
+    content = _example_with_a_stale_korean_fact(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(app, ["build", "--content", str(content), "--out", str(out),
                                  "--doc", "handout", "--jobs", "1"])

@@ -88,7 +88,7 @@ _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 _HANGUL_RANGES = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
 # Two or more characters that are not breaking spaces (see _is_break_space).
-_WORD = re.compile("(?:[^\\s\u200b]|[\u00a0\u2007\u202f]){2,}")
+_WORD = re.compile(f"(?:[^\\s\u200b]|[{''.join(sorted(_NO_BREAK_SPACES))}]){{2,}}")
 
 
 def transform(html: str) -> str:

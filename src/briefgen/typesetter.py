@@ -427,13 +427,13 @@ def _keep_korean_words(line_break: Any, ffi: Any) -> None:
         original_set_text(self, text, justify)
         if not _keep_all:
             return
-        words = korean_word_spans(self.text)
+        shown: str = self.text  # what WeasyPrint kept of ``text``
+        words = korean_word_spans(shown)
         if not words:
             return
         current = pango.pango_layout_get_attributes(self.layout)
         attrs = (cffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
                  if current == null else copy(current))
-        shown: str = self.text
         for start, end in words:
             attr = pango.pango_attr_allow_breaks_new(False)
             # Pango counts in UTF-8 bytes.

@@ -116,6 +116,17 @@ def test_chinese_text_extracts_exactly(built: Path) -> None:
     assert "第1页，共" in text.replace(" ", "")
 
 
+def test_note_references_never_split_across_lines(built: Path) -> None:
+    # A run of note numbers after the end of a sentence, split at a line end ("choice.2,"
+    # then "3"), or moved to the start of the next line on its own ("2,3 …").
+    briefs = sorted(built.glob(f"{CASE}_brief_*.pdf"))
+    assert len(briefs) == 12
+    for pdf in briefs:
+        text = pdftotext(pdf)
+        assert re.findall(r"[.。)）]\d+(?:,\d+)*,\n", text) == [], pdf.name
+        assert re.findall(r"^\d{1,2}(?:,\d{1,2})+(?:\s|$)", text, re.MULTILINE) == [], pdf.name
+
+
 def test_rebuilding_in_another_process_gives_the_same_bytes(built: Path, tmp_path: Path
                                                              ) -> None:
     import subprocess

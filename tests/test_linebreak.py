@@ -116,9 +116,33 @@ def test_chinese_note_references_stay_with_the_text_before_them() -> None:
     assert out.count("nobreak") == 1
 
 
-def test_latin_text_is_left_alone() -> None:
-    source = body("<p>The Committee found the detention arbitrary.<sup>2</sup></p>")
+def test_latin_text_without_notes_is_left_alone() -> None:
+    source = body("<p>The Committee found the <em>detention</em> arbitrary (UPI).</p>")
     assert transform(source) == source
+
+
+def test_latin_note_references_stay_with_the_word_before_them() -> None:
+    source = body('<p>The detention was arbitrary.<sup class="notes"><a href="#s-1">1</a>,'
+                  '<a href="#s-2">2</a></sup> It was <sup>not</sup> lawful.</p>')
+    out = transform(source)
+    # The full stop and the whole run of numbers: no break before the note, none after
+    # its comma. A superscript after a space may start a line.
+    assert ('arbitrary<span class="nobreak">.<sup class="notes"><a href="#s-1">1</a>,'
+            '<a href="#s-2">2</a></sup></span> It was <sup>not</sup>') in out
+    assert text_of(out) == text_of(source)
+    assert_well_nested(out)
+
+
+def test_a_korean_word_with_a_long_note_run_stays_whole() -> None:
+    # The word starts in a long text node and ends in the fifth link of the note: only
+    # the word and the note count towards MAX_EXTENDED, not the whole text node.
+    notes = ",".join(f'<a href="#s-{n}">{n}</a>' for n in range(1, 6))
+    source = body("<li>영아 1명으로, 생후 11개월(휴먼라이츠워치, 바이스 뉴스, 날짜 미상의 기사) "
+                  f'또는 1세(UPI)로 보도되었다.<sup class="notes">{notes}</sup></li>')
+    out = transform(source)
+    assert f'로 <span class="nobreak">보도되었다.<sup class="notes">{notes}</sup></span>' in out
+    assert out.count("nobreak") == 1
+    assert_well_nested(out)
 
 
 def test_only_body_text_is_touched() -> None:
@@ -214,6 +238,7 @@ BASE_CSS = """
 @page { size: A4; margin: 15mm }
 body { font-family: "Brief Serif KR"; font-size: 11pt; line-height: 1.5 }
 :lang(zh-Hans) { font-family: "Brief Serif SC" }
+:lang(en) { font-family: "Brief Serif" }
 p { margin: 0; break-after: page }
 sup { font-size: 6pt; vertical-align: super; line-height: 0 }
 """
@@ -392,6 +417,49 @@ def test_without_the_transform_a_note_reference_can_start_a_chinese_line(
                  keep=False)
     starts = [line_text(line)[:2] for page in pdf_pages(pdf) for line in page]
     assert "1：" in starts
+
+
+LATIN = (
+    "The Committee found the detention arbitrary and the transfer unlawful under the "
+    'Convention.<sup class="notes"><a>1</a>,<a>2</a>,<a>3</a>,<a>4</a></sup> Human Rights '
+    "Watch urged China to let the group travel to a country of their choice."
+    '<sup class="notes"><a>2</a>,<a>3</a></sup> The group was returned.'
+)
+LATIN_WIDTHS = range(30, 90, 2)
+
+
+def note_breaks(pdf: bytes) -> list[str]:
+    """Lines that start with a note reference or end inside one (LATIN has no other
+    numbers)."""
+    found = []
+    for page in pdf_pages(pdf):
+        texts = [line_text(line) for line in page]
+        for number, text in enumerate(texts):
+            if re.search(r"\d,$", text) or (number and re.match(r"[\d,]+(\s|$)", text)):
+                found.append(text)
+    return found
+
+
+@slow
+def test_note_references_stay_whole_with_the_word_before_them(
+        fonts: FontSet, tmp_path: Path) -> None:
+    pdf = render(fonts, tmp_path, "en", columns(LATIN, LATIN_WIDTHS))
+    pages = pdf_pages(pdf)
+    assert len(pages) == len(LATIN_WIDTHS)
+    assert sum(len(lines) for lines in pages) > 3 * len(LATIN_WIDTHS)
+    assert note_breaks(pdf) == []
+    source = squash(text_of(LATIN))
+    for width, lines in zip(LATIN_WIDTHS, pages, strict=True):
+        assert " ".join(line_text(line) for line in lines) == source, f"{width}mm"
+
+
+@slow
+def test_without_the_transform_a_note_reference_can_start_or_split_a_line(
+        fonts: FontSet, tmp_path: Path) -> None:
+    pdf = render(fonts, tmp_path, "en", columns(LATIN, LATIN_WIDTHS), keep=False)
+    found = note_breaks(pdf)
+    assert any(text.endswith(",") for text in found)
+    assert any(text[0].isdigit() for text in found)
 
 
 MIXED = {

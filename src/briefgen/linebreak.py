@@ -8,18 +8,20 @@ asks Pango about the two letters either side of an element boundary). What it la
 - Korean breaks between words (eojeol, written with spaces), never inside one: what
   browsers do for ``word-break: keep-all``. WeasyPrint accepts only ``normal`` and
   ``break-all`` (Kozea/WeasyPrint#1153), so Pango breaks between any two syllables.
-- A note reference (``<sup>``) after Chinese text may start a line on its own, because
-  UAX #14 allows a break between an ideograph and a digit.
+- A note reference (``<sup>``) may start a line on its own, or split after one of the
+  commas between its numbers, in any script: WeasyPrint allows a break at an element
+  boundary after a full stop ("arbitrary.|2") and between the links of a run of
+  numbers ("4,|5"), and UAX #14 allows one between an ideograph and a digit.
 
 Both are fixed without touching the text, in two places:
 
 - inside one text node, the typesetter tells Pango not to break within the Korean words
   :func:`korean_word_spans` finds (a Pango ``allow_breaks`` attribute: the paragraph
   stays one text box, so layout costs what it costs for English);
-- across elements (a word that runs through ``<em>`` or ends in a note reference), and
-  for a CJK character with the note that follows it, this module wraps the group in
-  ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only break
-  opportunities left are the spaces between words.
+- across elements (a Korean word that runs through ``<em>`` or ends in a note
+  reference), and for a note reference with the character before it, this module wraps
+  the group in ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only
+  break opportunities left are the spaces between words.
 
 No character is added or removed (no word joiners, no zero-width spaces), so the text
 copied out of the PDF is the source text.
@@ -92,7 +94,7 @@ _WORD = re.compile(f"(?:[^\\s\u200b]|[{''.join(sorted(_NO_BREAK_SPACES))}]){{2,}
 
 
 def transform(html: str) -> str:
-    """Mark untranslated text, then keep Korean words and CJK note references whole."""
+    """Mark untranslated text, then keep Korean words and note references whole."""
     return keep_words(mark_untranslated_spans(html))
 
 
@@ -218,8 +220,8 @@ def korean_word_spans(text: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def keep_words(html: str) -> str:
-    """Wrap each Korean word that runs through elements, and each CJK character with its
-    note, in a nowrap span.
+    """Wrap each Korean word that runs through elements, and each note reference with
+    the character before it, in a nowrap span.
 
     A Korean word inside one text node needs no span: the typesetter keeps it whole
     (:func:`korean_word_spans`), and a span per word would make WeasyPrint lay out
@@ -246,7 +248,8 @@ def keep_words(html: str) -> str:
 
 def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
     """The document ranges to keep on one line within a run of inline content."""
-    if not any(t.kind == "text" and _needs_care(t.text) for t in run):
+    if not any(t.kind == "open" and t.name == "sup" for t in run) and not any(
+            t.kind == "text" and _needs_care(t.text) for t in run):
         return []
     chars = [
         _Char(index, token.start + m.start(), token.start + m.end(),
@@ -261,14 +264,15 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
     for start, end in korean_word_spans([c.char for c in chars]):
         if chars[start].token != chars[end - 1].token:
             groups.append((start, end - 1))
-    # A note reference after CJK text stays with the character before it.
+    # A note reference stays with the character before it (unless a space separates
+    # them), and its numbers stay together.
     for index, token in enumerate(run):
         if token.kind != "open" or token.name != "sup" or index not in partner:
             continue
         inside = [i for i, c in enumerate(chars) if index < c.token < partner[index]]
         if inside and inside[0] > 0:
             before = chars[inside[0] - 1]
-            if before.token < index and _is_cjk(before.char):
+            if before.token < index and not _is_break_space(before.char):
                 groups.append((inside[0] - 1, inside[-1]))
     ranges = []
     for first, last in groups:
@@ -310,7 +314,11 @@ def _balanced(run: list[_Token], chars: list[_Char], partner: dict[int, int], fi
             low = -1  # an unmatched tag: never wrap across it
             break
     if low != chars[first].token or high != chars[last].token:
-        widened = [c for c in chars if low <= c.token <= high]
+        # What the span would hold: the word, and the whole elements it was widened to
+        # on the side where it was (not the rest of the text node it starts or ends in).
+        widened = [c for i, c in enumerate(chars) if low <= c.token <= high
+                   and (low != chars[first].token or i >= first)
+                   and (high != chars[last].token or i <= last)]
         if low >= 0 and len(widened) <= MAX_EXTENDED:
             if low != chars[first].token:
                 start = run[low].start
@@ -354,7 +362,7 @@ def _is_hangul(char: str) -> bool:
 
 
 def _is_cjk(char: str) -> bool:
-    """Han, kana, Hangul and CJK punctuation: where UAX #14 breaks before a digit."""
+    """Han, kana, Hangul and CJK punctuation: text whose words may need a span."""
     code = ord(char)
     return (_is_hangul(char) or 0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF
             or 0x4E00 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -60,6 +61,7 @@ from typing import Any, TypeVar
 import synthetic
 import typst
 import typst_build
+from pypdf import PdfReader
 
 from briefgen.build import Paths
 from briefgen.catalogs import Translator
@@ -643,6 +645,99 @@ def warm(bg: Briefgen, locales: Sequence[str], runs_per_doc: int, machine: Machi
     return pdfs
 
 
+# --- 1b. where a warm render's time goes ------------------------------------------------------
+
+# WeasyPrint's stages, as (module, attribute, label, is a generator). Each is wrapped where
+# WeasyPrint looks it up (``weasyprint.document`` imports its helpers by name).
+STAGES = (
+    ("weasyprint", "HTML.__init__", "parse HTML", False),
+    ("weasyprint", "CSS.__init__", "parse CSS (@font-face included)", False),
+    ("weasyprint.document", "get_all_computed_styles", "cascade", False),
+    ("weasyprint.document", "build_formatting_structure", "box tree", False),
+    ("weasyprint.document", "layout_document", "line and page layout", True),
+    ("weasyprint.document", "Page.paint", "drawing", False),
+    ("weasyprint.pdf", "build_fonts_dictionary", "font subsets (HarfBuzz)", False),
+    ("weasyprint.pdf", "add_tags", "structure tree (tags)", False),
+    ("pydyf", "PDF.write", "serialising and compressing", False),
+)
+
+
+@contextmanager
+def timed_stages(spent: dict[str, float]) -> Iterator[None]:
+    """Add the seconds spent in each of WeasyPrint's STAGES to ``spent`` meanwhile."""
+    import importlib
+
+    restore: list[tuple[Any, str, Any]] = []
+
+    def wrap(function: Callable[..., Any], label: str, generator: bool) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        def timed_generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            # Only the time inside the generator: its consumer's is not the stage's.
+            iterator = function(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+                finally:
+                    spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+                yield item
+
+        return timed_generator if generator else timed
+
+    try:
+        for module_name, attribute, label, generator in STAGES:
+            owner: Any = importlib.import_module(module_name)
+            *path, name = attribute.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            original = getattr(owner, name)
+            restore.append((owner, name, original))
+            setattr(owner, name, wrap(original, label, generator))
+        yield
+    finally:
+        for owner, name, original in reversed(restore):
+            setattr(owner, name, original)
+
+
+def breakdown(bg: Briefgen, locales: Sequence[str], runs_per_doc: int,
+              machine: Machine) -> None:
+    say(f"## 1b. Where a warm brief's time goes (mean of {runs_per_doc} runs)")
+    say()
+    rows = []
+    labels = [label for _module, _attribute, label, _generator in STAGES]
+    for locale in locales:
+        progress(f"warm render breakdown, {locale}")
+        machine.wait_for_quiet()
+        pdf, _ = bg.render(CASE, AUDIENCE, locale, STAMP)
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        spent: dict[str, float] = {}
+        totals = [0.0, 0.0, 0.0]
+        with timed_stages(spent):
+            for index in range(runs_per_doc):
+                parts = bg.render(CASE, AUDIENCE, locale, f"{index:010d}")[1]
+                totals = [total + part for total, part in zip(totals, parts, strict=True)]
+        view_s, html_s, typeset_s = (total / runs_per_doc for total in totals)
+        stages = [spent.get(label, 0.0) / runs_per_doc for label in labels]
+        rows.append([locale, str(pages), ms(view_s + html_s), *map(ms, stages),
+                     ms(typeset_s - sum(stages)), ms(view_s + html_s + typeset_s)])
+    table(["locale", "pages", "briefgen's view and HTML", *labels,
+           "rest of typesetting (checks, PDF objects)", "total"], rows)
+    say("Timed by wrapping WeasyPrint's functions for the stages named (which adds a "
+        "little time of its own), in the same process as section 1 after it. *Rest of "
+        "typesetting*: briefgen's checks of the log and of the embedded fonts, its "
+        "fixes to the PDF objects (artifacts, XMP), WeasyPrint's other PDF objects "
+        "(links, outline, metadata).")
+    say()
+
+
 # --- 2. cold build of the example ------------------------------------------------------------
 
 
@@ -931,6 +1026,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm_locales = [locale for locale in ("ko", "en", "zh-Hans") if locale in locales]
         pdfs = attempt("1. warm render", results,
                        lambda: warm(bg, warm_locales, runs_per_doc, machine, results))
+        attempt("1b. warm render breakdown", results,
+                lambda: breakdown(bg, warm_locales, runs_per_doc, machine))
         attempt("2. cold build", results,
                 lambda: cold(bg, project, work, repeats, machine, locales))
         attempt("3. rebuilds", results,

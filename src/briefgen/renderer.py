@@ -113,8 +113,8 @@ class Renderer:
             "stamp": build_stamp,
             "scale": scale,
         }
-        # Korean words across elements kept whole, CJK note references kept with their
-        # text, untranslated text marked (briefgen.linebreak); the text itself is
+        # Korean words across elements kept whole, note references kept with the word
+        # before them, untranslated text marked (briefgen.linebreak); the text itself is
         # unchanged. The spans' rule is added here, so no template can lose it.
         html = transform_html(self._render(env, name, context))
         css = self._render(env, f"{kind}.css", context) + "\n" + LINEBREAK_CSS + "\n"

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefgen.catalogs import MARK_PATTERN, UNTRANSLATED_END, UNTRANSLATED_START
 
@@ -89,6 +91,8 @@ _MARK = MARK_PATTERN
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 _HANGUL_RANGES = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
+_CJK = re.compile(f"[{_HANGUL_RANGES}\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                  "\uff00-\uffef\U00020000-\U0003ffff]")
 # Two or more characters that are not breaking spaces (see _is_break_space).
 _WORD = re.compile(f"(?:[^\\s\u200b]|[{''.join(sorted(_NO_BREAK_SPACES))}]){{2,}}")
 
@@ -184,8 +188,9 @@ def mark_untranslated_spans(html: str) -> str:
 # --- keeping words whole ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Char:
+class _Char(NamedTuple):
+    """One character of a run (a named tuple: a run of prose has thousands)."""
+
     token: int  # index into the run's tokens
     start: int  # offsets in the document
     end: int
@@ -258,10 +263,16 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
         for m in _CHAR.finditer(token.text)
     ]
     partner = _partners(run)
+    # chars are in token order: those of tokens low..high are one slice, found by bisection
+    # (a scan per note reference made long paragraphs with many notes quadratic).
+    char_tokens = [c.token for c in chars]
     groups: list[tuple[int, int]] = []
     # Korean words that run through inline elements (those inside one text node are
     # the typesetter's).
-    for start, end in korean_word_spans([c.char for c in chars]):
+    text = [c.char for c in chars]
+    # One search skips the word scan for a run without Hangul (all of an English brief).
+    hangul = _HANGUL.search("".join(text)) is not None
+    for start, end in korean_word_spans(text) if hangul else ():
         if chars[start].token != chars[end - 1].token:
             groups.append((start, end - 1))
     # A note reference stays with the character before it (unless a space separates
@@ -269,14 +280,15 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
     for index, token in enumerate(run):
         if token.kind != "open" or token.name != "sup" or index not in partner:
             continue
-        inside = [i for i, c in enumerate(chars) if index < c.token < partner[index]]
-        if inside and inside[0] > 0:
-            before = chars[inside[0] - 1]
+        first = bisect_right(char_tokens, index)
+        end = bisect_left(char_tokens, partner[index], first)
+        if first < end and first > 0:
+            before = chars[first - 1]
             if before.token < index and not _is_break_space(before.char):
-                groups.append((inside[0] - 1, inside[-1]))
+                groups.append((first - 1, end - 1))
     ranges = []
     for first, last in groups:
-        ranges.extend(_balanced(run, chars, partner, first, last))
+        ranges.extend(_balanced(run, chars, char_tokens, partner, first, last))
     return ranges
 
 
@@ -294,8 +306,8 @@ def _partners(run: list[_Token]) -> dict[int, int]:
     return partner
 
 
-def _balanced(run: list[_Token], chars: list[_Char], partner: dict[int, int], first: int,
-              last: int) -> list[tuple[int, int]]:
+def _balanced(run: list[_Token], chars: list[_Char], char_tokens: list[int],
+              partner: dict[int, int], first: int, last: int) -> list[tuple[int, int]]:
     """Document ranges covering chars[first..last] that a span can wrap.
 
     A word that starts or ends inside an element is widened to the whole element, so
@@ -316,9 +328,9 @@ def _balanced(run: list[_Token], chars: list[_Char], partner: dict[int, int], fi
     if low != chars[first].token or high != chars[last].token:
         # What the span would hold: the word, and the whole elements it was widened to
         # on the side where it was (not the rest of the text node it starts or ends in).
-        widened = [c for i, c in enumerate(chars) if low <= c.token <= high
-                   and (low != chars[first].token or i >= first)
-                   and (high != chars[last].token or i <= last)]
+        widened = range(first if low == chars[first].token else bisect_left(char_tokens, low),
+                        last + 1 if high == chars[last].token
+                        else bisect_right(char_tokens, high))
         if low >= 0 and len(widened) <= MAX_EXTENDED:
             if low != chars[first].token:
                 start = run[low].start
@@ -361,17 +373,11 @@ def _is_hangul(char: str) -> bool:
     return _HANGUL.fullmatch(char) is not None
 
 
-def _is_cjk(char: str) -> bool:
-    """Han, kana, Hangul and CJK punctuation: text whose words may need a span."""
-    code = ord(char)
-    return (_is_hangul(char) or 0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF
-            or 0x4E00 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
-            or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
-
-
 def _is_break_space(char: str) -> bool:
     return (char.isspace() and char not in _NO_BREAK_SPACES) or char == "\u200b"
 
 
 def _needs_care(text: str) -> bool:
-    return any(_is_cjk(char) for char in text)
+    """Whether ``text`` has Han, kana, Hangul or CJK punctuation: text whose words may
+    need a span."""
+    return _CJK.search(text) is not None

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.catalog import Message as BabelMessage
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from briefgen.errors import ContentError, UsageError
 from briefgen.messages import Message
@@ -200,7 +201,7 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     _check_po_syntax(path, display)
     try:
         with path.open("rb") as handle:
-            return read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
+            catalog = read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
     except PoFileError as exc:
         raise ContentError(f"malformed PO file: {exc}", path=display,
                            hint="open it in Poedit or run msgfmt --check to find the error"
@@ -208,6 +209,42 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ContentError(f"cannot read PO file: {exc}", path=display,
                            hint="PO files must be UTF-8 with a valid header") from None
+    for message in (*catalog, *catalog.obsolete.values()):
+        _restore_previous(message)
+    return catalog
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A keyword and the quoted strings after it, up to the next keyword.
+_PREVIOUS_FIELD = re.compile(r'(msgctxt|msgid_plural|msgid)\s+((?:"(?:[^"\\]|\\.)*"\s*)+)')
+
+
+def _restore_previous(message: BabelMessage) -> None:
+    """Turn the ``#|`` lines Babel read as comments back into the previous English.
+
+    Babel's read_po does not parse previous strings (python-babel/babel#206): it keeps
+    ``#| msgid "…"`` as a translator comment ``| msgid "…"``, which write_po then writes
+    as ``# | msgid "…"``, a comment that stays after the entry is no longer stale and is
+    re-wrapped on every update. A stale entry gets its previous English back, where
+    write_po puts it (``#|``); on an entry that is not stale the lines are dropped.
+    """
+    lines = [c for c in message.user_comments if c.startswith("|")]
+    if not lines:
+        return
+    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    if not message.fuzzy:
+        return
+    # write_po wraps these lines like any comment, at a space inside a quoted string
+    # ('#| msgid "" "… Human Rights' / '#| Watch " "…'): joined with that space again.
+    joined = " ".join(line[1:].strip() for line in lines)
+    fields: dict[str, list[str]] = {}
+    for keyword, body in _PREVIOUS_FIELD.findall(joined):
+        fields.setdefault(keyword, []).extend(_QUOTED.findall(body))
+    if "msgid" in fields:
+        previous = ["".join(unescape(part) for part in fields["msgid"])]
+        if "msgid_plural" in fields:
+            previous.append("".join(unescape(part) for part in fields["msgid_plural"]))
+        message.previous_id = previous
 
 
 def build_template(messages: Iterable[Message], domain: str, project: str) -> Catalog:
@@ -230,7 +267,14 @@ def update_catalog(template: Catalog, path: Path, locale: str) -> tuple[int, int
     if path.is_file():
         catalog = read_catalog(path, path.as_posix(), locale)
         before = {(m.context, m.id) for m in catalog if m.id}
+        previous = {(m.context, m.id): m.previous_id for m in catalog
+                    if m.id and m.fuzzy and m.previous_id}
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        # update() rebuilds every entry from the template and drops the previous English
+        # of an entry that was already stale: the translator still needs it.
+        for m in catalog:
+            if m.fuzzy and not m.previous_id and (m.context, m.id) in previous:
+                m.previous_id = previous[m.context, m.id]
     else:
         catalog = Catalog(locale=babel_locale, domain=template.domain,
                           project=template.project, version="1",

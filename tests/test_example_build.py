@@ -215,3 +215,16 @@ def test_qpdf_finds_no_structural_problems(built: Path) -> None:
     for pdf in sorted(built.glob("*.pdf")):
         check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_treaty_status_the_sources_do_not_give_is_not_asserted(built: Path) -> None:
+    us = squash(pdftotext(built / f"{CASE}_brief_united-states_en.pdf"))
+    assert ("The sources of this brief do not say whether United States is a party to "
+            "this treaty.") in us
+    assert "Whatever its treaty status, the customary rule applies" in us
+    assert "is a party to this treaty." not in us.replace("whether United States is a", "")
+    # No source dates a signature, ratification or accession, so no brief prints one.
+    for pdf in sorted(built.glob(f"{CASE}_brief_*_en.pdf")):
+        text = squash(pdftotext(pdf))
+        for step in ("Signature:", "Ratification:", "Accession:", "Succession:"):
+            assert step not in text, (pdf.name, step)

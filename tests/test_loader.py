@@ -151,3 +151,20 @@ def test_signature_does_not_bind(project: Make) -> None:
     content = load_content(project("minimal"))
     party = content.actors["party-state"].participation[0]
     assert party.kind.binds
+
+
+def test_participation_needs_sources_and_no_contradiction(project: Make) -> None:
+    content = project("minimal")
+    actors = content / "actors/actors.yaml"
+    edit(actors, "        date: 1982-09-24\n        sources: [src-a]\n",
+         "        date: 1982-09-24\n      - instrument: treaty\n        kind: not-party\n"
+         "        sources: [src-b]\n")
+    edit(actors, "        kind: not-party\n        sources: [src-a]\n",
+         "        kind: not-party\n        date: 2001-01-01\n        sources: [nowhere]\n")
+    found = problems(content)
+    assert any("actors/actors.yaml:7: actors[1].participation[1].sources: is missing" in p
+               for p in found), found
+    assert any("says both not-party and accession for treaty" in p for p in found), found
+    assert any("participation[1].date: a state is not a party on a date" in p
+               for p in found), found
+    assert any("'nowhere'" in p and "source" in p for p in found), found

@@ -9,6 +9,8 @@ from briefgen.catalogs import Translator
 from briefgen.loader import load_content
 from briefgen.view import BriefView, build_brief_view
 
+from .conftest import edit
+
 Make = Callable[[str], Path]
 
 
@@ -36,6 +38,30 @@ def test_non_party_gets_the_customary_rule_instead(project: Make) -> None:
     assert treaty.customary_title == "Customary rule"
     assert [p.text for p in treaty.customary_provisions] == [
         "No state returns a refugee to persecution."]
+
+
+def test_a_state_the_sources_are_silent_on_is_not_called_a_non_party(project: Make) -> None:
+    content = project("minimal")
+    edit(content / "actors/actors.yaml",
+         "    participation:\n      - instrument: treaty\n        kind: not-party\n"
+         "        sources: [src-a]\n", "")
+    view = view_for(content, "other-state")
+    (treaty,) = view.obligations
+    assert treaty.standing == "not-stated"
+    assert treaty.standing_notes == ()
+    assert treaty.customary_title == "Customary rule"  # it binds whatever the status
+
+
+def test_the_standing_cites_its_sources(project: Make) -> None:
+    content = project("minimal")
+    party = view_for(content, "party-state")
+    other = view_for(content, "other-state")
+    (party_treaty,) = party.obligations
+    (other_treaty,) = other.obligations
+    number_of = {s.id: s.number for s in party.sources}
+    assert party_treaty.standing_notes == (number_of["src-a"],)
+    number_of = {s.id: s.number for s in other.sources}
+    assert other_treaty.standing_notes == (number_of["src-a"],)
 
 
 def test_asks_to_the_audience_come_first(project: Make) -> None:

@@ -56,7 +56,7 @@ INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "pa
 PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_translation",
                   "sources")
 ACTOR_KEYS = ("id", "kind", "name", "short_name", "country", "participation")
-PARTICIPATION_KEYS = ("instrument", "kind", "date")
+PARTICIPATION_KEYS = ("instrument", "kind", "date", "sources")
 CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", "facts",
              "timeline", "legal_analysis", "asks", "events", "handout")
 EVENT_KEYS = ("id", "title", "start", "end", "timezone", "venue", "address", "organiser",
@@ -348,15 +348,20 @@ def _instrument(f: Fields) -> Instrument:
 
 def _actor(f: Fields) -> Actor:
     kind = f.enum("kind", ActorKind)
-    participation = tuple(
-        Participation(
-            instrument=p.ident("instrument"),
-            kind=p.enum("kind", ParticipationKind),
-            date=p.date("date", required=False),
-            origin=p.origin,
-        )
-        for p in f.each("participation", PARTICIPATION_KEYS)
-    )
+    participation = tuple(_participation(p) for p in f.each("participation",
+                                                             PARTICIPATION_KEYS))
+    by_instrument: dict[str, list[Participation]] = {}
+    for part in participation:
+        by_instrument.setdefault(part.instrument, []).append(part)
+    for entries in by_instrument.values():
+        denial = next((p for p in entries if p.kind is ParticipationKind.NOT_PARTY), None)
+        other = next((p for p in entries if p is not denial), None)
+        if denial is not None and other is not None:
+            f.problems.error(
+                f"says both not-party and {other.kind.value} for {denial.instrument}",
+                path=f.path, line=denial.origin.line, field=f._name("participation"),
+                hint="keep the entry the sources support; where they disagree, record "
+                     "it as a disputed fact of the case")
     country = f.optional_text("country")
     if country is not None and (len(country) != 2 or not country.isalpha() or
                                 not country.isupper()):
@@ -378,6 +383,23 @@ def _actor(f: Fields) -> Actor:
         country=country,
         participation=participation,
         origin=f.origin,
+    )
+
+
+def _participation(p: Fields) -> Participation:
+    kind = p.enum("kind", ParticipationKind)
+    date = p.date("date", required=False)
+    if kind is ParticipationKind.NOT_PARTY and date is not None:
+        p.problems.error("a state is not a party on a date", path=p.path,
+                         line=p.line_of("date"), field=p._name("date"),
+                         hint="remove the date, or give the step (signature, ratification, "
+                              "accession, succession) the source dates")
+    return Participation(
+        instrument=p.ident("instrument"),
+        kind=kind,
+        date=date,
+        sources=p.ids("sources", required=True, what="source id"),
+        origin=p.origin,
     )
 
 
@@ -575,6 +597,8 @@ def _check_references(content: Content, problems: Problems) -> None:
         for part in actor.participation:
             check([part.instrument], instruments, "instrument", part.origin,
                   "participation.instrument", "law/")
+            check(part.sources, sources, "source", part.origin, "participation.sources",
+                  "sources/")
     for case in content.cases.values():
         check(case.audiences, actors, "actor", case.origin, "audiences", "actors/")
         if case.group:

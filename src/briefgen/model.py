@@ -101,12 +101,21 @@ class ParticipationKind(StrEnum):
     RATIFICATION = "ratification"
     ACCESSION = "accession"
     SUCCESSION = "succession"
+    # What a source says when it does not say how or when: "a party to", "not a party
+    # to" (or "has not ratified").
+    PARTY = "party"
+    NOT_PARTY = "not-party"
 
     @property
     def binds(self) -> bool:
         # A signature obliges a state not to defeat a treaty's object and purpose, but it
         # is not consent to be bound; the brief must not present it as a treaty duty.
-        return self is not ParticipationKind.SIGNATURE
+        return self not in (ParticipationKind.SIGNATURE, ParticipationKind.NOT_PARTY)
+
+    @property
+    def is_step(self) -> bool:
+        """A step a state takes on a date (signing, ratifying…), listed in the brief."""
+        return self not in (ParticipationKind.PARTY, ParticipationKind.NOT_PARTY)
 
 
 class TranslationPolicy(StrEnum):
@@ -189,9 +198,13 @@ class Instrument:
 
 @dataclass(frozen=True)
 class Participation:
+    """What the sources say about a state and a treaty. A state and treaty without any
+    entry are printed as "the sources do not say", never as "not a party"."""
+
     instrument: str
     kind: ParticipationKind
     date: PartialDate | None
+    sources: tuple[str, ...]
     origin: Origin
 
 

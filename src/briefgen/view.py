@@ -27,9 +27,11 @@ from briefgen.model import (
     Case,
     Content,
     FactStatus,
+    Instrument,
     InstrumentKind,
     Origin,
     PartialDate,
+    ParticipationKind,
     Priority,
     Provision,
     Sensitivity,
@@ -103,12 +105,14 @@ class ObligationView:
     instrument: str
     title: str
     kind: str
-    # party, signatory, not-party, customary, national, bilateral
+    # party, signatory, not-party, not-stated (the sources do not say), customary,
+    # national, bilateral
     standing: str
     participation: tuple[tuple[str, str | None], ...]  # (kind, date text or None)
     provisions: tuple[ProvisionView, ...]
     customary_title: str | None = None
     customary_provisions: tuple[ProvisionView, ...] = ()
+    standing_notes: tuple[int, ...] = ()  # the sources of the standing and participation
 
 
 @dataclass(frozen=True)
@@ -458,43 +462,54 @@ def _obligations(
     findings: list[ObligationView] = []
     for instrument_id, provisions in cited.items():
         inst = content.instruments[instrument_id]
+        standing = _standing(inst, audience)
+        if standing is None:
+            continue  # e.g. another state's national law: not printed, so not cited
+        entries = [p for p in audience.participation if p.instrument == inst.id]
+        # Cited in the order printed (standing, provisions, customary rule), so that
+        # note numbers follow the page.
+        standing_notes = notes.cite(tuple(dict.fromkeys(
+            source for p in entries for source in p.sources)))
         views = tuple(_provision_view(content, p, loc, notes) for p in provisions)
-        if inst.kind is InstrumentKind.FINDING:
+        if standing == "finding":
             findings.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
-                                           "finding", (), views))
+                                           standing, (), views))
             continue
-        if audience.kind is not ActorKind.STATE:
-            continue
-        if inst.kind is InstrumentKind.TREATY:
-            entries = [p for p in audience.participation if p.instrument == inst.id]
-            participation = tuple(
-                (p.kind.value, loc.date(p.date) if p.date else None) for p in entries)
-            if any(p.kind.binds for p in entries):
-                standing = "party"
-            elif entries:
-                standing = "signatory"
-            else:
-                standing = "not-party"
-            customary_title = None
-            customary_views: tuple[ProvisionView, ...] = ()
-            if standing != "party" and inst.customary:
-                custom = content.instruments[inst.customary]
-                customary_title = title_of(custom.id)
-                customary_views = tuple(_provision_view(content, p, loc, notes)
-                                        for p in custom.provisions)
-            obligations.append(ObligationView(
-                inst.id, title_of(inst.id), inst.kind.value, standing, participation, views,
-                customary_title, customary_views))
-        elif inst.kind is InstrumentKind.CUSTOMARY:
-            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
-                                              "customary", (), views))
-        elif inst.kind is InstrumentKind.NATIONAL and inst.state == audience.id:
-            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
-                                              "national", (), views))
-        elif inst.kind is InstrumentKind.BILATERAL and audience.id in inst.parties:
-            obligations.append(ObligationView(inst.id, title_of(inst.id), inst.kind.value,
-                                              "bilateral", (), views))
+        participation = tuple((p.kind.value, loc.date(p.date) if p.date else None)
+                              for p in entries if p.kind.is_step)
+        customary_title = None
+        customary_views: tuple[ProvisionView, ...] = ()
+        if inst.kind is InstrumentKind.TREATY and standing != "party" and inst.customary:
+            custom = content.instruments[inst.customary]
+            customary_title = title_of(custom.id)
+            customary_views = tuple(_provision_view(content, p, loc, notes)
+                                    for p in custom.provisions)
+        obligations.append(ObligationView(
+            inst.id, title_of(inst.id), inst.kind.value, standing, participation, views,
+            customary_title, customary_views, standing_notes))
     return tuple(obligations), tuple(findings)
+
+
+def _standing(inst: Instrument, audience: Actor) -> str | None:
+    """How ``inst`` concerns ``audience`` (see ObligationView.standing); None: not at all."""
+    if inst.kind is InstrumentKind.FINDING:
+        return "finding"
+    if audience.kind is not ActorKind.STATE:
+        return None
+    if inst.kind is InstrumentKind.TREATY:
+        entries = [p for p in audience.participation if p.instrument == inst.id]
+        if any(p.kind.binds for p in entries):
+            return "party"
+        if any(p.kind is ParticipationKind.NOT_PARTY for p in entries):
+            return "not-party"
+        return "signatory" if entries else "not-stated"
+    if inst.kind is InstrumentKind.CUSTOMARY:
+        return "customary"
+    if inst.kind is InstrumentKind.NATIONAL and inst.state == audience.id:
+        return "national"
+    if inst.kind is InstrumentKind.BILATERAL and audience.id in inst.parties:
+        return "bilateral"
+    return None
 
 
 def _source_view(content: Content, number: int, source_id: str, loc: _Localizer) -> SourceView:

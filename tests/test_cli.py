@@ -28,6 +28,12 @@ def test_help_lists_commands() -> None:
         assert command in out
 
 
+def test_version_needs_no_command() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("briefgen ")
+
+
 def test_every_command_and_option_has_help() -> None:
     for command in ("build", "validate", "list"):
         code, out, _ = run(command, "--help")

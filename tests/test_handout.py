@@ -164,6 +164,26 @@ def test_a_restricted_fact_on_a_handout_is_an_error(project: Make) -> None:
             "material; choose public facts only)") in result.stderr
 
 
+def test_handout_references_and_link_are_reported_once_each(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    case = content / "cases/sample-case/case.yaml"
+    edit(case, "  link: https://example.org/x", "  link: javascript:alert(1)")
+    edit(case, "  facts: [stopped]", "  facts: [stoped, nowhere]")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "handout.link: 'javascript:alert(1)' is not a web address" in err
+    assert "handout.link: is missing" not in err
+    assert "unknown fact 'stoped' (did you mean 'stopped'?)" in err
+    assert ("unknown fact 'nowhere' (define it under facts: in "
+            "content/cases/sample-case/case.yaml or fix the reference)") in err
+    assert "3 problems found" in err
+
+    edit(case, "  link: javascript:alert(1)\n", "")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert "handout.link: is missing (the address the handout's QR code opens)" in result.stderr
+
+
 @pytest.mark.slow
 def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")

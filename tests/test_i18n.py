@@ -160,6 +160,19 @@ def test_the_previous_english_of_a_stale_entry_survives_updates_and_goes_when_tr
     assert "#|" not in text and "# |" not in text
 
 
+def test_update_writes_no_catalog_when_one_is_malformed(example: Path) -> None:
+    root = example.parent
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    broken = root / "locales/ko/templates.po"
+    broken.write_bytes(broken.read_bytes() + b'\nmsgid "x"\nmsgstr "y\n')
+    before = {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))}
+    code, _, err = run("i18n", "update", "--content", str(example))
+    assert code == 2
+    assert "locales/ko/templates.po:" in err and "malformed PO file" in err
+    assert str(root) not in err  # paths as the project shows them
+    assert {p: p.read_bytes() for p in before} == before
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

@@ -204,6 +204,65 @@ def test_shards_cover_the_build_and_merge_into_its_manifest(
     assert merged.read_bytes() == (tmp_path / "full/manifest.json").read_bytes()
 
 
+@pytest.mark.parametrize("name", ["../victim.txt", "/VICTIM", "sub/victim.txt"])
+def test_a_manifest_cannot_make_a_build_delete_outside_the_output(
+        project: Make, tmp_path: Path, name: str) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out = content.parent / "output"
+    victim = (tmp_path / "victim.txt" if name == "/VICTIM" else out / name).resolve()
+    victim.parent.mkdir(parents=True, exist_ok=True)
+    victim.write_text("not briefgen's")
+    manifest = json.loads((out / "manifest.json").read_text())
+    orphan = dict(manifest["outputs"][0], audience="gone",
+                  path=str(victim) if name == "/VICTIM" else name)
+    manifest["outputs"].append(orphan)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    code, text = build(content)
+    assert code == 0, text
+    assert victim.read_text() == "not briefgen's"
+    assert "victim" not in (out / "manifest.json").read_text()
+
+    # Merging such a manifest is refused outright.
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["manifest", "merge", str(out / "manifest.json"),
+                                 "--out", str(tmp_path / "merged.json")])
+    assert result.exit_code == 2
+    assert "is not the name of a file in the output directory" in result.stderr
+    assert not (tmp_path / "merged.json").exists()
+
+
+def test_merge_refuses_incomplete_entries_other_versions_and_a_directory(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    good = content.parent / "output/manifest.json"
+    manifest = json.loads(good.read_text())
+
+    def merge(*manifests: Path, out: Path = tmp_path / "merged.json") -> tuple[int, str]:
+        result = runner.invoke(app, ["manifest", "merge", *map(str, manifests),
+                                     "--out", str(out)])
+        return result.exit_code, result.stderr
+
+    lacking = tmp_path / "lacking.json"
+    del manifest["outputs"][0]["sha256"]
+    lacking.write_text(json.dumps(manifest))
+    code, err = merge(lacking)
+    assert code == 2
+    assert f"{lacking}: not a briefgen manifest: an output lacks sha256" in err
+
+    other = tmp_path / "other.json"
+    other.write_text(good.read_text().replace('"generator": "briefgen ',
+                                              '"generator": "briefgen 9.9.9 was '))
+    code, err = merge(good, other)
+    assert code == 2
+    assert f"{other}: written by briefgen 9.9.9 was" in err
+
+    code, err = merge(good, out=tmp_path)
+    assert code == 2
+    assert f"--out: {tmp_path} is a directory" in err
+
+
 def test_bad_shard_is_a_usage_error(project: Make) -> None:
     code, out = build(project("minimal"), "--shard", "4/3")
     assert code == 2

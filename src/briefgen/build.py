@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
+import math
 import os
 import time
 import zlib
@@ -157,6 +158,12 @@ class Selection:
                     or self.shard)
 
 
+# Below this a render worker fails before its first document, with messages that do not
+# say why (measured with the example's Korean brief: at 64 MB the libraries do not load,
+# at 128 MB GLib cannot start a thread; 192 MB renders it).
+MIN_RENDER_MEMORY_MB = 256
+
+
 @dataclass(frozen=True)
 class Options:
     paper: str = "a4"
@@ -277,6 +284,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     except ValueError:
         raise UsageError(f"{text!r} is not a shard", field="--shard",
                          hint="expected K/N such as 1/4") from None
+    if n < 1:
+        raise UsageError(f"{text!r} splits the build into no shards", field="--shard",
+                         hint="N must be 1 or more, as in 1/4")
     if not 1 <= k <= n:
         raise UsageError(f"shard {k} of {n} does not exist", field="--shard",
                          hint=f"K must be between 1 and {n}")
@@ -405,6 +415,15 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     if options.jobs < 1:
         raise UsageError(f"{options.jobs} is not a number of jobs", field="--jobs",
                          hint="expected 1 or more")
+    if not (math.isfinite(options.render_timeout) and options.render_timeout > 0):
+        raise UsageError(f"{options.render_timeout:g} is not a time limit",
+                         field="--render-timeout",
+                         hint="expected a number of seconds above 0, such as 120")
+    if options.render_memory_mb < MIN_RENDER_MEMORY_MB:
+        raise UsageError(f"{options.render_memory_mb} MB is too little for a render worker",
+                         field="--render-memory",
+                         hint=f"expected {MIN_RENDER_MEMORY_MB} or more; the default is "
+                              f"{Options().render_memory_mb}")
     if not options.check:
         check_writable(paths.out)
 
@@ -426,6 +445,16 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
         report.seconds = time.perf_counter() - started
         return report
 
+    # Every catalog is read before anything is written, even those of locales this
+    # build does not render: a malformed one must fail the build, not follow it.
+    incomplete: dict[str, tuple[int, int]] = {}
+    if rebuild and len(content.project.locales) > 1:
+        from briefgen.i18n import completeness
+
+        incomplete = {locale: counts for locale, counts in
+                      completeness(paths, content=content).items()
+                      if counts[0] < counts[1]}
+
     # A directory that does not exist yet has no earlier outputs to protect; creating
     # it just for the lock would leave it behind after a failed first build.
     with locked(paths.out) if paths.out.exists() else contextlib.nullcontext():
@@ -436,12 +465,8 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
                  if name not in {j.target.filename for j in jobs} and e not in orphans]
         publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
     report.written = [p.entry for p in publications]
-    if publications and len(content.project.locales) > 1:
-        from briefgen.i18n import completeness
-
-        report.incomplete = {locale: counts for locale, counts in
-                             completeness(paths, content=content).items()
-                             if counts[0] < counts[1]}
+    if publications:
+        report.incomplete = incomplete
     report.seconds = time.perf_counter() - started
     return report
 

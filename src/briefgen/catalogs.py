@@ -257,15 +257,17 @@ def build_template(messages: Iterable[Message], domain: str, project: str) -> Ca
     return catalog
 
 
-def update_catalog(template: Catalog, path: Path, locale: str) -> tuple[int, int, int]:
-    """Merge ``template`` into the catalog at ``path``; return (added, stale, obsolete).
+def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
+                  ) -> tuple[Catalog, tuple[int, int, int]]:
+    """``template`` merged into the catalog at ``path`` (not written), and the counts
+    (added, stale, obsolete).
 
     Babel marks an entry whose English changed as fuzzy (our "stale") and keeps removed
     entries as obsolete (``#~``) so no translator's work is silently thrown away.
     """
     babel_locale = locale.replace("-", "_")
     if path.is_file():
-        catalog = read_catalog(path, path.as_posix(), locale)
+        catalog = read_catalog(path, display, locale)
         before = {(m.context, m.id) for m in catalog if m.id}
         previous = {(m.context, m.id): m.previous_id for m in catalog
                     if m.id and m.fuzzy and m.previous_id}
@@ -286,8 +288,7 @@ def update_catalog(template: Catalog, path: Path, locale: str) -> tuple[int, int
     catalog.fuzzy = False
     added = sum(1 for m in catalog if m.id and (m.context, m.id) not in before and not m.fuzzy)
     stale = sum(1 for m in catalog if m.id and m.fuzzy)
-    write_catalog(catalog, path)
-    return added, stale, len(catalog.obsolete)
+    return catalog, (added, stale, len(catalog.obsolete))
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:

@@ -63,6 +63,15 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort):
             raise
+        except OSError as exc:
+            # The file system refused (permissions, a directory where a file should be):
+            # the machine's state, not a bug.
+            if _state["debug"]:
+                _err(traceback.format_exc().rstrip())
+            where = exc.filename if exc.filename is not None else "briefgen"
+            _err(f"{where}: {exc.strerror or exc} "
+                 "(check that the file exists and its permissions allow this)")
+            raise typer.Exit(2) from None
         except Exception as exc:
             if _state["debug"]:
                 _err(traceback.format_exc().rstrip())
@@ -74,17 +83,22 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _print_version(value: bool) -> None:
+    # Eager, so that "briefgen --version" works without a command.
+    if value:
+        typer.echo(f"briefgen {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
     = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")]
-    = False,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_print_version,
+        is_eager=True)] = False,
 ) -> None:
     _state["debug"] = debug
-    if version:
-        typer.echo(f"briefgen {__version__}")
-        raise typer.Exit(0)
 
 
 @app.command()
@@ -146,7 +160,7 @@ def build(
     paths = Paths.for_content(content, out)
     selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
                           tuple(locale or ()), include_restricted,
-                          parse_shard(shard) if shard else None,
+                          parse_shard(shard) if shard is not None else None,
                           tuple(parse_pair(p) for p in pair or ()), archive)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
                       jobs=jobs if jobs is not None else (os.cpu_count() or 1),
@@ -377,8 +391,12 @@ def manifest_merge(
             "output/manifest.json"),
 ) -> None:
     """Merge the manifests of a sharded build (--shard K/N) into one."""
+    from briefgen.errors import UsageError
     from briefgen.publisher import atomic_write, merge_manifests
 
+    if out.is_dir():
+        raise UsageError(f"{out} is a directory", field="--out",
+                         hint=f"give the file to write, such as {out / 'manifest.json'}")
     atomic_write(out, merge_manifests(manifests))
     typer.echo(f"wrote {out}")
 

@@ -27,17 +27,19 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from briefgen.catalogs import (
     Translator,
     build_template,
+    merge_catalog,
     parse_locale,
     po_path,
-    update_catalog,
     write_atomic,
+    write_catalog,
 )
-from briefgen.errors import BriefgenError, ContentError, Problems, UsageError
+from briefgen.errors import BriefgenError, ContentError, ProblemReport, Problems, UsageError
 from briefgen.fields import Fields
 from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
@@ -89,14 +91,28 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = ()) -> Iterator[str]:
     content = load_content(paths.content)
     locales = _targets(content, only)
     by_domain = collect_messages(paths, content)
+    # Every catalog is read and merged before any is written: one malformed catalog
+    # leaves all of them as they were.
+    merged: list[tuple[Path, Catalog, str]] = []
+    errors: list[BriefgenError] = []
     for locale in locales:
         for domain, messages in sorted(by_domain.items()):
             template = build_template(messages, domain, "briefgen content")
             path = po_path(paths.locales, locale, domain)
-            added, stale, obsolete = update_catalog(template, path, locale)
-            shown = path.relative_to(paths.content.parent).as_posix()
-            yield (f"{shown}: {len(template)} messages, {added} new, {stale} stale, "
-                   f"{obsolete} obsolete")
+            shown = _display(path, paths.content.parent)
+            try:
+                catalog, (added, stale, obsolete) = merge_catalog(template, path, locale,
+                                                                  shown)
+            except BriefgenError as exc:
+                errors.append(exc)
+                continue
+            merged.append((path, catalog, f"{shown}: {len(template)} messages, {added} new, "
+                                          f"{stale} stale, {obsolete} obsolete"))
+    if errors:
+        raise ProblemReport(errors)
+    for path, catalog, line in merged:
+        write_catalog(catalog, path)
+        yield line
 
 
 def pot_path(locales_dir: Path, domain: str) -> Path:

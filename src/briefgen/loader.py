@@ -98,6 +98,7 @@ class _Reader:
         if node is None:
             self.problems.error("file is empty", path=shown,
                                 hint="write the fields this file needs, or delete it")
+            self.problems.unreadable.add(shown)  # reported once, not again as a field
         return node
 
     def yaml_files(self, directory: Path) -> list[Path]:
@@ -142,6 +143,11 @@ def load_content(root: Path) -> Content:
 
     cases: dict[str, Case] = {}
     cases_dir = root / "cases"
+    if not cases_dir.is_dir():
+        # Not "no cases": a build would delete every earlier output as an orphan.
+        problems.error("the cases directory is missing", path=reader.display(cases_dir),
+                       hint="create cases/<case-id>/case.yaml (see docs/content-format.md), "
+                            "or pass the right --content directory")
     for case_dir in sorted(p for p in cases_dir.iterdir() if p.is_dir()) if cases_dir.is_dir() \
             else []:
         case_file = case_dir / "case.yaml"
@@ -507,6 +513,9 @@ def _handout(case: Fields) -> Handout | None:
         return None
     f = Fields(case.node("handout"), "handout", HANDOUT_KEYS, case.problems, path=case.path,
                line=case.line_of("handout"))
+    if f.ok and not f.optional_text("link"):
+        f.problems.error("is missing", path=f.path, line=f.map.line, field=f._name("link"),
+                         hint="the address the handout's QR code opens")
     return Handout(
         call_to_action=f.markdown("call_to_action"),
         link=_url(f, "link") or "",
@@ -666,7 +675,8 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
         fact = facts.get(ref)
         if fact is None:
             problems.error(f"unknown fact {ref!r}", path=where.path, line=where.line,
-                           field="handout.facts", hint=_known(ref, dict(facts), "the case"))
+                           field="handout.facts", hint=_known(ref, dict(facts),
+                                                             f"cases/{case.id}/case.yaml facts"))
         elif fact.sensitivity is Sensitivity.RESTRICTED:
             problems.error(f"refers to restricted fact {ref!r}", path=where.path,
                            line=where.line, field="handout.facts",
@@ -675,10 +685,8 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
     for ref in handout.asks:
         if ref not in asks:
             problems.error(f"unknown ask {ref!r}", path=where.path, line=where.line,
-                           field="handout.asks", hint=_known(ref, dict(asks), "the case"))
-    if not handout.link:
-        problems.error("is missing", path=where.path, line=where.line, field="handout.link",
-                       hint="the address the handout's QR code opens")
+                           field="handout.asks", hint=_known(ref, dict(asks),
+                                                            f"cases/{case.id}/case.yaml asks"))
 
 
 def _check_order(case: Case, problems: Problems) -> None:
@@ -693,10 +701,14 @@ def _check_order(case: Case, problems: Problems) -> None:
 
 
 def _known(ref: str, table: dict[str, object], where: str) -> str:
+    """A hint for an unknown reference; ``where`` is the directory (``sources/``) or the
+    file and key (``cases/x/case.yaml facts``) under content/ that defines such ids."""
     import difflib
 
     close = difflib.get_close_matches(ref, list(table), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
-    return f"define it under content/{where} or fix the reference"
+    file, _, key = where.partition(" ")
+    place = f"content/{file}" if not key else f"{key}: in content/{file}"
+    return f"define it under {place} or fix the reference"
 

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -119,10 +120,41 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _entry(raw: dict[str, Any]) -> ManifestEntry:
-    return ManifestEntry(**{**raw, "locales": tuple(raw["locales"]),
-                            "inputs": dict(raw.get("inputs", {})),
-                            "images": dict(raw.get("images", {}))})
+# What a build writes: plain file names in the output directory, never a path. A
+# manifest naming anything else (edited by hand, or merged from elsewhere) must not make
+# a build overwrite or delete a file outside it.
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+_TEXT_FIELDS = ("case", "document", "audience", "path", "sha256", "paper",
+                "classification", "stamp")
+
+
+def _entry(raw: object) -> ManifestEntry:
+    """A manifest entry, checked; ValueError says what is wrong with it."""
+    if not isinstance(raw, dict):
+        raise ValueError("an output is not an object")
+    missing = [name for name in (*_TEXT_FIELDS, "locales", "pages") if name not in raw]
+    if missing:
+        raise ValueError(f"an output lacks {', '.join(missing)}")
+    unknown = sorted(set(raw) - {*_TEXT_FIELDS, "locales", "pages", "inputs", "images"})
+    if unknown:
+        raise ValueError(f"an output has unknown fields: {', '.join(unknown)}")
+    for name in _TEXT_FIELDS:
+        if not isinstance(raw[name], str):
+            raise ValueError(f"{name} of an output is not text")
+    if not isinstance(raw["pages"], int) or isinstance(raw["pages"], bool):
+        raise ValueError(f"pages of {raw['path']} is not a whole number")
+    images = raw.get("images", {})
+    inputs = raw.get("inputs", {})
+    if not isinstance(images, dict) or not isinstance(inputs, dict):
+        raise ValueError(f"images or inputs of {raw['path']} is not an object")
+    for name in (raw["path"], *images):
+        if not isinstance(name, str) or not _FILE_NAME.match(name) or name == MANIFEST:
+            raise ValueError(f"{name!r} is not the name of a file in the output directory")
+    locales = raw["locales"]
+    if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
+        raise ValueError(f"locales of {raw['path']} is not a list of locales")
+    return ManifestEntry(**{**raw, "locales": tuple(locales), "inputs": dict(inputs),
+                            "images": dict(images)})
 
 
 def read_manifest(out_dir: Path) -> list[ManifestEntry]:
@@ -132,7 +164,7 @@ def read_manifest(out_dir: Path) -> list[ManifestEntry]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return [_entry(e) for e in raw["outputs"]]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         # A manifest we cannot read is regenerated from this build; the PDFs are the truth.
         return []
 
@@ -166,7 +198,8 @@ def publish(
                 atomic_write(out_dir / name, data)
         for entry in remove:
             for name in (entry.path, *entry.images):
-                (out_dir / name).unlink(missing_ok=True)
+                if _FILE_NAME.match(name):  # checked when read; never delete elsewhere
+                    (out_dir / name).unlink(missing_ok=True)
         entries = {e.path: e for e in keep}
         entries.update({p.entry.path: p.entry for p in publications})
         atomic_write(out_dir / MANIFEST, manifest_bytes(
@@ -184,13 +217,20 @@ def merge_manifests(paths: Sequence[Path]) -> bytes:
     for path in paths:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            generator = generator or str(raw["generator"])
+            if not isinstance(raw, dict) or not isinstance(raw.get("generator"), str) \
+                    or not isinstance(raw.get("outputs"), list):
+                raise ValueError("expected an object with generator and outputs")
             shard = [_entry(e) for e in raw["outputs"]]
         except OSError as exc:
             raise ContentError(f"cannot read manifest: {exc.strerror}", path=str(path)) from None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ContentError(f"not a briefgen manifest ({exc})", path=str(path),
+        except ValueError as exc:
+            raise ContentError(f"not a briefgen manifest: {exc}", path=str(path),
                                hint="pass the manifest.json files the shards wrote") from None
+        if generator and raw["generator"] != generator:
+            raise ContentError(
+                f"written by {raw['generator']}, the other shards by {generator}",
+                path=str(path), hint="merge the manifests of one build only")
+        generator = raw["generator"]
         for entry in shard:
             other = entries.get(entry.path)
             if other is not None and other.sha256 != entry.sha256:

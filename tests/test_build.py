@@ -91,6 +91,27 @@ def test_public_text_repeating_restricted_text_fails_the_build(project: Make) ->
     assert "Their cousin lives in Springfield" in out
 
 
+def test_one_sentence_of_a_restricted_text_is_a_leak_too(project: Make) -> None:
+    from briefgen.pdfcheck import needles
+
+    content = project("minimal")
+    edit(content / CASE, "text: Their cousin lives in Springfield",
+         "text: Their cousin lives in Springfield. He works at the harbour office. Ok.")
+    edit(content / CASE, "The two were stopped at a checkpoint.",
+         "The two were stopped at a checkpoint. He works at the harbour office.")
+    code, out = build(content)
+    assert code == 2
+    assert "restricted material found in a public document" in out
+    assert "He works at the harbour office." in out
+    # Too short to tell: "Ok." alone is not looked for.
+    assert needles(["Their cousin lives in Springfield. He works at the harbour office. Ok."]
+                   ) == ["Their cousin lives in Springfield. He works at the harbour office. Ok.",
+                         "Their cousin lives in Springfield.", "He works at the harbour office."]
+    # Chinese puts no space after a full stop; each character weighs two.
+    assert needles(["他们的表亲住在那座城市里。他在港口办公室工作了很久。好。"])[1:] == [
+        "他们的表亲住在那座城市里。", "他在港口办公室工作了很久。"]
+
+
 def test_raw_html_in_markdown_is_not_rendered(project: Make) -> None:
     from briefgen.renderer import markdown_inline
 

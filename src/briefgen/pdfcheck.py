@@ -121,14 +121,40 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
     yield from outline(reader.outline)
 
 
+# Where a restricted text has several sentences, each long enough to be telling is
+# looked for on its own: copying one sentence of a restricted fact leaks it as surely as
+# copying all of it. Shorter sentences ("He agreed.") would be found in unrelated text.
+_SENTENCE_END = re.compile(r"(?<=[。！？])\s*|(?<=[.!?])\s+")  # CJK puts no space after
+MIN_SENTENCE = 20  # characters, not counting whitespace; a CJK character counts as two
+
+
+def _telling(sentence: str) -> bool:
+    squashed = _squash(sentence)[0]
+    return sum(2 if _UNSPACED.match(c) else 1 for c in squashed) >= MIN_SENTENCE
+
+
+def needles(restricted: Sequence[str]) -> list[str]:
+    """What to look for: each restricted text, and each of its sentences of at least
+    :data:`MIN_SENTENCE` characters."""
+    found: dict[str, None] = {}
+    for text in restricted:
+        if len(_squash(text)[0]) >= 3:
+            found[text] = None
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        if len(sentences) > 1:
+            found.update((s, None) for s in sentences if _telling(s))
+    return list(found)
+
+
 def find_leaks(pdf: bytes, restricted: Sequence[str], *, filename: str = "") -> list[str]:
-    """Restricted strings found in the PDF (or its file name), each with where."""
-    needles = [text for text in restricted if len(_squash(text)[0]) >= 3]
+    """Restricted strings (or sentences of them) found in the PDF or its file name, each
+    with where."""
+    looked_for = needles(restricted)
     found = []
     places = [("file name", filename), *pdf_strings(pdf)]
     for where, text in places:
         squashed = _squash(text)
-        for needle in needles:
+        for needle in looked_for:
             if _contains(squashed, needle):
                 found.append(f"{needle[:60]!r} in {where}")
     return found

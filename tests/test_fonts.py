@@ -194,7 +194,8 @@ def test_missing_font_file_names_file_and_package(tmp_path: Path) -> None:
         prepare_fonts(tmp_path / "cache", spec_path=spec)
     message = str(caught.value)
     assert "/usr/share/fonts/none/Gone-Regular.ttf" in message
-    assert "apt-get install fonts-noto-core" in message
+    assert "(apt-get install fonts-noto-core), or correct the file: path" in message
+    assert str(tmp_path) not in message.split(":")[0]  # fonts.yaml named from the project
 
 
 def test_collection_face_is_chosen_by_name(tmp_path: Path) -> None:
@@ -292,3 +293,15 @@ def test_face_for_font_program(fonts: FontSet) -> None:
     assert fonts.face_for_font_program(face.path.read_bytes()) == face
     assert fonts.face_for_font_program(b"not a font") is None
     assert fonts.face_for_font_program(Path(NOTO_SANS_ARABIC).read_bytes()) is None
+
+
+def test_spec_errors_count_from_one_and_name_the_file_from_the_project(tmp_path: Path) -> None:
+    spec = tmp_path / "templates/fonts.yaml"
+    spec.parent.mkdir()
+    spec.write_text(SMALL_SPEC.replace("{weight: 400, style: normal, file: "
+                                       f"{NOTO_SERIF}}}",
+                                       f"{{weight: 750, style: normal, file: {NOTO_SERIF}}}"))
+    with pytest.raises(FontError) as caught:
+        load_spec(spec)
+    assert str(caught.value).startswith(
+        "templates/fonts.yaml:19: families[2].faces[1].weight: '750' is not one of 400, 700")

@@ -277,9 +277,14 @@ class FontSet:
         )
 
 
+def _shown(spec_path: Path) -> str:
+    """fonts.yaml as messages name it: from the project (``templates/fonts.yaml``)."""
+    return f"{spec_path.parent.name}/{spec_path.name}"
+
+
 def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
     """Read fonts.yaml into one FaceSpec per face, refusing anything malformed."""
-    root = read_yaml(spec_path, str(spec_path))
+    root = read_yaml(spec_path, _shown(spec_path))
     top = _map(root, "the file", spec_path, required={"ranges", "families"})
     named_ranges: dict[str, tuple[tuple[int, int], ...]] = {}
     for key, items in _map(top["ranges"], "ranges", spec_path).items():
@@ -288,7 +293,8 @@ def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
         )
     faces: list[FaceSpec] = []
     seen: set[tuple[str, int, str]] = set()
-    for index, node in enumerate(_seq(top["families"], "families", spec_path)):
+    # Counted from 1, as in content messages.
+    for index, node in enumerate(_seq(top["families"], "families", spec_path), start=1):
         label = f"families[{index}]"
         family = _map(
             node,
@@ -324,7 +330,8 @@ def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
                     )
                 merged.extend(named_ranges[range_name.text])
             unicodes = _merge_ranges(merged)
-        for face_index, face_node in enumerate(_seq(family["faces"], f"{label}.faces", spec_path)):
+        for face_index, face_node in enumerate(_seq(family["faces"], f"{label}.faces", spec_path),
+                                               start=1):
             face_label = f"{label}.faces[{face_index}]"
             face = _map(face_node, face_label, spec_path, required={"weight", "style", "file"})
             weight = int(_choice(face["weight"], f"{face_label}.weight", spec_path, WEIGHTS))
@@ -332,7 +339,7 @@ def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
             if (name, weight, style) in seen:
                 raise FontError(
                     f"{name} {weight} {style} is configured twice",
-                    path=str(spec_path),
+                    path=_shown(spec_path),
                     line=_line(face_node),
                     field=face_label,
                 )
@@ -378,8 +385,9 @@ def prepare_fonts(
         packages = sorted({spec.package for spec in missing})
         raise FontError(
             f"font file{'s' if len(files) > 1 else ''} missing: {', '.join(files)}",
-            path=str(spec_path),
-            hint=f"apt-get install {' '.join(packages)}",
+            path=_shown(spec_path),
+            hint=f"install the package that provides {'them' if len(files) > 1 else 'it'} "
+                 f"(apt-get install {' '.join(packages)}), or correct the file: path",
         )
     cache_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _message: None)
@@ -616,7 +624,7 @@ def _check_source(spec: FaceSpec, spec_path: Path) -> int | None:
 
     Returns the face's index in a collection, None for a single-face file.
     """
-    where = str(spec_path)
+    where = _shown(spec_path)
     is_collection = spec.source.suffix.lower() in (".ttc", ".otc")
     if is_collection and spec.collection_face is None:
         raise FontError(
@@ -746,7 +754,7 @@ def _map(
     if not isinstance(node, YMap):
         raise FontError(
             f"{label} must be a mapping",
-            path=str(spec_path),
+            path=_shown(spec_path),
             line=None if node is None else node.line,
             field=label,
         )
@@ -772,14 +780,15 @@ def _map(
 def _seq(node: YNode, label: str, spec_path: Path) -> tuple[YNode, ...]:
     if not isinstance(node, YSeq) or not node.items:
         raise FontError(
-            f"{label} must be a non-empty list", path=str(spec_path), line=node.line, field=label
+            f"{label} must be a non-empty list", path=_shown(spec_path), line=node.line, field=label
         )
     return node.items
 
 
 def _scalar(node: YNode, label: str, spec_path: Path) -> YScalar:
     if not isinstance(node, YScalar) or not node.text.strip():
-        raise FontError(f"{label} must be text", path=str(spec_path), line=node.line, field=label)
+        raise FontError(f"{label} must be text", path=_shown(spec_path), line=node.line,
+                        field=label)
     return node
 
 

@@ -69,6 +69,19 @@ def test_template_syntax_error_names_template_line(project: Make) -> None:
     assert "Traceback" not in out
 
 
+def test_every_document_that_fails_to_typeset_is_reported_once(project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.css", "html { font-family", "html { colr: red; font-family")
+    code, out = build(content, "--jobs", "2")
+    assert code == 2
+    # Both briefs have the stylesheet's warning: one line for both.
+    assert out.count("Ignored `colr: red`") == 1, out
+    assert "(also in 1 other document)" in out
+    assert "1 problem found; nothing was written" in out
+
+
 def test_undefined_template_variable_is_an_error(project: Make) -> None:
     content = project("minimal")
     templates = content.parent / "templates"

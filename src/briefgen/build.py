@@ -679,11 +679,18 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
                                mp_context=context, initializer=_init_worker,
                                initargs=(setup,))
     results = []
+    # Problems of single documents (a WeasyPrint warning, restricted text found) are
+    # collected so that one run reports all of them; a worker that dies or hangs ends
+    # the run at once.
+    failed: dict[tuple[str, str | None], list[BriefgenError]] = {}
     try:
         futures = [pool.submit(_typeset_one, setup, item) for item in work]
         for index, (item, future) in enumerate(zip(work, futures, strict=True), start=1):
             try:
                 results.append(future.result(timeout=options.render_timeout))
+            except BriefgenError as exc:
+                failed.setdefault((exc.message, exc.hint), []).append(exc)
+                continue
             except TimeoutError:
                 raise TypesetError(
                     f"rendering did not finish within {options.render_timeout:g} s",
@@ -708,10 +715,23 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
     finally:
         # A worker stuck in a runaway layout does not end by itself: kill it.
         for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive() and len(results) < total:
+            if process.is_alive() and len(results) + _count(failed) < total:
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
+    if failed:
+        # The same problem in many documents (a stylesheet's) is one line, not one each.
+        raise ProblemReport([
+            errors[0] if len(errors) == 1 else type(errors[0])(
+                f"{errors[0].message} (also in {len(errors) - 1} other "
+                f"document{'s' if len(errors) > 2 else ''})",
+                path=errors[0].path, line=errors[0].line, field=errors[0].field,
+                hint=errors[0].hint)
+            for errors in failed.values()])
     return results
+
+
+def _count(failed: dict[tuple[str, str | None], list[BriefgenError]]) -> int:
+    return sum(len(errors) for errors in failed.values())
 
 
 def _label_problems(content: Content, paths: Paths, translators: dict[str, Translator],

@@ -232,6 +232,18 @@ def test_a_manifest_cannot_make_a_build_delete_outside_the_output(
     assert not (tmp_path / "merged.json").exists()
 
 
+def test_an_unreadable_manifest_is_rebuilt_with_a_warning(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    (content.parent / "output/manifest.json").write_text('{"outputs": [')
+    code, out = build(content)
+    assert code == 0, out
+    assert "warning: output/manifest.json cannot be read (Expecting value: line 1" in out
+    assert "every output is rebuilt and the manifest written anew" in out
+    assert "built 2," in out
+    assert build(content)[1].count("warning") == 0
+
+
 def test_merge_refuses_incomplete_entries_other_versions_and_a_directory(
         project: Make, tmp_path: Path) -> None:
     content = project("minimal")

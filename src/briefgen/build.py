@@ -433,7 +433,9 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     targets = plan(content, selection)
     report = BuildReport(targets, warnings=list(content.warnings))
 
-    previous = {e.path: e for e in read_manifest(paths.out)}
+    unreadable: list[str] = []
+    previous = {e.path: e for e in read_manifest(paths.out, unreadable)}
+    report.warnings.extend(unreadable)
     jobs = _jobs(content, paths, targets, options,
                  font_digest(paths.font_cache, content.project.locales))
     rebuild, current = _decide(jobs, previous, paths.out, options.force)

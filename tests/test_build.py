@@ -58,6 +58,22 @@ def test_failed_build_keeps_previous_outputs(project: Make) -> None:
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
 
 
+def test_an_output_name_taken_by_a_directory_writes_nothing(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    edit(content / CASE, "The two were stopped at a checkpoint.",
+         "The two were stopped at a border checkpoint.")
+    taken = out_dir / "sample-case_brief_party-state_en.pdf"
+    taken.unlink()
+    taken.mkdir()
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()}
+    code, out = build(content)
+    assert code == 2
+    assert f"{taken}: --out: cannot write output: a directory has its name" in out
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()} == before
+
+
 def test_template_syntax_error_names_template_line(project: Make) -> None:
     content = project("minimal")
     templates = content.parent / "templates"

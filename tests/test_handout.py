@@ -195,6 +195,7 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     assert result.exit_code == 2
     assert "does not fit on 1 page(s): at the smallest type size (8 pt) it takes" in \
         result.stderr
+    assert "under handout: (at content/cases/sample-case/case.yaml:" in result.stderr
     assert not (content.parent / "output").exists()
 
 

@@ -40,7 +40,7 @@ from briefgen.errors import (
     UsageError,
 )
 from briefgen.loader import load_content
-from briefgen.model import Content
+from briefgen.model import Content, Origin
 from briefgen.publisher import (
     ManifestEntry,
     Publication,
@@ -549,9 +549,10 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
             renderer.render("handout", handout, translator, paper=options.paper,
                             build_stamp=job.stamp, scale=scale)
             for scale in HANDOUT_SCALES)
+        assert case.handout is not None  # planned only for cases with a handout
         return _Work(target.filename, tuple(r.html for r in variants), variants[0].css,
                      handout.as_of_iso, handout.restricted_texts, handout.classification,
-                     max_pages=1, images=True), problems
+                     max_pages=1, images=True, content_origin=case.handout.origin), problems
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
     rendered = renderer.render(target.document, view, translator, paper=options.paper,
@@ -594,6 +595,7 @@ class _Work:
     images: bool = False  # also write PNG pictures of the first page
     variant: str = "pdf/ua-1"
     attachments: tuple[tuple[str, bytes, str], ...] = ()
+    content_origin: Origin | None = None  # where its content is written, for messages
 
 
 @dataclass(frozen=True)
@@ -653,7 +655,9 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
                 f"({HANDOUT_SCALES[-1]:g} pt) it takes {result.page_count} pages, "
                 f"{result.page_count - item.max_pages} too many",
                 path=item.name,
-                hint="shorten the case summary, or list fewer facts or asks under handout:")
+                hint="shorten the case summary or the handout's call_to_action, or list "
+                     "fewer facts or asks under handout:" + (
+                         f" (at {item.content_origin})" if item.content_origin else ""))
     _check_no_restricted(result.pdf, item.restricted, item.name)
     images = {}
     if item.images:

@@ -8,6 +8,7 @@ intact. One build at a time writes to a directory (a lock file guards it).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -200,6 +201,13 @@ def publish(
 
     ``keep`` are up-to-date entries carried over from the previous manifest.
     """
+    # Checked before the first write, so that a name taken by a directory cannot leave
+    # the output half replaced.
+    for name in (n for pub in publications for n in (pub.entry.path, *pub.images)):
+        if (out_dir / name).is_dir():
+            raise OutputError("cannot write output: a directory has its name",
+                              path=str(out_dir / name), field="--out",
+                              hint="move the directory away, then build again")
     try:
         for pub in publications:
             atomic_write(out_dir / pub.entry.path, pub.data)
@@ -214,9 +222,12 @@ def publish(
         atomic_write(out_dir / MANIFEST, manifest_bytes(
             list(entries.values()), generator, [e.path for e in remove]))
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror}",
-                          path=str(exc.filename or out_dir), field="--out",
-                          hint="check free space and permissions") from None
+        # A rename names the temporary file first and the output second: show the output.
+        where = exc.filename2 or exc.filename or out_dir
+        hint = ("a directory has the output's name: move it away"
+                if exc.errno == errno.EISDIR else "check free space and permissions")
+        raise OutputError(f"cannot write output: {exc.strerror}", path=str(where),
+                          field="--out", hint=hint) from None
 
 
 def merge_manifests(paths: Sequence[Path]) -> bytes:

@@ -109,29 +109,30 @@ def test_undefined_template_variable_is_an_error(project: Make) -> None:
     assert "templates/brief.html:" in out
 
 
-def test_public_text_repeating_restricted_text_fails_the_build(project: Make) -> None:
-    content = project("minimal")
+@pytest.mark.parametrize(("restricted", "public", "found"), [
     # A public fact that quotes the restricted one: the finished PDF is checked.
-    edit(content / CASE, "The two were stopped at a checkpoint.",
-         "The two were stopped; their cousin lives in Springfield.")
+    (None, "The two were stopped; their cousin lives in Springfield.",
+     "Their cousin lives in Springfield"),
+    # One sentence of a restricted text of several is a leak too.
+    ("Their cousin lives in Springfield. He works at the harbour office. Ok.",
+     "The two were stopped at a checkpoint. He works at the harbour office.",
+     "He works at the harbour office."),
+])
+def test_public_text_repeating_restricted_text_fails_the_build(
+        project: Make, restricted: str | None, public: str, found: str) -> None:
+    content = project("minimal")
+    if restricted:
+        edit(content / CASE, "text: Their cousin lives in Springfield", f"text: {restricted}")
+    edit(content / CASE, "The two were stopped at a checkpoint.", public)
     code, out = build(content)
     assert code == 2
     assert "restricted material found in a public document" in out
-    assert "Their cousin lives in Springfield" in out
+    assert found in out
 
 
-def test_one_sentence_of_a_restricted_text_is_a_leak_too(project: Make) -> None:
+def test_only_telling_sentences_are_looked_for_on_their_own() -> None:
     from briefgen.pdfcheck import needles
 
-    content = project("minimal")
-    edit(content / CASE, "text: Their cousin lives in Springfield",
-         "text: Their cousin lives in Springfield. He works at the harbour office. Ok.")
-    edit(content / CASE, "The two were stopped at a checkpoint.",
-         "The two were stopped at a checkpoint. He works at the harbour office.")
-    code, out = build(content)
-    assert code == 2
-    assert "restricted material found in a public document" in out
-    assert "He works at the harbour office." in out
     # Too short to tell: "Ok." alone is not looked for.
     assert needles(["Their cousin lives in Springfield. He works at the harbour office. Ok."]
                    ) == ["Their cousin lives in Springfield. He works at the harbour office. Ok.",

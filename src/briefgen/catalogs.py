@@ -216,7 +216,7 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 # A keyword and the quoted strings after it, up to the next keyword.
-_PREVIOUS_FIELD = re.compile(r'(msgctxt|msgid_plural|msgid)\s+((?:"(?:[^"\\]|\\.)*"\s*)+)')
+_PREVIOUS_FIELD = re.compile(rf"(msgctxt|msgid_plural|msgid)\s+((?:{_QUOTED.pattern}\s*)+)")
 
 
 def _restore_previous(message: BabelMessage) -> None:

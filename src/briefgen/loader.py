@@ -676,7 +676,8 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
         if fact is None:
             problems.error(f"unknown fact {ref!r}", path=where.path, line=where.line,
                            field="handout.facts", hint=_known(ref, dict(facts),
-                                                             f"cases/{case.id}/case.yaml facts"))
+                                                             f"cases/{case.id}/case.yaml",
+                                                             key="facts"))
         elif fact.sensitivity is Sensitivity.RESTRICTED:
             problems.error(f"refers to restricted fact {ref!r}", path=where.path,
                            line=where.line, field="handout.facts",
@@ -686,7 +687,8 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
         if ref not in asks:
             problems.error(f"unknown ask {ref!r}", path=where.path, line=where.line,
                            field="handout.asks", hint=_known(ref, dict(asks),
-                                                            f"cases/{case.id}/case.yaml asks"))
+                                                            f"cases/{case.id}/case.yaml",
+                                                            key="asks"))
 
 
 def _check_order(case: Case, problems: Problems) -> None:
@@ -700,15 +702,14 @@ def _check_order(case: Case, problems: Problems) -> None:
         previous = entry
 
 
-def _known(ref: str, table: dict[str, object], where: str) -> str:
-    """A hint for an unknown reference; ``where`` is the directory (``sources/``) or the
-    file and key (``cases/x/case.yaml facts``) under content/ that defines such ids."""
+def _known(ref: str, table: dict[str, object], where: str, key: str | None = None) -> str:
+    """A hint for an unknown reference: ``where`` is the directory (``sources/``) or the
+    file under content/ that defines such ids, ``key`` the key in that file."""
     import difflib
 
     close = difflib.get_close_matches(ref, list(table), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
-    file, _, key = where.partition(" ")
-    place = f"content/{file}" if not key else f"{key}: in content/{file}"
+    place = f"{key}: in content/{where}" if key else f"content/{where}"
     return f"define it under {place} or fix the reference"
 

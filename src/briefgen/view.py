@@ -31,6 +31,7 @@ from briefgen.model import (
     InstrumentKind,
     Origin,
     PartialDate,
+    Participation,
     ParticipationKind,
     Priority,
     Provision,
@@ -462,10 +463,10 @@ def _obligations(
     findings: list[ObligationView] = []
     for instrument_id, provisions in cited.items():
         inst = content.instruments[instrument_id]
-        standing = _standing(inst, audience)
+        entries = [p for p in audience.participation if p.instrument == inst.id]
+        standing = _standing(inst, audience, entries)
         if standing is None:
             continue  # e.g. another state's national law: not printed, so not cited
-        entries = [p for p in audience.participation if p.instrument == inst.id]
         # Cited in the order printed (standing, provisions, customary rule), so that
         # note numbers follow the page.
         standing_notes = notes.cite(tuple(dict.fromkeys(
@@ -490,14 +491,15 @@ def _obligations(
     return tuple(obligations), tuple(findings)
 
 
-def _standing(inst: Instrument, audience: Actor) -> str | None:
-    """How ``inst`` concerns ``audience`` (see ObligationView.standing); None: not at all."""
+def _standing(inst: Instrument, audience: Actor, entries: Sequence[Participation],
+              ) -> str | None:
+    """How ``inst`` concerns ``audience``, whose participation in it is ``entries`` (see
+    ObligationView.standing); None: not at all."""
     if inst.kind is InstrumentKind.FINDING:
         return "finding"
     if audience.kind is not ActorKind.STATE:
         return None
     if inst.kind is InstrumentKind.TREATY:
-        entries = [p for p in audience.participation if p.instrument == inst.id]
         if any(p.kind.binds for p in entries):
             return "party"
         if any(p.kind is ParticipationKind.NOT_PARTY for p in entries):

@@ -90,13 +90,36 @@ def test_every_document_that_fails_to_typeset_is_reported_once(project: Make) ->
     content = project("minimal")
     templates = content.parent / "templates"
     shutil.copytree(REPO / "templates", templates)
-    edit(templates / "brief.css", "html { font-family", "html { colr: red; font-family")
+    edit(templates / "brief.html", "<body", '<img src="missing.png" alt="seal"><body')
     code, out = build(content, "--jobs", "2")
     assert code == 2
-    # Both briefs have the stylesheet's warning: one line for both.
-    assert out.count("Ignored `colr: red`") == 1, out
+    # Both briefs fail to load the image: one line for both.
+    assert out.count("Failed to load image") == 1, out
     assert "(also in 1 other document)" in out
     assert "1 problem found; nothing was written" in out
+
+
+def test_stylesheet_rules_weasyprint_rejects_are_reported_at_their_lines(
+        project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    # A block tag above the rules must not shift the lines reported.
+    edit(templates / "brief.css", "html { font-family",
+         "{% if true %}\nhtml { colr: red; }\n{% endif %}\n.x { margin: bogus; }\n"
+         "html { font-family")
+    lines = (templates / "brief.css").read_text().splitlines()
+    colr = lines.index("html { colr: red; }") + 1
+    bogus = lines.index(".x { margin: bogus; }") + 1
+    code, out = build(content, "--jobs", "2")
+    assert code == 2
+    assert (f"templates/brief.css:{colr}: WeasyPrint: Ignored `colr: red` at column 8, "
+            "unknown property") in out, out
+    assert f"templates/brief.css:{bogus}: WeasyPrint: Ignored `margin: bogus`" in out
+    # Each rule is the template's problem, once, whichever documents use it.
+    assert out.count("colr") == 1 and "other document" not in out
+    assert "2 problems found; nothing was written" in out
+    assert not (content.parent / "output").exists()
 
 
 def test_undefined_template_variable_is_an_error(project: Make) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 import pypdf
 import pytest
 
-from briefgen.errors import TypesetError
+from briefgen.errors import ProblemReport, TypesetError
 from briefgen.fonts import CACHE_ENV, FontSet, load_fonts
-from briefgen.typesetter import TypesetResult, typeset
+from briefgen.typesetter import Stylesheet, TypesetResult, typeset
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def render(
     fonts: FontSet,
     root: Path,
     *,
-    stylesheets: tuple[str, ...] = (CSS,),
+    stylesheets: tuple[str | Stylesheet, ...] = (CSS,),
     **options: object,
 ) -> TypesetResult:
     return typeset(
@@ -251,8 +251,25 @@ def test_missing_file_inside_the_root_fails(fonts: FontSet, tmp_path: Path) -> N
 
 
 def test_any_weasyprint_warning_fails_the_build(fonts: FontSet, tmp_path: Path) -> None:
-    with pytest.raises(TypesetError, match="colr"):
-        render(page("<p>x</p>"), fonts, tmp_path, stylesheets=(CSS, "p { colr: red }"))
+    with pytest.raises(ProblemReport) as report:
+        render(page("<p>x</p>"), fonts, tmp_path, stylesheets=(CSS, "p { colr: red; }"))
+    # A bare CSS string has no file to point at: the position stays in the message.
+    [error] = report.value.errors
+    assert isinstance(error, TypesetError)
+    assert (error.path, error.line) == ("test.html (stylesheet 2)", None)
+    assert "Ignored `colr: red` at 1:5, unknown property" in error.message
+
+
+def test_rejected_stylesheet_rules_are_reported_at_their_file_lines(
+        fonts: FontSet, tmp_path: Path) -> None:
+    sheet = Stylesheet("p {\n  margin: 0;\n  colr: red;\n}\n@bogus x;\n", "templates/x.css")
+    with pytest.raises(ProblemReport) as report:
+        render(page("<p>x</p>"), fonts, tmp_path, stylesheets=(CSS, sheet))
+    found = [(e.path, e.line, e.message) for e in report.value.errors]
+    assert found == [
+        ("templates/x.css", 3, "WeasyPrint: Ignored `colr: red` at column 3, unknown property"),
+        ("templates/x.css", 5, "WeasyPrint: Unknown empty rule @bogus at column 1"),
+    ], found
 
 
 def test_a_font_that_is_not_prepared_is_refused(fonts: FontSet, tmp_path: Path) -> None:

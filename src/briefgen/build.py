@@ -550,8 +550,9 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                             build_stamp=job.stamp, scale=scale)
             for scale in HANDOUT_SCALES)
         assert case.handout is not None  # planned only for cases with a handout
-        return _Work(target.filename, tuple(r.html for r in variants), variants[0].css,
-                     handout.as_of_iso, handout.restricted_texts, handout.classification,
+        return _Work(target.filename, tuple(r.html for r in variants),
+                     (variants[0].css, variants[0].css_origin), handout.as_of_iso,
+                     handout.restricted_texts, handout.classification,
                      max_pages=1, images=True, content_origin=case.handout.origin), problems
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
@@ -562,7 +563,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
     if target.archive:
         attachments = ((f"{target.stem}.json", _public_json(view),
                         "The public content of this brief, as JSON"),)
-    return _Work(target.filename, (rendered.html,), rendered.css, view.as_of_iso,
+    return _Work(target.filename, (rendered.html,), (rendered.css, rendered.css_origin),
+                 view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
                  view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
                  attachments=attachments), problems
@@ -587,7 +589,7 @@ def _public_json(view: Any) -> bytes:
 class _Work:
     name: str
     html: tuple[str, ...]  # variants to try in order (smaller type), until one fits
-    css: str
+    css: tuple[str, str]  # the stylesheet and its template, as a typesetter Stylesheet
     date: str
     restricted: tuple[str, ...]
     classification: str
@@ -629,7 +631,7 @@ def _init_worker(setup: _WorkerSetup) -> None:
 
 
 def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
-    from briefgen.typesetter import typeset
+    from briefgen.typesetter import Stylesheet, typeset
 
     if "fonts" not in _worker_fonts:
         _init_worker(setup)
@@ -637,7 +639,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
         result = typeset(
             html,
             base_url=setup.spec.parent.as_uri() + "/",
-            stylesheets=[item.css],
+            stylesheets=[Stylesheet(*item.css)],
             fonts=_worker_fonts["fonts"],
             allowed_roots=setup.allowed,
             pdf_identifier=hashlib.sha256(
@@ -688,14 +690,20 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
     # Problems of single documents (a WeasyPrint warning, restricted text found) are
     # collected so that one run reports all of them; a worker that dies or hangs ends
     # the run at once.
-    failed: dict[tuple[str, str | None], list[BriefgenError]] = {}
+    failed: dict[tuple[str, str | None, tuple[str | None, int | None] | None],
+                 list[BriefgenError]] = {}
+    failed_documents = 0
     try:
         futures = [pool.submit(_typeset_one, setup, item) for item in work]
         for index, (item, future) in enumerate(zip(work, futures, strict=True), start=1):
             try:
                 results.append(future.result(timeout=options.render_timeout))
             except BriefgenError as exc:
-                failed.setdefault((exc.message, exc.hint), []).append(exc)
+                failed_documents += 1
+                for error in exc.errors if isinstance(exc, ProblemReport) else [exc]:
+                    # A template's problem (at its line) is one, whatever the document.
+                    at = None if error.path == item.name else (error.path, error.line)
+                    failed.setdefault((error.message, error.hint, at), []).append(error)
                 continue
             except TimeoutError:
                 raise TypesetError(
@@ -721,23 +729,20 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
     finally:
         # A worker stuck in a runaway layout does not end by itself: kill it.
         for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive() and len(results) + _count(failed) < total:
+            if process.is_alive() and len(results) + failed_documents < total:
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
     if failed:
-        # The same problem in many documents (a stylesheet's) is one line, not one each.
+        # The same problem in many documents is one line, not one each; a problem that
+        # names a template rather than a document is the template's alone.
         raise ProblemReport([
-            errors[0] if len(errors) == 1 else type(errors[0])(
+            errors[0] if len(errors) == 1 or at is not None else type(errors[0])(
                 f"{errors[0].message} (also in {len(errors) - 1} other "
                 f"document{'s' if len(errors) > 2 else ''})",
                 path=errors[0].path, line=errors[0].line, field=errors[0].field,
                 hint=errors[0].hint)
-            for errors in failed.values()])
+            for (_message, _hint, at), errors in failed.items()])
     return results
-
-
-def _count(failed: dict[tuple[str, str | None], list[BriefgenError]]) -> int:
-    return sum(len(errors) for errors in failed.values())
 
 
 def _label_problems(content: Content, paths: Paths, translators: dict[str, Translator],

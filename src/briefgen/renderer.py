@@ -73,12 +73,14 @@ def _css_quote(text: str) -> str:
 class Rendered:
     html: str
     css: str
+    css_origin: str  # the stylesheet's template, as messages name it: templates/brief.css
 
 
 class Renderer:
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
         self._envs: dict[str, jinja2.Environment] = {}
+        self._css_envs: dict[str, jinja2.Environment] = {}
 
     def environment(self, translator: Translator) -> jinja2.Environment:
         env = self._envs.get(translator.locale)
@@ -117,8 +119,15 @@ class Renderer:
         # before them, untranslated text marked (briefgen.linebreak); the text itself is
         # unchanged. The spans' rule is added here, so no template can lose it.
         html = transform_html(self._render(env, name, context))
-        css = self._render(env, f"{kind}.css", context) + "\n" + LINEBREAK_CSS + "\n"
-        return Rendered(html, css)
+        # The stylesheet keeps its template's line numbers (no block tag swallows its
+        # line), so that a rule WeasyPrint rejects is reported at its line in the file.
+        css_env = self._css_envs.get(translator.locale)
+        if css_env is None:
+            css_env = env.overlay(trim_blocks=False, lstrip_blocks=False)
+            self._css_envs[translator.locale] = css_env
+        css_name = f"{kind}.css"
+        css = self._render(css_env, css_name, context) + "\n" + LINEBREAK_CSS + "\n"
+        return Rendered(html, css, self._display(str(self.templates_dir / css_name)))
 
     def _render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         try:

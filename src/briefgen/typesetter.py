@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from xml.sax.saxutils import escape
 
-from briefgen.errors import TypesetError
+from briefgen.errors import ProblemReport, TypesetError
 from briefgen.fonts import FontSet
 from briefgen.linebreak import korean_word_spans
 
@@ -32,6 +32,13 @@ class TypesetResult:
 
     pdf: bytes
     page_count: int
+
+
+class Stylesheet(NamedTuple):
+    """CSS source, and the file that messages about its rules name."""
+
+    css: str
+    origin: str  # e.g. templates/brief.css, whose line numbers the CSS keeps
 
 
 # The PDF flavours briefgen makes. Both are tagged (a structure tree with headings,
@@ -103,7 +110,7 @@ def typeset(
     html: str,
     *,
     base_url: str,
-    stylesheets: Sequence[str],
+    stylesheets: Sequence[str | Stylesheet],
     fonts: FontSet,
     allowed_roots: Sequence[Path],
     pdf_identifier: bytes | None = None,
@@ -117,7 +124,9 @@ def typeset(
 
     The @font-face rules for ``fonts`` are added before ``stylesheets``. Only ``data:``
     URLs and ``file:`` URLs inside ``allowed_roots`` (or the font cache) are fetched;
-    any other URL, a glyph no font has, or any WeasyPrint warning fails the build.
+    any other URL, a glyph no font has, or any WeasyPrint warning fails the build. A
+    rule WeasyPrint rejects while reading a stylesheet is reported at its line in the
+    ``Stylesheet``'s origin (every such rule, in one ``ProblemReport``).
     ``metadata_date`` (a W3C date such as ``2024-05-01``) becomes the PDF creation and
     modification date; without it the PDF has only the dates the HTML's
     ``dcterms.created``/``dcterms.modified`` meta elements give, never the clock's.
@@ -145,8 +154,13 @@ def typeset(
     wp = _load_weasyprint(fonts.cache_dir)
     roots = tuple(dict.fromkeys(Path(root).resolve() for root in (*allowed_roots, fonts.cache_dir)))
     fetcher = wp.GuardedFetcher(roots)
-    identifier = pdf_identifier or _content_identifier(html, stylesheets)
-    fonts_css = fonts.face_css(_file_url)
+    # (CSS, what messages name, whether its line numbers are that file's): the
+    # @font-face rules are written from templates/fonts.yaml, not typed in a file.
+    named = [(fonts.face_css(_file_url), "templates/fonts.yaml", False)] + [
+        (sheet.css, sheet.origin, True) if isinstance(sheet, Stylesheet)
+        else (sheet, f"{origin} (stylesheet {number})", False)
+        for number, sheet in enumerate(stylesheets, start=1)]
+    identifier = pdf_identifier or _content_identifier(html, [css for css, *_ in named[1:]])
     font_problems: list[str] = []
 
     def finish(document: Any, pdf: Any) -> None:
@@ -161,15 +175,16 @@ def typeset(
         _keep_all = keep_all
         try:
             font_config = _font_configuration(wp, fonts)
-            sheets = [
-                wp.CSS(
-                    string=css,
-                    base_url=base_url,
-                    url_fetcher=fetcher,
-                    font_config=font_config,
-                )
-                for css in (fonts_css, *stylesheets)
-            ]
+            sheets = []
+            rejected: list[TypesetError] = []
+            for css, sheet_origin, keeps_lines in named:
+                read_before = len(records)
+                sheets.append(wp.CSS(string=css, base_url=base_url,
+                                     url_fetcher=fetcher, font_config=font_config))
+                rejected.extend(_rejected_rules(records[read_before:], sheet_origin,
+                                                keeps_lines=keeps_lines))
+            if rejected:
+                raise ProblemReport(rejected)
             document = wp.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 stylesheets=sheets, font_config=font_config
             )
@@ -212,7 +227,7 @@ def typeset(
             if not fetcher.refused:  # pragma: no cover - only our fetcher raises it
                 raise TypesetError(f"WeasyPrint stopped: {exc}", path=origin) from exc
             pdf = b""
-        except TypesetError:
+        except (TypesetError, ProblemReport):
             raise
         except Exception as exc:
             raise TypesetError(
@@ -694,6 +709,35 @@ def _captured_log() -> Iterator[list[logging.LogRecord]]:
     finally:
         logger.removeHandler(capture)
         logger.setLevel(level)
+
+
+# "Ignored `colr: red` at 137:21, unknown property.", "Parse error at 3:1: ...": the
+# position WeasyPrint gives for a stylesheet rule it rejects.
+_CSS_POSITION = re.compile(r" at (\d+):(\d+)")
+# tinycss2's repr of a rule, "<AtRule @bogus … { … }>": the rule's name says enough.
+_RULE_REPR = re.compile(r"<(?:AtRule|QualifiedRule) (.*?)(?: … \{ … \})?>")
+
+
+def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
+                    keeps_lines: bool) -> list[TypesetError]:
+    """The warnings logged while a stylesheet was read, as errors at its lines in
+    ``origin`` when ``keeps_lines`` (the CSS was rendered from that file line for line)."""
+    problems = []
+    for record in records:
+        message = record.getMessage()
+        if any(pattern.search(message) for pattern, _reason in _HARMLESS):
+            continue
+        message = _RULE_REPR.sub(r"\1", message)
+        position = _CSS_POSITION.search(message)
+        line = None
+        if position and keeps_lines:
+            line = int(position[1])
+            message = (f"{message[:position.start()]} at column {position[2]}"
+                       f"{message[position.end():]}")
+        problems.append(TypesetError(
+            f"WeasyPrint: {message.rstrip('.')}", path=origin, line=line,
+            hint="fix or remove this rule: stylesheets must load without warnings"))
+    return problems
 
 
 def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from briefgen.errors import FontError
+from briefgen.errors import FontError, ProblemReport
 from briefgen.fonts import (
     CACHE_ENV,
     DEFAULT_SPEC,
@@ -121,6 +121,25 @@ def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
     assert caught.value.line == 7
 
 
+def test_every_problem_of_the_spec_is_reported_in_one_pass(tmp_path: Path) -> None:
+    spec = tmp_path / "templates/fonts.yaml"
+    spec.parent.mkdir()
+    text = (SMALL_SPEC.replace("U+D55C", "D55C")
+            .replace("subset: [latin, hangul]", "subset: [latin, hanggul]")
+            .replace("{weight: 700, style: normal", "{weight: 700, style: oblique")
+            .replace("role: serif", "role: roman"))
+    spec.write_text(text)
+    with pytest.raises(ProblemReport) as caught:
+        load_spec(spec)
+    assert [(e.line, e.field) for e in caught.value.errors] == [
+        (3, "ranges.hangul"),
+        (10, "families[1].subset"),
+        (13, "families[1].faces[2].style"),
+        (15, "families[2].role"),
+    ], caught.value.lines()
+    assert all(e.path == "templates/fonts.yaml" for e in caught.value.errors)
+
+
 def test_bad_range_is_refused(tmp_path: Path) -> None:
     spec = tmp_path / "fonts.yaml"
     spec.write_text(SMALL_SPEC.replace("U+0020-007E", "0020-007E"))
@@ -201,10 +220,15 @@ def test_missing_font_file_names_file_and_package(tmp_path: Path) -> None:
 def test_collection_face_is_chosen_by_name(tmp_path: Path) -> None:
     spec = tmp_path / "fonts.yaml"
     spec.write_text(SMALL_SPEC.replace("Noto Sans CJK KR", "Noto Sans CJK XX"))
-    with pytest.raises(FontError) as caught:
+    with pytest.raises(ProblemReport) as caught:
         prepare_fonts(tmp_path / "cache", spec_path=spec)
-    assert "Noto Sans CJK XX" in str(caught.value)
-    assert "Noto Sans CJK KR" in str(caught.value)  # the hint lists what is there
+    # Both faces of the family name the collection face: each file is reported.
+    files = {file for e in caught.value.errors
+             for file in (NOTO_SANS_CJK, NOTO_SANS_CJK_BOLD) if f" {file} " in e.message}
+    assert files == {NOTO_SANS_CJK, NOTO_SANS_CJK_BOLD} and len(caught.value.errors) == 2
+    for error in caught.value.errors:
+        assert "has no face 'Noto Sans CJK XX'" in error.message
+        assert error.hint and "Noto Sans CJK KR" in error.hint  # what is there
 
 
 def test_face_of_the_wrong_weight_is_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -22,7 +23,7 @@ from fontTools import subset as ft_subset
 from fontTools import version as FONTTOOLS_VERSION
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
-from briefgen.errors import FontError
+from briefgen.errors import BriefgenError, FontError, ProblemReport
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
 
 Role = Literal["serif", "sans"]
@@ -283,59 +284,92 @@ def _shown(spec_path: Path) -> str:
 
 
 def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
-    """Read fonts.yaml into one FaceSpec per face, refusing anything malformed."""
+    """Read fonts.yaml into one FaceSpec per face, refusing anything malformed.
+
+    Every problem in the file is found in one pass: a single one is raised as the
+    FontError it is, several as a ProblemReport of them.
+    """
     root = read_yaml(spec_path, _shown(spec_path))
     top = _map(root, "the file", spec_path, required={"ranges", "families"})
+    problems: list[BriefgenError] = []
     named_ranges: dict[str, tuple[tuple[int, int], ...]] = {}
     for key, items in _map(top["ranges"], "ranges", spec_path).items():
-        named_ranges[key] = tuple(
-            _parse_range(item, f"ranges.{key}") for item in _seq(items, f"ranges.{key}", spec_path)
-        )
+        ranges = []
+        with _collected(problems):
+            for item in _seq(items, f"ranges.{key}", spec_path):
+                with _collected(problems):
+                    ranges.append(_parse_range(item, f"ranges.{key}"))
+        named_ranges[key] = tuple(ranges)
     faces: list[FaceSpec] = []
     seen: set[tuple[str, int, str]] = set()
     # Counted from 1, as in content messages.
     for index, node in enumerate(_seq(top["families"], "families", spec_path), start=1):
-        label = f"families[{index}]"
-        family = _map(
-            node,
-            label,
-            spec_path,
-            required={"family", "role", "languages", "package", "faces"},
-            optional={"collection_face", "subset"},
-        )
-        name = _scalar(family["family"], f"{label}.family", spec_path).text
-        role = _choice(family["role"], f"{label}.role", spec_path, ROLES)
-        languages = tuple(
-            _scalar(item, f"{label}.languages", spec_path).text
-            for item in _seq(family["languages"], f"{label}.languages", spec_path)
-        )
-        package = _scalar(family["package"], f"{label}.package", spec_path).text
-        collection_face = None
-        if "collection_face" in family:
-            collection_face = _scalar(
-                family["collection_face"], f"{label}.collection_face", spec_path
-            ).text
-        unicodes: tuple[tuple[int, int], ...] | None = None
-        if "subset" in family:
-            merged: list[tuple[int, int]] = []
-            for item in _seq(family["subset"], f"{label}.subset", spec_path):
-                range_name = _scalar(item, f"{label}.subset", spec_path)
-                if range_name.text not in named_ranges:
-                    raise FontError(
-                        f"unknown range {range_name.text!r}",
-                        path=range_name.path,
-                        line=range_name.line,
-                        field=f"{label}.subset",
-                        hint=f"known ranges: {', '.join(named_ranges)}",
-                    )
-                merged.extend(named_ranges[range_name.text])
-            unicodes = _merge_ranges(merged)
-        for face_index, face_node in enumerate(_seq(family["faces"], f"{label}.faces", spec_path),
-                                               start=1):
-            face_label = f"{label}.faces[{face_index}]"
+        with _collected(problems):
+            faces.extend(_family_faces(node, f"families[{index}]", spec_path, named_ranges,
+                                       seen, problems))
+    if problems:
+        raise problems[0] if len(problems) == 1 else ProblemReport(problems)
+    return faces
+
+
+@contextmanager
+def _collected(problems: list[BriefgenError]) -> Iterator[None]:
+    """Note a FontError and go on with the next part of the file."""
+    try:
+        yield
+    except FontError as exc:
+        problems.append(exc)
+
+
+def _family_faces(node: YNode, label: str, spec_path: Path,
+                  named_ranges: Mapping[str, tuple[tuple[int, int], ...]],
+                  seen: set[tuple[str, int, str]],
+                  problems: list[BriefgenError]) -> list[FaceSpec]:
+    """One ``families:`` entry's faces; a problem of one face is noted, not raised."""
+    family = _map(
+        node,
+        label,
+        spec_path,
+        required={"family", "role", "languages", "package", "faces"},
+        optional={"collection_face", "subset"},
+    )
+    name = _scalar(family["family"], f"{label}.family", spec_path).text
+    role = _choice(family["role"], f"{label}.role", spec_path, ROLES)
+    languages = tuple(
+        _scalar(item, f"{label}.languages", spec_path).text
+        for item in _seq(family["languages"], f"{label}.languages", spec_path)
+    )
+    package = _scalar(family["package"], f"{label}.package", spec_path).text
+    collection_face = None
+    if "collection_face" in family:
+        collection_face = _scalar(
+            family["collection_face"], f"{label}.collection_face", spec_path
+        ).text
+    unicodes: tuple[tuple[int, int], ...] | None = None
+    if "subset" in family:
+        merged: list[tuple[int, int]] = []
+        for item in _seq(family["subset"], f"{label}.subset", spec_path):
+            range_name = _scalar(item, f"{label}.subset", spec_path)
+            if range_name.text not in named_ranges:
+                problems.append(FontError(
+                    f"unknown range {range_name.text!r}",
+                    path=range_name.path,
+                    line=range_name.line,
+                    field=f"{label}.subset",
+                    hint=f"known ranges: {', '.join(named_ranges)}",
+                ))
+                continue
+            merged.extend(named_ranges[range_name.text])
+        unicodes = _merge_ranges(merged)
+    faces = []
+    for face_index, face_node in enumerate(_seq(family["faces"], f"{label}.faces", spec_path),
+                                           start=1):
+        face_label = f"{label}.faces[{face_index}]"
+        with _collected(problems):
             face = _map(face_node, face_label, spec_path, required={"weight", "style", "file"})
             weight = int(_choice(face["weight"], f"{face_label}.weight", spec_path, WEIGHTS))
             style = _choice(face["style"], f"{face_label}.style", spec_path, STYLES)
+            source = Path(_scalar(face["file"], f"{face_label}.file", spec_path).text)
             if (name, weight, style) in seen:
                 raise FontError(
                     f"{name} {weight} {style} is configured twice",
@@ -352,7 +386,7 @@ def load_spec(spec_path: Path = DEFAULT_SPEC) -> list[FaceSpec]:
                     role=cast(Role, role),
                     languages=languages,
                     package=package,
-                    source=Path(_scalar(face["file"], f"{face_label}.file", spec_path).text),
+                    source=source,
                     collection_face=collection_face,
                     unicodes=unicodes,
                 )
@@ -395,6 +429,7 @@ def prepare_fonts(
     faces: dict[str, Face] = {}
     reports: dict[str, FaceReport] = {}
     jobs: list[_Job] = []
+    problems: list[BriefgenError] = []
     source_hashes: dict[Path, str] = {}
     for spec in specs:
         if spec.source not in source_hashes:
@@ -417,10 +452,14 @@ def prepare_fonts(
             faces[spec.stem] = _face(spec, path, str(current["postscript_name"]))
             reports[spec.stem] = FaceReport(spec.stem, int(current["size"]), 0.0, reused=True)
             continue
-        font_number = _check_source(spec, spec_path)
-        jobs.append(
-            _Job(spec=spec, font_number=font_number, cache_dir=cache_dir, stamp_key=stamp_key)
-        )
+        with _collected(problems):
+            font_number = _check_source(spec, spec_path)
+            jobs.append(
+                _Job(spec=spec, font_number=font_number, cache_dir=cache_dir,
+                     stamp_key=stamp_key)
+            )
+    if problems:
+        raise problems[0] if len(problems) == 1 else ProblemReport(problems)
 
     for job, outcome in _run_jobs(jobs, say):
         faces[job.spec.stem] = _face(job.spec, outcome.path, outcome.postscript_name)

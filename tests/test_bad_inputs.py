@@ -207,6 +207,19 @@ CORPUS = [
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/shared.po", b'msgid "a"\nmsgstr "b\n')),
         "locales/ko/shared.po:2: malformed PO file", command="validate"),
+    Bad("two msgctxt lines in one PO entry", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po",
+                    b'msgctxt "a"\nmsgctxt "b"\nmsgid "x"\nmsgstr "y"\n')),
+        "locales/ko/shared.po:2: malformed PO file: a second msgctxt line in one entry",
+        command="validate", extra=("the entry starts at line 1",)),
+    Bad("one PO entry twice", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po",
+                    b'msgctxt "a"\nmsgid "x"\nmsgstr "y"\n\n# again\nmsgctxt "a"\n'
+                    b'msgid ""\n"x"\nmsgstr "z"\n')),
+        "locales/ko/shared.po:6: malformed PO file: a second entry for the same msgctxt and "
+        "msgid (the first is at line 1", command="validate"),
     Bad("render timeout infinite", lambda root: None,
         "--render-timeout: inf is not a time limit (expected a number of seconds above 0",
         args=("--render-timeout", "inf")),

@@ -41,6 +41,14 @@ def test_every_command_and_option_has_help() -> None:
         assert "--content" in out
 
 
+def test_help_wraps_paragraphs_to_the_terminal_not_to_the_source() -> None:
+    result = runner.invoke(app, ["i18n", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    # The docstring breaks its line after "keep removed": the help must not.
+    assert ("Add new messages to every catalog, mark changed ones stale (fuzzy), keep "
+            "removed ones as obsolete.") in result.stdout, result.stdout
+
+
 def test_validate_good_content(project: Make) -> None:
     code, out, err = run("validate", "--content", str(project("minimal")))
     assert code == 0, err

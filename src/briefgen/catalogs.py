@@ -184,9 +184,11 @@ def _check_po_syntax(path: Path, display: str) -> None:
     except UnicodeDecodeError as exc:
         raise ContentError(f"PO file is not UTF-8 ({exc.reason})", path=display,
                            hint="save it as UTF-8") from None
+    entries = _EntryCheck(display)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if line.startswith("#~"):
+        obsolete = line.startswith("#~")
+        if obsolete:
             line = line[2:].strip()  # obsolete entries keep the same syntax
         if not _PO_LINE.match(line) or ('"' in line and not line.startswith("#")
                                         and not _PO_STRING_END.search(line)):
@@ -195,6 +197,59 @@ def _check_po_syntax(path: Path, display: str) -> None:
                                hint="each line must be a keyword (msgctxt, msgid, msgstr) "
                                     "followed by a quoted string, a quoted continuation, or "
                                     "a # comment; check the quotes")
+        if not line.startswith("#"):
+            entries.feed(line, number, obsolete=obsolete)
+    entries.feed("", len(text.splitlines()) + 1, obsolete=False)
+
+
+class _EntryCheck:
+    """What Babel's reader silently resolves, refused with the line: an entry with two
+    msgctxt or msgid lines (Babel keeps the last), and two entries for the same context
+    and English (Babel keeps one; the translator edits the other and sees no change)."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.fields: dict[str, list[str]] = {}  # keyword: its quoted strings
+        self.keyword = ""
+        self.start = 0
+        self.obsolete = False
+        self.seen: dict[tuple[str | None, str], int] = {}
+
+    def feed(self, line: str, number: int, *, obsolete: bool) -> None:
+        """Take one line that is not a comment ("" ends the file)."""
+        if line.startswith('"'):
+            if self.keyword in self.fields:
+                self.fields[self.keyword].append(line)
+            return
+        keyword = line.split(None, 1)[0] if line else ""
+        translated = any(k.startswith("msgstr") for k in self.fields)
+        if not keyword or not self.fields or (keyword in ("msgctxt", "msgid") and translated):
+            self._finish()
+            self.fields, self.start, self.obsolete = {}, number, obsolete
+        elif keyword in self.fields:
+            raise ContentError(
+                f"malformed PO file: a second {keyword} line in one entry",
+                path=self.display, line=number,
+                hint=f"each entry has one {keyword}: remove one of the two; the entry "
+                     f"starts at line {self.start}")
+        if keyword:
+            self.keyword = keyword
+            self.fields[keyword] = [line[len(keyword):].strip()]
+
+    def _finish(self) -> None:
+        if "msgid" not in self.fields or self.obsolete:
+            return
+        context = ("".join(unescape(part) for part in self.fields["msgctxt"])
+                   if "msgctxt" in self.fields else None)
+        key = (context, "".join(unescape(part) for part in self.fields["msgid"]))
+        first = self.seen.setdefault(key, self.start)
+        if first != self.start:
+            raise ContentError(
+                "malformed PO file: a second entry for the same "
+                + ("msgctxt and msgid" if context is not None else "msgid"),
+                path=self.display, line=self.start,
+                hint=f"the first is at line {first}: keep one of them, since only one "
+                     "would be used")
 
 
 def read_catalog(path: Path, display: str, locale: str) -> Catalog:

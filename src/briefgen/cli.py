@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import sys
 import traceback
@@ -80,7 +81,16 @@ def reports_errors(command: F) -> F:
                 _err("this is a bug in briefgen; run again with --debug for the traceback")
             raise typer.Exit(1) from None
 
+    # Typer's help keeps a docstring's line breaks: the terminal, not the source's
+    # line length, should decide where the help's lines end.
+    wrapper.__doc__ = _paragraphs(command.__doc__ or "")
     return wrapper  # type: ignore[return-value]
+
+
+def _paragraphs(doc: str) -> str:
+    """A docstring with the lines of each paragraph joined."""
+    return "\n\n".join(" ".join(paragraph.split())
+                       for paragraph in inspect.cleandoc(doc).split("\n\n"))
 
 
 def _print_version(value: bool) -> None:

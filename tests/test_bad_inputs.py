@@ -106,7 +106,7 @@ CORPUS = [
     Bad("huge file", write_bytes("content/sources/huge.yaml", b"a: " + b"x" * 20_000_000),
         "content/sources/huge.yaml: file is 19.1 MB; content files may be at most 2 MB"),
     Bad("control character", replace(CASE, "Two adults.", "Two\x07 adults."),
-        f"{CASE}:8: invisible control character U+0007"),
+        f"{CASE}:8: invisible control character U+0007 at column 15, after “summary: Two”"),
     Bad("unpaired surrogate", replace(CASE, "title: A sample case", 'title: "A \\ud800 case"'),
         f"{CASE}:2: the value contains U+D800, which is not text"),
     Bad("date format", replace(CASE, "as_of: 2015-12-02", "as_of: 02/12/2015"),

@@ -164,7 +164,8 @@ def _check_tabs(text: str, display: str) -> None:
         bad = _CONTROL.search(line)
         if bad:
             raise ContentError(
-                f"invisible control character U+{ord(bad.group()):04X} in the file",
+                f"invisible control character U+{ord(bad.group()):04X} at column "
+                f"{bad.start() + 1}, after {_before(line, bad.start())}",
                 path=display,
                 line=number,
                 hint="delete it; it is usually pasted in by accident",
@@ -177,6 +178,12 @@ def _check_tabs(text: str, display: str) -> None:
                 line=number,
                 hint="YAML indents with spaces only; replace the tab with spaces",
             )
+
+
+def _before(line: str, at: int) -> str:
+    """The text just before column ``at``, quoted, to find the spot by eye."""
+    text = _CONTROL.sub("", line[max(0, at - 30):at]).strip()
+    return f"“{text}”" if text else "the start of the line"
 
 
 def _line(node: Node) -> int:

@@ -220,6 +220,12 @@ CORPUS = [
                     b'msgid ""\n"x"\nmsgstr "z"\n')),
         "locales/ko/shared.po:6: malformed PO file: a second entry for the same msgctxt and "
         "msgid (the first is at line 1", command="validate"),
+    Bad("handout pair of one language", lambda root: None,
+        "--pair: 'en+en' pairs en with itself (a handout sets two different languages",
+        args=("--pair", "en+en")),
+    Bad("handout pair of one language in project.yaml",
+        replace(PROJECT, "locales: [en]", "locales: [en]\nhandout_pairs: [en+en]"),
+        f"{PROJECT}:4: handout_pairs: 'en+en' pairs en with itself", command="validate"),
     Bad("render timeout infinite", lambda root: None,
         "--render-timeout: inf is not a time limit (expected a number of seconds above 0",
         args=("--render-timeout", "inf")),

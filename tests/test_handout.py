@@ -142,7 +142,9 @@ handout:
   asks: [release]
 """)
     edit(content / "project.yaml", "documents: [brief]", "documents: [brief, handout]")
-    edit(content / "project.yaml", "locales: [en]", "locales: [en]\nhandout_pairs: [en+en]")
+    # Korean as a second language with no catalog: shown in English, marked as such.
+    edit(content / "project.yaml", "locales: [en]",
+         "locales: [en, ko]\ntranslation_policy: {ko: mark}\nhandout_pairs: [ko+en]")
     return content
 
 

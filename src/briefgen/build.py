@@ -274,6 +274,10 @@ def parse_pair(text: str) -> tuple[str, str]:
     if len(parts) != 2 or not all(parts):
         raise UsageError(f"{text!r} is not a pair of locales", field="--pair",
                          hint="expected two locales joined by +, such as ko+en or zh-Hans+en")
+    if parts[0] == parts[1]:
+        raise UsageError(f"{text!r} pairs {parts[0]} with itself", field="--pair",
+                         hint="a handout sets two different languages side by side, such as "
+                              "ko+en")
     return parts[0], parts[1]
 
 

@@ -256,6 +256,12 @@ def _handout_pairs(f: Fields, locales: tuple[str, ...]) -> tuple[tuple[str, str]
                              line=node.line, field="handout_pairs",
                              hint="expected two locales joined by +, such as ko+en")
             continue
+        if parts[0] == parts[1]:
+            f.problems.error(f"{text!r} pairs {parts[0]} with itself", path=f.path,
+                             line=node.line, field="handout_pairs",
+                             hint="a handout sets two different languages side by side, "
+                                  "such as ko+en")
+            continue
         for part in parts:
             if part not in locales:
                 f.problems.error(f"{part!r} is not one of the project's locales",

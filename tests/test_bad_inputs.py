@@ -199,6 +199,13 @@ CORPUS = [
         "brief.css"), "refused to fetch file:///etc/hosts"),
     Bad("template syntax error", templates("{% if view.group %}", "{% if view.group %"),
         "templates/brief.html:", extra=("template syntax error",)),
+    Bad("template syntax errors and a bad fonts.yaml, found by validate", both(
+        templates("{% if view.group %}", "{% if view.group %"),
+        templates("html { font-family", "{% if x %}html { font-family", "brief.css"),
+        templates("role: serif", "role: roman", "fonts.yaml")),
+        "templates/brief.html:", command="validate",
+        extra=("templates/brief.css:", "templates/fonts.yaml:", "families[1].role: 'roman'",
+               "3 problems found")),
     Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
         "undefined template variable", extra=("sumary", "templates/brief.html:")),
     Bad("unknown locale in project", replace(PROJECT, "locales: [en]", "locales: [en, xx]"),

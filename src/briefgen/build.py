@@ -357,14 +357,25 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
 
 
 def validate(paths: Paths, *, strict: bool = False) -> Content:
-    """Load and check all content and every locale's catalogs; write nothing."""
+    """Load and check all content, every locale's catalogs, the templates' syntax and
+    templates/fonts.yaml; write nothing."""
+    from briefgen.fonts import load_spec
+    from briefgen.renderer import template_syntax_errors
+
     content = load_content(paths.content)
     _fail_on_warnings(content, strict)
     _check_translations(content, paths, plan(content, Selection()))
-    labels = _label_problems(content, paths, _translators(content, paths),
-                             content.project.locales)
-    if labels:
-        raise ProblemReport(labels)
+    problems: list[BriefgenError] = _label_problems(
+        content, paths, _translators(content, paths), content.project.locales)
+    problems.extend(template_syntax_errors(paths.templates))
+    try:
+        load_spec(paths.templates / "fonts.yaml")
+    except ProblemReport as report:
+        problems.extend(report.errors)
+    except BriefgenError as exc:
+        problems.append(exc)
+    if problems:
+        raise ProblemReport(problems)
     return content
 
 

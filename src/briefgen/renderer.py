@@ -169,6 +169,27 @@ def _template_frame(templates_dir: Path) -> tuple[str | None, int | None]:
     return found
 
 
+def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
+    """A syntax error in any template, found without rendering it (``briefgen validate``:
+    a build finds them one at a time, as it renders)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True,
+                             lstrip_blocks=True)
+    errors = []
+    for file in sorted(templates_dir.iterdir()):
+        if file.suffix not in (".html", ".css"):
+            continue
+        shown = f"{templates_dir.name}/{file.name}"
+        try:
+            env.parse(file.read_text(encoding="utf-8"), file.name, shown)
+        except jinja2.TemplateSyntaxError as exc:
+            errors.append(RenderError(f"template syntax error: {exc.message}", path=shown,
+                                      line=exc.lineno, hint="fix the template tag on this line"))
+        except UnicodeDecodeError as exc:
+            errors.append(RenderError(f"template is not UTF-8 ({exc.reason})", path=shown,
+                                      hint="save it as UTF-8"))
+    return errors
+
+
 def extract_template_messages(templates_dir: Path) -> Iterator[Message]:
     """The gettext messages used by the templates (Babel's Jinja2 extractor)."""
     for file in sorted(templates_dir.iterdir()):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from briefgen.build import Paths
@@ -487,3 +489,41 @@ def test_a_marked_passage_is_visible_in_the_pdf(example: Path,
     # The label is templates.po's translation of "untranslated", then the current English.
     assert "[미번역] Vietnamese authorities handed the group over" in text
     assert "25 October 2015" in text
+
+
+# Text a translator may write: any printable character (quotes, backslashes, tabs and
+# newlines included) but the noncharacters briefgen keeps for its own marks.
+_po_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
+                                 blacklist_characters="\ufdd0\ufdd1\ufdd2")
+                   | st.sampled_from('"\\\t\n'), min_size=1, max_size=80)
+
+
+# Few contexts and English texts, so that entries share one or the other.
+_po_keys = st.tuples(st.one_of(st.none(), st.sampled_from(["law:x", 'a "b"']), _po_text),
+                     st.one_of(st.sampled_from(["Ask", "a\nlong " * 15]), _po_text))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.dictionaries(_po_keys, _po_text, max_size=6),
+       obsolete=st.dictionaries(_po_text, _po_text, max_size=2))
+def test_any_catalog_babel_writes_is_read_back_unchanged(
+        tmp_path: Path, entries: dict[tuple[str | None, str], str],
+        obsolete: dict[str, str]) -> None:
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="ko")
+    for (context, msgid), msgstr in entries.items():
+        catalog.add(msgid, msgstr, context=context)
+    for msgid, msgstr in obsolete.items():
+        if (None, msgid) not in entries:
+            catalog.obsolete[msgid] = catalog.add(msgid, msgstr)
+            del catalog[msgid]
+    path = tmp_path / "x.po"
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=76, include_previous=True)
+    # briefgen's own checks (line shapes, one msgctxt and msgid per entry, no entry
+    # twice) accept whatever Babel writes, and Babel reads the same messages back.
+    read = read_catalog(path, "x.po", "ko")
+    assert {(m.context, m.id): m.string for m in read if m.id} == {
+        key: value for key, value in entries.items() if key[1]}

@@ -901,12 +901,14 @@ def scaling(project: Path, work: Path, counts: Sequence[int], locales: Sequence[
                          secs(result.cpu), mib(result.peak_process), mib(result.peak_tree),
                          cpus(result.others), secs(noop.seconds)])
         shutil.rmtree(tree)
-    table(["cases", "outputs", "jobs", "wall time", "per output", "before typesetting",
+    table(["cases", "outputs", "jobs", "wall time", "per output", "until all HTML is rendered",
            "CPU time", "peak RSS, one process", "peak RSS, tree", "other load (CPUs)",
            "no-op rebuild"], rows)
-    say("*Before typesetting*: from process start to the build's `rendering N document(s)` "
+    say("*Until all HTML is rendered*: from process start to the build's "
+        "`rendering N document(s)` "
         "line (loading content, planning, views, HTML, font coverage checks: all serial, "
-        "in the main process). Peak RSS is sampled every 0.1 s: the largest single process, "
+        "in the main process, while the workers typeset each document whose HTML is "
+        "ready). Peak RSS is sampled every 0.1 s: the largest single process, "
         "and the largest sum over the build and its workers. *No-op rebuild*: "
         "`briefgen build` again on the finished output.")
     say()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from typer.testing import CliRunner
 
 from briefgen.build import Paths
 from briefgen.cli import app
+from briefgen.errors import TypesetError
 from briefgen.i18n import completeness
 
 from .conftest import REPO, edit
@@ -196,12 +200,51 @@ def test_a_render_that_takes_too_long_fails_cleanly(project: Make) -> None:
     assert not (content.parent / "output").exists()
 
 
-def test_a_render_that_needs_too_much_memory_fails_cleanly(project: Make) -> None:
+def _png(width: int, height: int) -> bytes:
+    """A black RGB PNG: a few hundred KB that decode to width × height × 3 bytes."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    rows = (b"\0" * (1 + 3 * width)) * height
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def test_a_render_that_needs_too_much_memory_fails_cleanly() -> None:
+    # Content may not embed images, so the document is made here: 9000 × 9000 pixels
+    # decode to 243 MB, more than a worker limited to 300 MB has left.
+    from briefgen.build import Options, _Silent, _Typesetters, _Work, _WorkerSetup
+
+    url = "data:image/png;base64," + base64.b64encode(_png(9000, 9000)).decode()
+    html = (f'<html lang="en"><head><title>x</title></head><body><p>x</p>'
+            f'<img src="{url}" alt="x" style="width: 10mm"></body></html>')
+    paths = Paths.for_content(REPO / "content")
+    setup = _WorkerSetup(paths.font_cache, paths.templates / "fonts.yaml", ("en",),
+                         (paths.templates, paths.font_cache), 300)
+    work = _Work("big.pdf", (html,), ("p { margin: 0 }", "templates/x.css"), "2024-01-01",
+                 (), "public")
+    with pytest.raises(TypesetError) as caught, \
+            _Typesetters(setup, Options(jobs=1, render_memory_mb=300), total=1) as typesetters:
+        typesetters.submit(work)
+        typesetters.results(_Silent(), {"big.pdf": "new output"})
+    assert str(caught.value) == ("big.pdf: rendering needed more than 300 MB of memory "
+                                 "(raise --render-memory if the document is really that large)")
+
+
+def test_a_problem_in_a_later_document_writes_nothing_typeset_before(project: Make) -> None:
+    # The first brief is typeset while the second's HTML is rendered; the second has a
+    # character no configured font covers, so the build fails and writes neither.
     content = project("minimal")
-    code, out = build(content, "--render-memory", "100", "--audience", "party-state")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()}
+    edit(content / CASE, "text: Protect them.", "text: Protect them \U00013000.")
+    code, out = build(content, "--jobs", "1")
     assert code == 2
-    assert "100 MB" in out
-    assert "Traceback" not in out
+    assert "U+13000" in out and "nothing was written" in out
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()} == before
 
 
 def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:

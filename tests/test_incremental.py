@@ -97,14 +97,18 @@ def test_law_and_sources_rebuild_only_what_uses_them(project: Make) -> None:
     assert "built 0, up to date 4" in out
 
 
-def test_removed_audience_is_removed_and_recorded(project: Make) -> None:
+def test_removed_audience_is_removed_and_recorded(project: Make,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     content = project("minimal")
     assert build(content)[0] == 0
     edit(content / CASE, "audiences: [party-state, other-state]", "audiences: [party-state]")
     assert build(content, "--check")[0] == 3
+    # Paths are shown from the working directory, as the user would type them.
+    monkeypatch.chdir(content.parent)
     code, out = build(content)
     assert code == 0
     assert "removed output/sample-case_brief_other-state_en.pdf" in out
+    assert "manifest: output/manifest.json" in out
     assert list(outputs(content)) == ["manifest.json", "sample-case_brief_party-state_en.pdf"]
     manifest = json.loads((content.parent / "output/manifest.json").read_text())
     assert manifest["removed"] == ["sample-case_brief_other-state_en.pdf"]
@@ -114,7 +118,8 @@ def test_check_lists_what_is_stale_and_writes_nothing(project: Make) -> None:
     content = project("minimal")
     code, out = build(content, "--check")
     assert code == 3
-    assert "out of date: output/sample-case_brief_party-state_en.pdf (new output)" in out
+    out_dir = content.parent / "output"
+    assert f"out of date: {out_dir}/sample-case_brief_party-state_en.pdf (new output)" in out
     assert not (content.parent / "output").exists()
     assert build(content)[0] == 0
     (content.parent / "output/sample-case_brief_party-state_en.pdf").write_bytes(b"%PDF-x")

@@ -55,6 +55,8 @@ from briefgen.publisher import (
 from briefgen.stamps import FileDigests, case_inputs, font_digest, reasons, stamp_of
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from briefgen.catalogs import Translator
     from briefgen.fonts import FontSet
 
@@ -509,24 +511,31 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     locales = {locale for job in rebuild for locale in job.target.locales}
     errors: list[BriefgenError] = _label_problems(content, paths, translators, locales)
     work: list[_Work] = []
-    for job in rebuild:
-        try:
-            item, problems = _render_one(content, job, translators, renderer, fonts, options)
-        except ProblemReport as report:
-            errors.extend(report.errors)
-            continue
-        except BriefgenError as exc:
-            errors.append(exc)
-            continue
-        errors.extend(problems)
-        work.append(item)
-    if errors:
-        raise ProblemReport(list({str(e): e for e in errors}.values()))
-
     allowed = (paths.templates, paths.font_cache, paths.content)
     setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb)
-    say.start(len(work))
-    results = _typeset_all(setup, work, options, say, rebuild)
+    # Workers typeset each document as soon as its HTML is ready, while this process
+    # renders the next one's: the HTML of a large build no longer waits in front of
+    # every worker. Nothing is written before every document has passed every check.
+    with _Typesetters(setup, options, total=len(rebuild)) as typesetters:
+        for job in rebuild:
+            try:
+                item, problems = _render_one(content, job, translators, renderer, fonts,
+                                             options)
+            except ProblemReport as report:
+                errors.extend(report.errors)
+                continue
+            except BriefgenError as exc:
+                errors.append(exc)
+                continue
+            errors.extend(problems)
+            work.append(item)
+            if not errors:
+                typesetters.submit(item)
+        if errors:
+            raise ProblemReport(list({str(e): e for e in errors}.values()))
+        say.start(len(work))
+        results = typesetters.results(say, {j.target.filename: _summary(j.why)
+                                            for j in rebuild})
 
     publications = []
     for job, item, result in zip(rebuild, work, results, strict=True):
@@ -686,35 +695,55 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
     return _Result(result.pdf, result.page_count, images)
 
 
-def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
-                 say: Reporter, rebuild: Sequence[Job]) -> list[_Result]:
-    """Typeset in worker processes, each bounded in time and memory."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+class _Typesetters:
+    """Worker processes typesetting documents in the order they are submitted, each
+    bounded in time and memory; leaving the ``with`` block stops them all."""
 
-    total = len(work)
-    why = {j.target.filename: _summary(j.why) for j in rebuild}
-    # forkserver: workers start from a clean process, not a fork of one that may hold
-    # threads or locks, and do not re-run the caller's __main__ as spawn would.
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=max(1, min(options.jobs, total)),
-                               mp_context=context, initializer=_init_worker,
-                               initargs=(setup,))
-    results = []
-    # Problems of single documents (a WeasyPrint warning, restricted text found) are
-    # collected so that one run reports all of them; a worker that dies or hangs ends
-    # the run at once.
-    failed: dict[tuple[str, str | None, tuple[str | None, int | None] | None],
-                 list[BriefgenError]] = {}
-    failed_documents = 0
-    try:
-        futures = [pool.submit(_typeset_one, setup, item) for item in work]
-        for index, (item, future) in enumerate(zip(work, futures, strict=True), start=1):
+    def __init__(self, setup: _WorkerSetup, options: Options, *, total: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.setup = setup
+        self.options = options
+        # forkserver: workers start from a clean process, not a fork of one that may
+        # hold threads or locks, and do not re-run the caller's __main__ as spawn would.
+        self.pool = ProcessPoolExecutor(
+            max_workers=max(1, min(options.jobs, total)),
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_init_worker, initargs=(setup,))
+        self.submitted: list[tuple[_Work, Future[_Result]]] = []
+
+    def __enter__(self) -> _Typesetters:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # A worker stuck in a runaway layout does not end by itself, and documents
+        # still queued after a failure are not wanted: kill the workers.
+        if not all(future.done() for _item, future in self.submitted):
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                if process.is_alive():
+                    process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, item: _Work) -> None:
+        self.submitted.append((item, self.pool.submit(_typeset_one, self.setup, item)))
+
+    def results(self, say: Reporter, why: dict[str, str]) -> list[_Result]:
+        """Every submitted document's result, in order, or every problem found."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        options = self.options
+        total = len(self.submitted)
+        results = []
+        # Problems of single documents (a WeasyPrint warning, restricted text found)
+        # are collected so that one run reports all of them; a worker that dies or
+        # hangs ends the run at once.
+        failed: dict[tuple[str, str | None, tuple[str | None, int | None] | None],
+                     list[BriefgenError]] = {}
+        for index, (item, future) in enumerate(self.submitted, start=1):
             try:
                 results.append(future.result(timeout=options.render_timeout))
             except BriefgenError as exc:
-                failed_documents += 1
                 for error in exc.errors if isinstance(exc, ProblemReport) else [exc]:
                     # A template's problem (at its line) is one, whatever the document.
                     at = None if error.path == item.name else (error.path, error.line)
@@ -741,23 +770,17 @@ def _typeset_all(setup: _WorkerSetup, work: Sequence[_Work], options: Options,
                     hint="raise --render-memory if the document is really that large"
                 ) from None
             say.document(index, total, item.name, why[item.name])
-    finally:
-        # A worker stuck in a runaway layout does not end by itself: kill it.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive() and len(results) + failed_documents < total:
-                process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
-    if failed:
-        # The same problem in many documents is one line, not one each; a problem that
-        # names a template rather than a document is the template's alone.
-        raise ProblemReport([
-            errors[0] if len(errors) == 1 or at is not None else type(errors[0])(
-                f"{errors[0].message} (also in {len(errors) - 1} other "
-                f"document{'s' if len(errors) > 2 else ''})",
-                path=errors[0].path, line=errors[0].line, field=errors[0].field,
-                hint=errors[0].hint)
-            for (_message, _hint, at), errors in failed.items()])
-    return results
+        if failed:
+            # The same problem in many documents is one line, not one each; a problem
+            # that names a template rather than a document is the template's alone.
+            raise ProblemReport([
+                errors[0] if len(errors) == 1 or at is not None else type(errors[0])(
+                    f"{errors[0].message} (also in {len(errors) - 1} other "
+                    f"document{'s' if len(errors) > 2 else ''})",
+                    path=errors[0].path, line=errors[0].line, field=errors[0].field,
+                    hint=errors[0].hint)
+                for (_message, _hint, at), errors in failed.items()])
+        return results
 
 
 def _label_problems(content: Content, paths: Paths, translators: dict[str, Translator],

@@ -87,6 +87,14 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _relative(path: Path) -> str:
+    """``path`` as the user would type it here: from the working directory if under it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _paragraphs(doc: str) -> str:
     """A docstring with the lines of each paragraph joined."""
     return "\n\n".join(" ".join(paragraph.split())
@@ -179,7 +187,7 @@ def build(
         report = run_build(paths, selection, options, reporter)
     for warning in report.warnings:
         _err(f"warning: {warning}")
-    shown = paths.out.name
+    shown = _relative(paths.out)
     if check:
         for job in report.rebuilt:
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)})")

@@ -229,6 +229,8 @@ def typeset(
             pdf = b""
         except (TypesetError, ProblemReport):
             raise
+        except MemoryError:
+            raise  # the worker's memory limit: the build names it
         except Exception as exc:
             raise TypesetError(
                 f"WeasyPrint failed: {type(exc).__name__}: {exc}", path=origin

@@ -372,10 +372,8 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     problems.extend(template_syntax_errors(paths.templates))
     try:
         load_spec(paths.templates / "fonts.yaml")
-    except ProblemReport as report:
-        problems.extend(report.errors)
     except BriefgenError as exc:
-        problems.append(exc)
+        problems.extend(exc.each())
     if problems:
         raise ProblemReport(problems)
     return content
@@ -403,10 +401,8 @@ def _check_translations(content: Content, paths: Paths, targets: Sequence[Target
             build_brief_view(content, content.cases[target.case], target.audience,
                              target.locale, translators[target.locale],
                              include_restricted=True)
-        except ProblemReport as report:
-            errors.extend(report.errors)
         except BriefgenError as exc:
-            errors.append(exc)
+            errors.extend(exc.each())
     if errors:
         raise ProblemReport(list({str(e): e for e in errors}.values()))
 
@@ -521,11 +517,8 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
             try:
                 item, problems = _render_one(content, job, translators, renderer, fonts,
                                              options)
-            except ProblemReport as report:
-                errors.extend(report.errors)
-                continue
             except BriefgenError as exc:
-                errors.append(exc)
+                errors.extend(exc.each())
                 continue
             errors.extend(problems)
             work.append(item)
@@ -575,7 +568,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
             for scale in HANDOUT_SCALES)
         assert case.handout is not None  # planned only for cases with a handout
         return _Work(target.filename, tuple(r.html for r in variants),
-                     (variants[0].css, variants[0].css_origin), handout.as_of_iso,
+                     variants[0].css, variants[0].css_origin, handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
                      max_pages=1, images=True, content_origin=case.handout.origin), problems
     view = build_brief_view(content, case, target.audience, target.locale, translator,
@@ -587,7 +580,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
     if target.archive:
         attachments = ((f"{target.stem}.json", _public_json(view),
                         "The public content of this brief, as JSON"),)
-    return _Work(target.filename, (rendered.html,), (rendered.css, rendered.css_origin),
+    return _Work(target.filename, (rendered.html,), rendered.css, rendered.css_origin,
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
                  view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
@@ -613,7 +606,8 @@ def _public_json(view: Any) -> bytes:
 class _Work:
     name: str
     html: tuple[str, ...]  # variants to try in order (smaller type), until one fits
-    css: tuple[str, str]  # the stylesheet and its template, as a typesetter Stylesheet
+    css: str
+    css_origin: str  # the stylesheet's template, named in messages about its rules
     date: str
     restricted: tuple[str, ...]
     classification: str
@@ -663,7 +657,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
         result = typeset(
             html,
             base_url=setup.spec.parent.as_uri() + "/",
-            stylesheets=[Stylesheet(*item.css)],
+            stylesheets=[Stylesheet(item.css, item.css_origin)],
             fonts=_worker_fonts["fonts"],
             allowed_roots=setup.allowed,
             pdf_identifier=hashlib.sha256(
@@ -744,7 +738,7 @@ class _Typesetters:
             try:
                 results.append(future.result(timeout=options.render_timeout))
             except BriefgenError as exc:
-                for error in exc.errors if isinstance(exc, ProblemReport) else [exc]:
+                for error in exc.each():
                     # A template's problem (at its line) is one, whatever the document.
                     at = None if error.path == item.name else (error.path, error.line)
                     failed.setdefault((error.message, error.hint, at), []).append(error)

@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
-from briefgen.errors import ContentError, UsageError
+from briefgen.errors import ContentError, UsageError, shown_path
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -100,10 +100,7 @@ class Translator:
         self._catalogs: dict[str, Catalog | None] = {}
 
     def _display(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.display_root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return shown_path(path, self.display_root)
 
     def catalog(self, domain: str) -> Catalog | None:
         if domain not in self._catalogs:
@@ -239,9 +236,8 @@ class _EntryCheck:
     def _finish(self) -> None:
         if "msgid" not in self.fields or self.obsolete:
             return
-        context = ("".join(unescape(part) for part in self.fields["msgctxt"])
-                   if "msgctxt" in self.fields else None)
-        key = (context, "".join(unescape(part) for part in self.fields["msgid"]))
+        context = _unquoted(self.fields["msgctxt"]) if "msgctxt" in self.fields else None
+        key = (context, _unquoted(self.fields["msgid"]))
         first = self.seen.setdefault(key, self.start)
         if first != self.start:
             raise ContentError(
@@ -270,6 +266,11 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
 
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _unquoted(parts: Iterable[str]) -> str:
+    """The text of a field written as quoted strings ('"Hello, "' '"world"')."""
+    return "".join(unescape(part) for part in parts)
 # A keyword and the quoted strings after it, up to the next keyword.
 _PREVIOUS_FIELD = re.compile(rf"(msgctxt|msgid_plural|msgid)\s+((?:{_QUOTED.pattern}\s*)+)")
 
@@ -296,9 +297,9 @@ def _restore_previous(message: BabelMessage) -> None:
     for keyword, body in _PREVIOUS_FIELD.findall(joined):
         fields.setdefault(keyword, []).extend(_QUOTED.findall(body))
     if "msgid" in fields:
-        previous = ["".join(unescape(part) for part in fields["msgid"])]
+        previous = [_unquoted(fields["msgid"])]
         if "msgid_plural" in fields:
-            previous.append("".join(unescape(part) for part in fields["msgid_plural"]))
+            previous.append(_unquoted(fields["msgid_plural"]))
         message.previous_id = previous
 
 

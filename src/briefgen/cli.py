@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from briefgen import __version__
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, shown_path
 
 app = typer.Typer(
     name="briefgen",
@@ -85,14 +85,6 @@ def reports_errors(command: F) -> F:
     # line length, should decide where the help's lines end.
     wrapper.__doc__ = _paragraphs(command.__doc__ or "")
     return wrapper  # type: ignore[return-value]
-
-
-def _relative(path: Path) -> str:
-    """``path`` as the user would type it here: from the working directory if under it."""
-    try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _paragraphs(doc: str) -> str:
@@ -187,7 +179,8 @@ def build(
         report = run_build(paths, selection, options, reporter)
     for warning in report.warnings:
         _err(f"warning: {warning}")
-    shown = _relative(paths.out)
+    # As the user would type it here: from the working directory.
+    shown = shown_path(paths.out, Path.cwd().resolve())
     if check:
         for job in report.rebuilt:
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)})")

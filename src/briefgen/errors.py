@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class BriefgenError(Exception):
@@ -68,6 +69,10 @@ class BriefgenError(Exception):
     def lines(self) -> list[str]:
         """The lines the CLI prints for this error."""
         return [str(self)]
+
+    def each(self) -> list[BriefgenError]:
+        """The single problems this error reports: itself (a ProblemReport: its errors)."""
+        return [self]
 
 
 def _rebuild(cls: type[BriefgenError], message: str, path: str | None, line: int | None,
@@ -123,12 +128,24 @@ class ProblemReport(ContentError):
     def __reduce__(self) -> tuple[object, ...]:
         return (ProblemReport, (self.errors,))
 
+    def each(self) -> list[BriefgenError]:
+        return list(self.errors)
+
     def lines(self) -> list[str]:
         out: list[str] = []
         for error in self.errors:
             out.extend(error.lines())
         out.append(f"{self.message}; nothing was written")
         return out
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as messages show it: from ``root`` (the project, the working directory)
+    when it is under it, else whole."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _sort_key(error: BriefgenError) -> tuple[str, int, str]:

@@ -39,7 +39,14 @@ from briefgen.catalogs import (
     write_atomic,
     write_catalog,
 )
-from briefgen.errors import BriefgenError, ContentError, ProblemReport, Problems, UsageError
+from briefgen.errors import (
+    BriefgenError,
+    ContentError,
+    ProblemReport,
+    Problems,
+    UsageError,
+    shown_path,
+)
 from briefgen.fields import Fields
 from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
@@ -99,7 +106,7 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = ()) -> Iterator[str]:
         for domain, messages in sorted(by_domain.items()):
             template = build_template(messages, domain, "briefgen content")
             path = po_path(paths.locales, locale, domain)
-            shown = _display(path, paths.content.parent)
+            shown = shown_path(path, paths.content.parent)
             try:
                 catalog, (added, stale, obsolete) = merge_catalog(template, path, locale,
                                                                   shown)
@@ -136,7 +143,7 @@ def extract_templates(paths: Paths, *, check: bool = False) -> Iterator[str]:
         write_po(buffer, template, width=88, sort_output=False, omit_header=False)
         path = pot_path(paths.locales, domain)
         wanted.add(path)
-        shown = _display(path, root)
+        shown = shown_path(path, root)
         current = path.read_bytes() if path.is_file() else None
         if current == buffer.getvalue():
             yield f"{shown}: {len(template)} messages, up to date"
@@ -151,19 +158,12 @@ def extract_templates(paths: Paths, *, check: bool = False) -> Iterator[str]:
         if path in wanted:
             continue
         if check:
-            problems.error("is for a catalog that no longer exists", path=_display(path, root),
+            problems.error("is for a catalog that no longer exists", path=shown_path(path, root),
                            hint="run 'briefgen i18n extract' to remove it")
         else:
             path.unlink()
-            yield f"{_display(path, root)}: removed (no such catalog any more)"
+            yield f"{shown_path(path, root)}: removed (no such catalog any more)"
     problems.raise_if_any()
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 # --- the glossary ------------------------------------------------------------------
@@ -183,7 +183,7 @@ def load_glossary(paths: Paths, content: Content) -> tuple[GlossaryTerm, ...]:
     file = paths.locales / GLOSSARY_FILE
     if not file.is_file():
         return ()
-    shown = _display(file, paths.content.parent)
+    shown = shown_path(file, paths.content.parent)
     problems = Problems()
     source = content.project.source_locale
     targets = tuple(loc for loc in content.project.locales if loc != source)

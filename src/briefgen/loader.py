@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
-from briefgen.errors import ContentError, Problems
+from briefgen.errors import ContentError, Problems, shown_path
 from briefgen.fields import LOCALE_RE, Fields
 from briefgen.model import (
     DOCUMENT_KINDS,
@@ -81,10 +81,7 @@ class _Reader:
         self.files: list[str] = []
 
     def display(self, file: Path) -> str:
-        try:
-            return file.relative_to(self.root.parent).as_posix()
-        except ValueError:
-            return file.as_posix()
+        return shown_path(file, self.root.parent)
 
     def read(self, file: Path) -> YNode | None:
         shown = self.display(file)

@@ -126,6 +126,22 @@ def test_stylesheet_rules_weasyprint_rejects_are_reported_at_their_lines(
     assert not (content.parent / "output").exists()
 
 
+def test_rejected_page_rules_are_reported_at_their_lines_too(project: Make) -> None:
+    # The per-document page rules (paper, margin-box labels) are rendered with the rest of
+    # the stylesheet, so their lines are the file's as well.
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.css", "@page :first { @top-left { content: none; }",
+         "@page :first { @top-left { content: none; colr: blue; }")
+    lines = (templates / "brief.css").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "colr: blue" in text)
+    code, out = build(content)
+    assert code == 2
+    assert f"templates/brief.css:{line}: WeasyPrint: Ignored `colr: blue`" in out, out
+    assert "1 problem found; nothing was written" in out
+
+
 def test_undefined_template_variable_is_an_error(project: Make) -> None:
     content = project("minimal")
     templates = content.parent / "templates"

@@ -62,8 +62,8 @@ def css_string(text: str) -> Markup:
 
 
 def _css_quote(text: str) -> str:
-    # "<" is escaped too: these strings sit inside a <style> element, where "</style>"
-    # in content would otherwise end it.
+    # "<" is escaped too, so that a string stays safe if a template puts it in a <style>
+    # element, where "</style>" in content would otherwise end it.
     escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
                .replace("<", "\\3C "))
     return f'"{escaped}"'

@@ -329,6 +329,39 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
     assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())
 
 
+def test_watch_ignores_files_that_came_and_went_within_a_batch(project: Make) -> None:
+    from watchfiles import Change
+
+    from briefgen.build import Options, Paths, Selection
+    from briefgen.watch import watch
+
+    content = project("minimal")
+    paths = Paths.for_content(content)
+    case_file = content / CASE
+    temporary = case_file.with_name("sedAb12Cd")  # sed -i's file, renamed over case.yaml
+    steps: list[str] = []
+    builds: list[int] = []
+
+    def changes():  # type: ignore[no-untyped-def]
+        yield {(Change.added, str(temporary)), (Change.modified, str(temporary)),
+               (Change.deleted, str(temporary))}  # nothing else: no build
+        edit(case_file, "priority: high", "priority: low")
+        yield {(Change.added, str(temporary)), (Change.deleted, str(temporary)),
+               (Change.added, str(case_file))}
+
+    class Steps:
+        def step(self, message: str) -> None:
+            steps.append(message)
+
+        def start(self, total: int) -> None: ...
+        def document(self, done: int, total: int, name: str, why: str) -> None: ...
+
+    watch(paths, Selection(), Options(), Steps(), on_report=lambda r: builds.append(1),
+          on_error=lambda e: None, changes=changes())
+    assert len(builds) == 2  # the first build and the one for case.yaml
+    assert [s for s in steps if s.startswith("changed:")] == ["changed: case.yaml"]
+
+
 def test_font_record_covers_only_the_project_languages(tmp_path: Path) -> None:
     from briefgen.stamps import font_digest
 

@@ -49,6 +49,25 @@ def watch(
 
     once()
     for batch in batches:
-        names = sorted({Path(str(path)).name for _kind, path in batch})
+        names = sorted({path.name for path in changed_paths(batch)})
+        if not names:
+            continue
         reporter.step("changed: " + ", ".join(names))
         once()
+
+
+def changed_paths(batch: AbstractSet[tuple[object, str]]) -> set[Path]:
+    """The batch's paths, less the files that came and went inside it.
+
+    Editors and ``sed -i`` write a temporary file beside the one they save and rename it
+    over the original: the temporary name shows up as added and deleted within one batch.
+    It was never an input, so it neither triggers a build nor is named as a change.
+    """
+    import watchfiles
+
+    kinds: dict[Path, set[object]] = {}
+    for kind, path in batch:
+        kinds.setdefault(Path(str(path)), set()).add(kind)
+    return {path for path, seen in kinds.items()
+            if not ({watchfiles.Change.added, watchfiles.Change.deleted} <= seen
+                    and not path.exists())}

@@ -142,6 +142,23 @@ def test_rejected_page_rules_are_reported_at_their_lines_too(project: Make) -> N
     assert "1 problem found; nothing was written" in out
 
 
+@pytest.mark.parametrize("pull_in", ['{% include "extra.css" %}', '@import "extra.css";'])
+def test_rejected_rules_get_no_line_when_the_stylesheet_lost_its_lines(
+        project: Make, pull_in: str) -> None:
+    # Lines from an included file shift the stylesheet's; an imported file's rules are
+    # reported at their own lines. Either way a line number would point at the wrong rule.
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "extra.css").write_text(".a { margin: 0; }\n.b { colr: red; }\n")
+    text = (templates / "brief.css").read_text()
+    (templates / "brief.css").write_text(pull_in + "\n" + text)
+    code, out = build(content)
+    assert code == 2
+    assert ("templates/brief.css: WeasyPrint: Ignored `colr: red`, unknown property"
+            in out), out
+
+
 def test_undefined_template_variable_is_an_error(project: Make) -> None:
     content = project("minimal")
     templates = content.parent / "templates"
@@ -239,7 +256,7 @@ def test_a_render_that_needs_too_much_memory_fails_cleanly() -> None:
     paths = Paths.for_content(REPO / "content")
     setup = _WorkerSetup(paths.font_cache, paths.templates / "fonts.yaml", ("en",),
                          (paths.templates, paths.font_cache), 300)
-    work = _Work("big.pdf", (html,), "p { margin: 0 }", "templates/x.css", "2024-01-01", (),
+    work = _Work("big.pdf", (html,), "p { margin: 0 }", "templates/x.css", True, "2024-01-01", (),
                  "public")
     with pytest.raises(TypesetError) as caught, \
             _Typesetters(setup, Options(jobs=1, render_memory_mb=300), total=1) as typesetters:

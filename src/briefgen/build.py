@@ -568,7 +568,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
             for scale in HANDOUT_SCALES)
         assert case.handout is not None  # planned only for cases with a handout
         return _Work(target.filename, tuple(r.html for r in variants),
-                     variants[0].css, variants[0].css_origin, handout.as_of_iso,
+                     variants[0].css, variants[0].css_origin, variants[0].css_keeps_lines,
+                     handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
                      max_pages=1, images=True, content_origin=case.handout.origin), problems
     view = build_brief_view(content, case, target.audience, target.locale, translator,
@@ -581,6 +582,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
         attachments = ((f"{target.stem}.json", _public_json(view),
                         "The public content of this brief, as JSON"),)
     return _Work(target.filename, (rendered.html,), rendered.css, rendered.css_origin,
+                 rendered.css_keeps_lines,
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
                  view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
@@ -608,6 +610,7 @@ class _Work:
     html: tuple[str, ...]  # variants to try in order (smaller type), until one fits
     css: str
     css_origin: str  # the stylesheet's template, named in messages about its rules
+    css_keeps_lines: bool  # line N of css is line N of that template
     date: str
     restricted: tuple[str, ...]
     classification: str
@@ -657,7 +660,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
         result = typeset(
             html,
             base_url=setup.spec.parent.as_uri() + "/",
-            stylesheets=[Stylesheet(item.css, item.css_origin)],
+            stylesheets=[Stylesheet(item.css, item.css_origin, item.css_keeps_lines)],
             fonts=_worker_fonts["fonts"],
             allowed_roots=setup.allowed,
             pdf_identifier=hashlib.sha256(

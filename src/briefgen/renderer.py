@@ -74,6 +74,10 @@ class Rendered:
     html: str
     css: str
     css_origin: str  # the stylesheet's template, as messages name it: templates/brief.css
+    # Whether line N of ``css`` is line N of that template, so that messages may name
+    # lines: not when an include, a multi-line comment or value shifted them, nor when
+    # the CSS @imports another file (whose rules WeasyPrint reports at their own lines).
+    css_keeps_lines: bool = True
 
 
 class Renderer:
@@ -126,8 +130,12 @@ class Renderer:
             css_env = env.overlay(trim_blocks=False, lstrip_blocks=False)
             self._css_envs[translator.locale] = css_env
         css_name = f"{kind}.css"
-        css = self._render(css_env, css_name, context) + "\n" + LINEBREAK_CSS + "\n"
-        return Rendered(html, css, self._display(str(self.templates_dir / css_name)))
+        own_css = self._render(css_env, css_name, context)
+        source = css_env.loader.get_source(css_env, css_name)[0]  # type: ignore[union-attr]
+        keeps_lines = (own_css.count("\n") == source.count("\n")
+                       and "@import" not in own_css.lower())
+        return Rendered(html, own_css + "\n" + LINEBREAK_CSS + "\n",
+                        self._display(str(self.templates_dir / css_name)), keeps_lines)
 
     def _render(self, env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         try:

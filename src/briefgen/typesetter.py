@@ -38,7 +38,8 @@ class Stylesheet(NamedTuple):
     """CSS source, and the file that messages about its rules name."""
 
     css: str
-    origin: str  # e.g. templates/brief.css, whose line numbers the CSS keeps
+    origin: str  # e.g. templates/brief.css
+    keeps_lines: bool = True  # line N of css is line N of origin, so messages name lines
 
 
 # The PDF flavours briefgen makes. Both are tagged (a structure tree with headings,
@@ -125,8 +126,9 @@ def typeset(
     The @font-face rules for ``fonts`` are added before ``stylesheets``. Only ``data:``
     URLs and ``file:`` URLs inside ``allowed_roots`` (or the font cache) are fetched;
     any other URL, a glyph no font has, or any WeasyPrint warning fails the build. A
-    rule WeasyPrint rejects while reading a stylesheet is reported at its line in the
-    ``Stylesheet``'s origin (every such rule, in one ``ProblemReport``).
+    rule WeasyPrint rejects while reading a stylesheet is reported in the
+    ``Stylesheet``'s origin, at its line if the CSS keeps the origin's lines (every such
+    rule, in one ``ProblemReport``).
     ``metadata_date`` (a W3C date such as ``2024-05-01``) becomes the PDF creation and
     modification date; without it the PDF has only the dates the HTML's
     ``dcterms.created``/``dcterms.modified`` meta elements give, never the clock's.
@@ -157,8 +159,8 @@ def typeset(
     # (CSS, what messages name, whether its line numbers are that file's): the
     # @font-face rules are written from templates/fonts.yaml, not typed in a file.
     named = [(fonts.face_css(_file_url), "templates/fonts.yaml", False)] + [
-        (sheet.css, sheet.origin, True) if isinstance(sheet, Stylesheet)
-        else (sheet, f"{origin} (stylesheet {number})", False)
+        (sheet.css, sheet.origin, sheet.keeps_lines) if isinstance(sheet, Stylesheet)
+        else (sheet, f"{origin} (stylesheet {number})", None)
         for number, sheet in enumerate(stylesheets, start=1)]
     identifier = pdf_identifier or _content_identifier(html, [css for css, *_ in named[1:]])
     font_problems: list[str] = []
@@ -721,9 +723,14 @@ _RULE_REPR = re.compile(r"<(?:AtRule|QualifiedRule) (.*?)(?: … \{ … \})?>")
 
 
 def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
-                    keeps_lines: bool) -> list[TypesetError]:
-    """The warnings logged while a stylesheet was read, as errors at its lines in
-    ``origin`` when ``keeps_lines`` (the CSS was rendered from that file line for line)."""
+                    keeps_lines: bool | None) -> list[TypesetError]:
+    """The warnings logged while a stylesheet was read, as errors in ``origin``.
+
+    ``keeps_lines``: True when the CSS was rendered from that file line for line (the
+    error names the line); False when it was not (WeasyPrint's position would point at
+    the wrong line, so it is left out); None for CSS given as a string, whose positions
+    are the string's own (kept as WeasyPrint gives them).
+    """
     problems = []
     for record in records:
         message = record.getMessage()
@@ -736,6 +743,8 @@ def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
             line = int(position[1])
             message = (f"{message[:position.start()]} at column {position[2]}"
                        f"{message[position.end():]}")
+        elif position and keeps_lines is False:
+            message = message[:position.start()] + message[position.end():]
         problems.append(TypesetError(
             f"WeasyPrint: {message.rstrip('.')}", path=origin, line=line,
             hint="fix or remove this rule: stylesheets must load without warnings"))

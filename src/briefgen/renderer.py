@@ -77,7 +77,7 @@ class Rendered:
     # Whether line N of ``css`` is line N of that template, so that messages may name
     # lines: not when an include, a multi-line comment or value shifted them, nor when
     # the CSS @imports another file (whose rules WeasyPrint reports at their own lines).
-    css_keeps_lines: bool = True
+    css_keeps_lines: bool
 
 
 class Renderer:

@@ -59,3 +59,42 @@ def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                       "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     return out
+
+
+def pypdf_places(pdf: bytes) -> list[tuple[str, str]]:
+    """What ``briefgen.pdfcheck.pdf_strings`` reads besides page text, read by pypdf.
+
+    The restricted-text check reads these with qpdf; a place qpdf's side misses (a
+    wrongly walked outline, a name tree's kids) shows as a difference from this reader.
+    """
+    import io
+    from collections.abc import Iterator, Sequence
+    from typing import Any
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    places = []
+    for number, page in enumerate(reader.pages, start=1):
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                places.append((f"page {number} link", str(action["/URI"])))
+    places += [(f"metadata {key}", str(value)) for key, value in (reader.metadata or {}).items()]
+    if reader.xmp_metadata is not None:
+        places.append(("XMP metadata",
+                       reader.xmp_metadata.stream.get_data().decode("utf-8", "replace")))
+    places += [("named destination", str(name)) for name in reader.named_destinations]
+    for name, contents in reader.attachments.items():
+        places.append(("attachment name", name))
+        places += [(f"attachment {name}", data.decode("utf-8", "replace")) for data in contents]
+
+    def outline(items: Sequence[Any]) -> Iterator[tuple[str, str]]:
+        for item in items:
+            if isinstance(item, list):
+                yield from outline(item)
+            else:
+                yield "outline", str(item.title)
+
+    places += outline(reader.outline)
+    return sorted(places)

@@ -327,6 +327,13 @@ def test_archive_copy_embeds_public_json_only(project: Make) -> None:
     assert public["title"] == "A sample case"
     assert "Springfield" not in data.decode() and "harbour pilot" not in data.decode()
     assert "pdfaid:part" in reader.xmp_metadata.stream.get_data().decode()  # type: ignore[union-attr]
+    from briefgen.pdfcheck import pdf_strings
+
+    from .conftest import pypdf_places
+
+    places = sorted(p for p in pdf_strings(pdf.read_bytes()) if not p[0].endswith(" text"))
+    assert places == pypdf_places(pdf.read_bytes())
+    assert ("attachment name", name) in places
     first = pdf.read_bytes()
     assert build(content, "--archive", "--audience", "party-state", "--force")[0] == 0
     assert pdf.read_bytes() == first

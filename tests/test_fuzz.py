@@ -134,6 +134,55 @@ def test_korean_restricted_words_are_found_with_particles(secret: str, particle:
     assert contains(f"그 사람은 {secret}{particle} 되었다", secret)
 
 
+def _contains_by_characters(haystack: str, needle: str) -> bool:
+    """``contains`` spelled out one character at a time, to hold the real one to."""
+    import unicodedata
+
+    def squash(text: str) -> tuple[str, list[bool]]:
+        chars, spaced, gap = [], [], True
+        for char in unicodedata.normalize("NFKC", text).casefold():
+            if char.isspace():
+                gap = True
+            else:
+                chars.append(char)
+                spaced.append(gap)
+                gap = False
+        return "".join(chars), spaced
+
+    def word(char: str) -> bool:
+        unspaced = unicodedata.name(char, "").startswith(("CJK", "HANGUL", "HIRAGANA",
+                                                           "KATAKANA"))
+        return char.isalnum() and not unspaced
+
+    hay, spaced = squash(haystack)
+    target = squash(needle)[0]
+    return bool(target) and any(
+        hay[start:start + len(target)] == target
+        and (spaced[start] or not (word(target[0]) and word(hay[start - 1])))
+        and (start + len(target) == len(hay) or spaced[start + len(target)]
+             or not (word(target[-1]) and word(hay[start + len(target)])))
+        for start in range(len(hay) - len(target) + 1))
+
+
+spaces = st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\u3000"])
+tokens = st.text(alphabet="abAB.,-대위가漢字ﬁ", min_size=1, max_size=5)
+
+
+@given(st.lists(st.tuples(tokens, spaces), max_size=6), st.data())
+def test_contains_agrees_with_a_character_by_character_reading(
+        parts: list[tuple[str, str]], data: st.DataObject) -> None:
+    haystack = "".join(token + space for token, space in parts)
+    count = len(parts)
+    first = data.draw(st.integers(0, count))
+    words = " ".join(token for token, _space in parts[first:data.draw(st.integers(first, count))])
+    # Whole words, a cut of them, a cut of the text and an unrelated string: the first
+    # two are found often, so both sides of every boundary test are reached.
+    needles = [words, words[data.draw(st.integers(0, 2)):], haystack[first:first + 4],
+               data.draw(tokens)]
+    for needle in needles:
+        assert contains(haystack, needle) == _contains_by_characters(haystack, needle), needle
+
+
 @pytest.mark.slow
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])

@@ -86,3 +86,19 @@ def test_pdfjs_extracts_the_title(example_output: Path) -> None:
         text = json.loads(result.stdout)["text"]["1"]
         locale = entry["locales"][0]  # type: ignore[index]
         assert flat(expected[locale]) in flat(text), pdf.name
+
+
+def test_the_restricted_text_check_reads_what_pypdf_reads(example_output: Path) -> None:
+    from briefgen.pdfcheck import pdf_strings
+
+    from .conftest import pypdf_places
+
+    for pdf, _entry in outputs(example_output):
+        data = pdf.read_bytes()
+        places = sorted(p for p in pdf_strings(data) if not p[0].endswith(" text"))
+        assert places == pypdf_places(data), pdf.name
+        kinds = {where.split()[0] for where, _text in places}
+        # Briefs link their notes to the sources (named destinations); a handout links
+        # out to its campaign page.
+        assert {"metadata", "XMP", "outline", "page" if "handout" in pdf.name else "named"
+                } <= kinds, (pdf.name, kinds)

@@ -513,6 +513,15 @@ def tagged(data: Any, tag: str) -> Any:
 # --- briefgen in this process ---------------------------------------------------------------
 
 
+# The brief's HTML with the least a reader needs (its fonts, the page, a type size):
+# what WeasyPrint's layout costs for this text whatever the design asks of it.
+BARE_CSS = """@page { size: A4; margin: 20mm }
+html { font-family: "Brief Serif"; font-size: 10pt; line-height: 1.4 }
+html:lang(ko) { font-family: "Brief Serif KR" }
+html:lang(zh-Hans) { font-family: "Brief Serif SC" }
+"""
+
+
 @dataclass
 class Briefgen:
     """briefgen's render path, set up once as a long-running process would be."""
@@ -550,9 +559,12 @@ class Briefgen:
         plain: dict[str, Any] = json.loads(json.dumps(data))
         return plain
 
-    def render(self, case: str, audience: str, locale: str,
-               stamp: str) -> tuple[bytes, tuple[float, float, float]]:
-        """One brief as PDF, and the seconds spent in view, HTML and typesetting."""
+    def render(self, case: str, audience: str, locale: str, stamp: str, *,
+               bare: bool = False) -> tuple[bytes, tuple[float, float, float]]:
+        """One brief as PDF, and the seconds spent in view, HTML and typesetting.
+
+        ``bare``: the same HTML with :data:`BARE_CSS` instead of the brief's stylesheet.
+        """
         t0 = time.perf_counter()
         view = self.view(case, audience, locale)
         t1 = time.perf_counter()
@@ -562,7 +574,7 @@ class Briefgen:
         result = typeset(
             rendered.html,
             base_url=self.paths.templates.as_uri() + "/",
-            stylesheets=[rendered.css],
+            stylesheets=[BARE_CSS if bare else rendered.css],
             fonts=self.fonts,
             allowed_roots=(self.paths.templates, FONT_CACHE, self.paths.content),
             pdf_identifier=hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode(),
@@ -712,20 +724,21 @@ def breakdown(bg: Briefgen, locales: Sequence[str], runs_per_doc: int,
     say()
     rows = []
     labels = [label for _module, _attribute, label, _generator in STAGES]
-    for locale in locales:
-        progress(f"warm render breakdown, {locale}")
+    for locale, bare in itertools.product(locales, (False, True)):
+        progress(f"warm render breakdown, {locale}{', bare stylesheet' if bare else ''}")
         machine.wait_for_quiet()
-        pdf, _ = bg.render(CASE, AUDIENCE, locale, STAMP)
+        pdf, _ = bg.render(CASE, AUDIENCE, locale, STAMP, bare=bare)
         pages = len(pypdfium2.PdfDocument(pdf))
         spent: dict[str, float] = {}
         totals = [0.0, 0.0, 0.0]
         with timed_stages(spent):
             for index in range(runs_per_doc):
-                parts = bg.render(CASE, AUDIENCE, locale, f"{index:010d}")[1]
+                parts = bg.render(CASE, AUDIENCE, locale, f"{index:010d}", bare=bare)[1]
                 totals = [total + part for total, part in zip(totals, parts, strict=True)]
         view_s, html_s, typeset_s = (total / runs_per_doc for total in totals)
         stages = [spent.get(label, 0.0) / runs_per_doc for label in labels]
-        rows.append([locale, str(pages), ms(view_s + html_s), *map(ms, stages),
+        rows.append([f"{locale}, bare stylesheet" if bare else locale, str(pages),
+                     ms(view_s + html_s), *map(ms, stages),
                      ms(typeset_s - sum(stages)), ms(view_s + html_s + typeset_s)])
     table(["locale", "pages", "briefgen's view and HTML", *labels,
            "rest of typesetting (checks, PDF objects)", "total"], rows)
@@ -733,7 +746,9 @@ def breakdown(bg: Briefgen, locales: Sequence[str], runs_per_doc: int,
         "little time of its own), in the same process as section 1 after it. *Rest of "
         "typesetting*: briefgen's checks of the log and of the embedded fonts, its "
         "fixes to the PDF objects (artifacts, XMP), WeasyPrint's other PDF objects "
-        "(links, outline, metadata).")
+        "(links, outline, metadata). *Bare stylesheet*: the same HTML typeset with only "
+        "fonts, page size and type size (`BARE_CSS`), none of the brief's design: the "
+        "layout time WeasyPrint needs for this text under any design.")
     say()
 
 

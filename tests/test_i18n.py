@@ -162,6 +162,41 @@ def test_the_previous_english_of_a_stale_entry_survives_updates_and_goes_when_tr
     assert "#|" not in text and "# |" not in text
 
 
+def test_update_check_passes_on_the_shipped_catalogs() -> None:
+    code, out, err = run("i18n", "update", "--check", "--content", str(REPO / "content"))
+    assert code == 0, err
+    assert out.count("up to date") == len(list((REPO / "locales").glob("*/*.po")))
+
+
+def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
+        example: Path) -> None:
+    root = example.parent
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    code, out, err = run("i18n", "update", "--check", "--content", str(example))
+    assert code == 0, err
+    assert re.search(rf"{re.escape(CASE_PO)}: \d+ messages, up to date", out)
+
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    before = {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))}
+    code, out, err = run("i18n", "update", "--check", "--content", str(example))
+    assert code == 2
+    assert (f"{CASE_PO}: out of date: an update would change it (0 new, 1 stale, "
+            "0 obsolete after it) (run 'briefgen i18n update' and commit the result)") in err
+    assert "1 problem found; nothing was written" in err
+    assert re.search(r"locales/ko/shared\.po: \d+ messages, up to date", out)
+    assert {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))} == before
+
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    assert run("i18n", "update", "--check", "--content", str(example))[0] == 0
+    # Source references that moved (a line added above the entries) are out of date too:
+    # a translator would be sent to the wrong line.
+    case = example / f"cases/{CASE}/case.yaml"
+    case.write_text("# A comment.\n" + case.read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run("i18n", "update", "--check", "--content", str(example))
+    assert code == 2
+    assert f"{CASE_PO}: out of date" in err and "shared.po" not in err
+
+
 def test_update_writes_no_catalog_when_one_is_malformed(example: Path) -> None:
     root = example.parent
     edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)

@@ -347,11 +347,12 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
     return catalog, (added, stale, len(catalog.obsolete))
 
 
-def write_catalog(catalog: Catalog, path: Path) -> None:
+def catalog_bytes(catalog: Catalog) -> bytes:
+    """The PO file ``catalog`` is written as."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=88, sort_output=False, include_previous=True,
              omit_header=False)
-    write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

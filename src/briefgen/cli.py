@@ -330,13 +330,16 @@ def i18n_update(
     locale: Annotated[list[str] | None, typer.Option(
         "--locale", help="Only this locale (repeatable). Default: every non-source locale.")]
     = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 2 if an update would change a catalog (CI).")]
+    = False,
 ) -> None:
     """Add new messages to every catalog, mark changed ones stale (fuzzy), keep removed
     ones as obsolete."""
     from briefgen.build import Paths
     from briefgen.i18n import update_catalogs
 
-    for line in update_catalogs(Paths.for_content(content), tuple(locale or ())):
+    for line in update_catalogs(Paths.for_content(content), tuple(locale or ()), check=check):
         typer.echo(line)
 
 

@@ -27,17 +27,16 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from briefgen.catalogs import (
     Translator,
     build_template,
+    catalog_bytes,
     merge_catalog,
     parse_locale,
     po_path,
     write_atomic,
-    write_catalog,
 )
 from briefgen.errors import (
     BriefgenError,
@@ -94,14 +93,19 @@ def _targets(content: Content, only: Sequence[str]) -> tuple[str, ...]:
     return tuple(only) or tuple(targets)
 
 
-def update_catalogs(paths: Paths, only: tuple[str, ...] = ()) -> Iterator[str]:
+def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
+                    check: bool = False) -> Iterator[str]:
+    """Merge the current messages into every locale's catalogs; with ``check``, write
+    nothing and raise if an update would change any catalog (for CI: "did you run
+    'briefgen i18n update'?")."""
     content = load_content(paths.content)
     locales = _targets(content, only)
     by_domain = collect_messages(paths, content)
     # Every catalog is read and merged before any is written: one malformed catalog
     # leaves all of them as they were.
-    merged: list[tuple[Path, Catalog, str]] = []
+    merged: list[tuple[Path, bytes, str]] = []
     errors: list[BriefgenError] = []
+    problems = Problems()
     for locale in locales:
         for domain, messages in sorted(by_domain.items()):
             template = build_template(messages, domain, "briefgen content")
@@ -113,12 +117,26 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = ()) -> Iterator[str]:
             except BriefgenError as exc:
                 errors.append(exc)
                 continue
-            merged.append((path, catalog, f"{shown}: {len(template)} messages, {added} new, "
-                                          f"{stale} stale, {obsolete} obsolete"))
+            counts = f"{added} new, {stale} stale, {obsolete} obsolete"
+            data = catalog_bytes(catalog)
+            if not check:
+                merged.append((path, data, f"{shown}: {len(template)} messages, {counts}"))
+            elif not path.is_file():
+                problems.error("missing", path=shown,
+                               hint="run 'briefgen i18n update' and commit the result")
+            elif path.read_bytes() == data:
+                yield f"{shown}: {len(template)} messages, up to date"
+            else:
+                # Moved source references alone make a catalog out of date too: the
+                # lines a translator is pointed to would be wrong.
+                problems.error(
+                    f"out of date: an update would change it ({counts} after it)",
+                    path=shown, hint="run 'briefgen i18n update' and commit the result")
     if errors:
         raise ProblemReport(errors)
-    for path, catalog, line in merged:
-        write_catalog(catalog, path)
+    problems.raise_if_any()
+    for path, data, line in merged:
+        write_atomic(path, data)
         yield line
 
 

@@ -257,6 +257,28 @@ CORPUS = [
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po", b'msgid "a"\nmsgstr "b\n')),
         "locales/ko/templates.po:2: malformed PO file", args=("--locale", "en")),
+    Bad("misspelled placeholder in a translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Page {page} of {pages}"\nmsgstr "{pages}쪽 중 {pgae}쪽"\n'.encode())),
+        "locales/ko/templates.po:1: msgstr: translation of 'Page {page} of {pages}': {pgae} "
+        "is not in the English; {page} is missing (keep every placeholder of the msgid "
+        "({page}, {pages}) spelled as there"),
+    Bad("unclosed brace in a translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "on or about {date}"\nmsgstr "{date경"\n'.encode())),
+        "locales/ko/templates.po:1: msgstr: translation of 'on or about {date}': cannot be "
+        "filled in (expected '}' before end of string)"),
+    Bad("renamed template placeholder in a translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Language: %(language)s."\nmsgstr "언어: %(lang)s."\n'.encode())),
+        "%(lang)s is not in the English; %(language)s is missing", command="validate"),
+    Bad("stray quote inside a PO string", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po", 'msgid "a"\nmsgstr "b" 오류 "c"\n'.encode())),
+        "locales/ko/shared.po:2: malformed PO file: cannot read", command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

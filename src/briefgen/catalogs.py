@@ -7,6 +7,7 @@ translator saved in Poedit or Weblate is what the next build uses. A fuzzy entry
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import gettext
 import io
@@ -22,7 +23,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
-from briefgen.errors import ContentError, UsageError, shown_path
+from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -167,9 +168,12 @@ def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:
     return None
 
 
+# One quoted string per line: a quote inside it must be escaped (\"), or Babel reads
+# 'msgstr "a" b "c"' as the text 'a" b "c' and prints the stray quote.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _PO_LINE = re.compile(
-    r'^(?:#.*|msgctxt\s+".*"|msgid\s+".*"|msgid_plural\s+".*"|msgstr(?:\[\d+\])?\s+".*"'
-    r'|".*"|)$')
+    rf'^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED.pattern}'
+    rf'|{_QUOTED.pattern}|)$')
 _PO_STRING_END = re.compile(r'(?<!\\)(?:\\\\)*"\s*$')
 
 
@@ -262,10 +266,70 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
                            hint="PO files must be UTF-8 with a valid header") from None
     for message in (*catalog, *catalog.obsolete.values()):
         _restore_previous(message)
+    problems = [problem for message in catalog if message.id and not message.fuzzy
+                for problem in _placeholder_problems(message, display)]
+    if problems:
+        raise ProblemReport(problems)
     return catalog
 
 
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# The two kinds of placeholder labels use: "%(name)s" (templates' _() with keywords)
+# and "{name}" (page counters, approximate dates).
+_PERCENT_FIELD = re.compile(r"%\((\w+)\)[sd]")
+_BRACE_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
+    """A translation that drops, misspells or breaks a placeholder of its English would
+    print "{pgae}" where the page number belongs, or stop the build in the middle."""
+    english = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple | list) else (
+        message.string,)
+    plural = len(english) > 1
+    problems: list[BriefgenError] = []
+    for style, pattern in (("%(name)s", _PERCENT_FIELD), ("{name}", _BRACE_FIELD)):
+        wanted = {name for text in english for name in pattern.findall(str(text))}
+        if not wanted:
+            continue
+        for string in (str(s) for s in strings if s):
+            found = set(pattern.findall(string))
+            error = _format_error(string, wanted, style)
+            unknown, missing = found - wanted, set() if plural else wanted - found
+            if not (error or unknown or missing):
+                continue
+            what = error or "; ".join(
+                part for part in (
+                    f"{', '.join(_spell(style, n) for n in sorted(unknown))} is not in the "
+                    "English" if unknown else "",
+                    f"{', '.join(_spell(style, n) for n in sorted(missing))} is missing"
+                    if missing else "") if part)
+            problems.append(ContentError(
+                f"translation of {str(english[0])[:60]!r}: {what}", path=display,
+                line=message.lineno, field="msgstr",
+                hint="keep every placeholder of the msgid ("
+                     + ", ".join(_spell(style, n) for n in sorted(wanted))
+                     + ") spelled as there; only their order may change"))
+    return problems
+
+
+def _spell(style: str, name: str) -> str:
+    return f"%({name})s" if style.startswith("%") else f"{{{name}}}"
+
+
+def _format_error(string: str, names: set[str], style: str) -> str:
+    """What formatting ``string`` as the build will does wrong, or ""."""
+    values = dict.fromkeys(names, "")
+    try:
+        if style.startswith("%"):
+            string % values
+        else:
+            string.format_map(collections.defaultdict(str, values))
+    except KeyError:
+        return ""  # an unknown name: reported as such, which says more
+    except (ValueError, TypeError, IndexError) as exc:
+        return f"cannot be filled in ({exc})"
+    return ""
+
 
 
 def _unquoted(parts: Iterable[str]) -> str:

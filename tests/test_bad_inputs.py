@@ -279,6 +279,18 @@ CORPUS = [
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/shared.po", 'msgid "a"\nmsgstr "b" 오류 "c"\n'.encode())),
         "locales/ko/shared.po:2: malformed PO file: cannot read", command="validate"),
+    Bad("unknown template filter", templates("{{ view.summary|md }}",
+                                             "{{ view.summary|markdown }}"),
+        "template error: No filter named 'markdown'", command="validate",
+        extra=("templates/brief.html:", "briefgen's css_counter_label, css_string, md")),
+    Bad("include of a missing template", templates("</body>",
+                                                   '{% include "nothere.html" %}</body>'),
+        "template 'nothere.html' not found (add templates/nothere.html", command="validate",
+        extra=("templates/brief.html:",)),
+    Bad("stylesheet template missing", both(
+        templates("/* Print stylesheet", "/* Print stylesheet", "brief.css"),
+        lambda root: (root / "templates/handout.css").unlink()),
+        "templates/handout.css: template missing", command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

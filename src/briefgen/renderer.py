@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,16 @@ def _css_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+# The filters templates may use, in rendering and in template_syntax_errors alike.
+FILTERS: dict[str, Callable[..., Any]] = {
+    "md": markdown_inline,
+    "md_block": markdown_block,
+    "css_counter_label": css_counter_label,
+    "css_string": css_string,
+    "qr_data_uri": qr_svg_data_uri,
+}
+
+
 @dataclass(frozen=True)
 class Rendered:
     html: str
@@ -101,11 +111,7 @@ class Renderer:
             env.install_gettext_callables(  # type: ignore[attr-defined]
                 translator.gettext, translator.ngettext, newstyle=True,
                 pgettext=translator.pgettext)
-            env.filters["md"] = markdown_inline
-            env.filters["md_block"] = markdown_block
-            env.filters["css_counter_label"] = css_counter_label
-            env.filters["css_string"] = css_string
-            env.filters["qr_data_uri"] = qr_svg_data_uri
+            env.filters.update(FILTERS)
             self._envs[translator.locale] = env
         return env
 
@@ -178,23 +184,53 @@ def _template_frame(templates_dir: Path) -> tuple[str | None, int | None]:
 
 
 def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
-    """A syntax error in any template, found without rendering it (``briefgen validate``:
-    a build finds them one at a time, as it renders)."""
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], trim_blocks=True,
+    """Every problem a build would meet compiling the templates, found without rendering
+    them (``briefgen validate``; a build finds them one at a time, as it renders): a
+    template missing, a syntax error, an unknown filter or test, an include, import or
+    extends of a file that does not exist."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir),
+                             extensions=["jinja2.ext.i18n"], trim_blocks=True,
                              lstrip_blocks=True)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(FILTERS)
     errors = []
+    required = {*TEMPLATE_FILES.values(), *(f"{kind}.css" for kind in TEMPLATE_FILES)}
+    for name in sorted(required):
+        if not (templates_dir / name).is_file():
+            errors.append(RenderError("template missing", path=f"{templates_dir.name}/{name}",
+                                      hint="restore it: every document kind needs its "
+                                           ".html and its .css"))
     for file in sorted(templates_dir.iterdir()):
-        if file.suffix not in (".html", ".css"):
+        if file.suffix not in (".html", ".css") or not file.is_file():
             continue
         shown = f"{templates_dir.name}/{file.name}"
         try:
-            env.parse(file.read_text(encoding="utf-8"), file.name, shown)
+            source = file.read_text(encoding="utf-8")
+            tree = env.parse(source, file.name, shown)
+            env.compile(source, file.name, shown)  # unknown filters and tests fail here
+        except jinja2.TemplateAssertionError as exc:
+            errors.append(RenderError(
+                f"template error: {exc.message}", path=shown, line=exc.lineno,
+                hint="templates may use Jinja's own filters and tests and briefgen's "
+                     + ", ".join(sorted(FILTERS))))
+            continue
         except jinja2.TemplateSyntaxError as exc:
             errors.append(RenderError(f"template syntax error: {exc.message}", path=shown,
                                       line=exc.lineno, hint="fix the template tag on this line"))
+            continue
         except UnicodeDecodeError as exc:
             errors.append(RenderError(f"template is not UTF-8 ({exc.reason})", path=shown,
                                       hint="save it as UTF-8"))
+            continue
+        for node in tree.find_all((jinja2.nodes.Include, jinja2.nodes.Extends,
+                                   jinja2.nodes.Import, jinja2.nodes.FromImport)):
+            target = getattr(node, "template", None)
+            if (isinstance(target, jinja2.nodes.Const) and isinstance(target.value, str)
+                    and not (templates_dir / target.value).is_file()
+                    and not getattr(node, "ignore_missing", False)):
+                errors.append(RenderError(
+                    f"template {target.value!r} not found", path=shown, line=node.lineno,
+                    hint=f"add {templates_dir.name}/{target.value} or fix the name"))
     return errors
 
 

@@ -291,6 +291,21 @@ CORPUS = [
         templates("/* Print stylesheet", "/* Print stylesheet", "brief.css"),
         lambda root: (root / "templates/handout.css").unlink()),
         "templates/handout.css: template missing", command="validate"),
+    Bad("actor list written without brackets",
+        replace(CASE, "audiences: [party-state, other-state]",
+                "audiences: party-state, other-state"),
+        f"{CASE}:5: audiences: 'party-state, other-state' is not a valid actor id (expected "
+        "a list of actor ids such as [china, vietnam])", command="validate"),
+    Bad("empty sources file, not a flood of unknown sources", write_bytes(SOURCES, b""),
+        f"{SOURCES}: file is empty", command="validate", extra=("1 problem found",)),
+    Bad("directory named like a YAML file",
+        lambda root: (root / "content/sources/more.yaml").mkdir(),
+        "content/sources/more.yaml: is a directory, not a YAML file", command="validate"),
+    Bad("PO file with a byte-order mark", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po", '\ufeffmsgid "a"\nmsgstr "b"\n'.encode())),
+        "locales/ko/shared.po:1: PO file starts with a byte-order mark (BOM) (save it as "
+        "UTF-8 without BOM)", command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

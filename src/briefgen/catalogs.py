@@ -185,6 +185,10 @@ def _check_po_syntax(path: Path, display: str) -> None:
     except UnicodeDecodeError as exc:
         raise ContentError(f"PO file is not UTF-8 ({exc.reason})", path=display,
                            hint="save it as UTF-8") from None
+    if text.startswith("\ufeff"):
+        # msgfmt refuses it too; Babel would read the first line as broken.
+        raise ContentError("PO file starts with a byte-order mark (BOM)", path=display, line=1,
+                           hint="save it as UTF-8 without BOM")
     entries = _EntryCheck(display)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()

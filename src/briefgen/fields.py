@@ -49,6 +49,17 @@ def parse_date(text: str) -> PartialDate | str:
     return PartialDate(year, month, day)
 
 
+# An example of each kind of reference list, for hints: an actor list shown with a
+# source id would mislead.
+_ID_EXAMPLES = {
+    "source id": "[hrw-2015-11-21, vice-2015-12-02]",
+    "actor id": "[china, vietnam]",
+    "fact id": "[handover, arrest-date]",
+    "ask id": "[china-do-not-return]",
+    "provision reference": "[refugee-convention/non-refoulement]",
+}
+
+
 class Fields:
     """Typed, located access to one YAML mapping."""
 
@@ -291,9 +302,10 @@ class Fields:
         return list(node.items)
 
     def ids(self, key: str, *, required: bool = False, what: str = "id",
-            pattern: re.Pattern[str] = ID_RE, example: str = "[hrw-2015-11-21]",
+            pattern: re.Pattern[str] = ID_RE, example: str | None = None,
             ) -> tuple[str, ...]:
         """A list of references; a single id is accepted as a one-item list."""
+        example = example or _ID_EXAMPLES.get(what, "[an-id, another-id]")
         node = self.map.get(key)
         if isinstance(node, YScalar) and node.text:
             items: list[YNode] = [node]

@@ -102,6 +102,12 @@ class _Reader:
         if not directory.is_dir():
             return []
         found = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+        for odd in (p for p in found if not p.is_file()):
+            # Skipped silently, its ids would show up as a flood of unknown references.
+            shown = self.display(odd)
+            self.problems.error("is a directory, not a YAML file", path=shown,
+                                hint="move its files up, or rename it without .yaml")
+            self.problems.unreadable.add(shown)
         return [p for p in found if p.is_file()]
 
 
@@ -586,8 +592,16 @@ _NO_DATE = PartialDate(1)
 
 
 def _check_references(content: Content, problems: Problems) -> None:
+    # A file that defines ids could not be read: the references to its ids are reported
+    # as its one error, not as a hundred unknown ones.
+    blind = {kind for kind in ("sources/", "actors/", "law/")
+             if any(path.split("/")[1:2] == [kind.rstrip("/")]  # <content>/sources/…
+                    for path in problems.unreadable)}
+
     def check(ids: Iterable[str], table: dict[str, object], what: str, origin: Origin,
               field: str, hint_kind: str) -> None:
+        if hint_kind in blind:
+            return
         for ref in ids:
             if ref not in table:
                 problems.error(f"unknown {what} {ref!r}", path=origin.path, line=origin.line,

@@ -223,7 +223,8 @@ class _Localizer:
             else:
                 message = "translation is stale: the English text changed since it was translated"
                 hint = (f"review it against the English at {origin}, then remove its "
-                        "fuzzy flag")
+                        "fuzzy flag (run 'briefgen i18n update' first if the entry has "
+                        "none: it puts the new English beside the old)")
                 if self.policy is TranslationPolicy.MARK:
                     message += "; legal text fails even under translation_policy 'mark'"
                     hint += ("; or delete the translation to print the English marked as "

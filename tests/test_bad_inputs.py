@@ -306,6 +306,10 @@ CORPUS = [
         write_bytes("locales/ko/shared.po", '\ufeffmsgid "a"\nmsgstr "b"\n'.encode())),
         "locales/ko/shared.po:1: PO file starts with a byte-order mark (BOM) (save it as "
         "UTF-8 without BOM)", command="validate"),
+    Bad("new locale without catalogs", replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        "locales/ko/case.sample-case.po: catalog missing: no Korean translations (run "
+        "'briefgen i18n update' to create it", command="validate",
+        extra=("locales/ko/shared.po: catalog missing", "2 problems found")),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

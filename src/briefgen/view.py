@@ -216,6 +216,15 @@ class _Localizer:
         if result.state in ("missing", "stale"):
             po = self.translator.catalog_display(domain)
             line = result.origin.line if result.origin and result.origin.line else None
+            if result.state == "missing" and self.translator.catalog(domain) is None:
+                # One error for the file, not one for each of its entries.
+                if not any(e.path == po for e in self.errors):
+                    self.errors.append(ContentError(
+                        f"catalog missing: no {LOCALE_NAMES.get(self.locale, self.locale)} "
+                        "translations", path=po,
+                        hint="run 'briefgen i18n update' to create it, then translate it"))
+                self.texts.append((result.text, str(origin)))
+                return result.text
             if result.state == "missing":
                 message = f"no {LOCALE_NAMES.get(self.locale, self.locale)} translation"
                 hint = (f"translate this entry; its English is at {origin} "

@@ -129,7 +129,7 @@ CORPUS = [
                                            "    event: They set out.\n"),
         "timeline[1].sources: is missing"),
     Bad("unknown source", replace(CASE, "sources: [src-a, src-b]", "sources: [src-a, src-c]"),
-        f"{CASE}:20: sources: unknown source 'src-c'"),
+        f"{CASE}:20: facts[1].sources: unknown source 'src-c'"),
     Bad("unknown law", replace(CASE, "provisions: [treaty/art-1]", "provisions: [treatyy/art-1]"),
         "provisions: unknown instrument 'treatyy' in 'treatyy/art-1' (did you mean 'treaty'?)"),
     Bad("unknown provision",

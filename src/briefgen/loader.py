@@ -630,25 +630,32 @@ def _check_references(content: Content, problems: Problems) -> None:
         if case.group:
             check(case.group.sources, sources, "source", case.group.origin, "group.sources",
                   "sources/")
-            for m in case.group.members:
-                check(m.sources, sources, "source", m.origin, "sources", "sources/")
-        for fact in case.facts:
-            check(fact.sources, sources, "source", fact.origin, "sources", "sources/")
-            for acc in fact.accounts:
-                check(acc.sources, sources, "source", acc.origin, "sources", "sources/")
-        for entry in case.timeline:
-            check(entry.sources, sources, "source", entry.origin, "sources", "sources/")
-        for analysis in case.legal_analysis:
-            check(analysis.sources, sources, "source", analysis.origin, "sources", "sources/")
-            check(analysis.concerns, actors, "actor", analysis.origin, "concerns", "actors/")
+            for i, m in enumerate(case.group.members, start=1):
+                check(m.sources, sources, "source", m.origin, f"group.members[{i}].sources",
+                      "sources/")
+        for i, fact in enumerate(case.facts, start=1):
+            check(fact.sources, sources, "source", fact.origin, f"facts[{i}].sources",
+                  "sources/")
+            for j, acc in enumerate(fact.accounts, start=1):
+                check(acc.sources, sources, "source", acc.origin,
+                      f"facts[{i}].accounts[{j}].sources", "sources/")
+        for i, entry in enumerate(case.timeline, start=1):
+            check(entry.sources, sources, "source", entry.origin, f"timeline[{i}].sources",
+                  "sources/")
+        for i, analysis in enumerate(case.legal_analysis, start=1):
+            check(analysis.sources, sources, "source", analysis.origin,
+                  f"legal_analysis[{i}].sources", "sources/")
+            check(analysis.concerns, actors, "actor", analysis.origin,
+                  f"legal_analysis[{i}].concerns", "actors/")
             for ref in analysis.provisions:
                 _check_provision(ref, content, analysis.origin, problems)
             _check_fact_refs(case, analysis, problems)
-        for ask in case.asks:
-            check(ask.to, actors, "actor", ask.origin, "to", "actors/")
-            check(ask.sources, sources, "source", ask.origin, "sources", "sources/")
-        for event in case.events:
-            check(event.sources, sources, "source", event.origin, "sources", "sources/")
+        for i, ask in enumerate(case.asks, start=1):
+            check(ask.to, actors, "actor", ask.origin, f"asks[{i}].to", "actors/")
+            check(ask.sources, sources, "source", ask.origin, f"asks[{i}].sources", "sources/")
+        for i, event in enumerate(case.events, start=1):
+            check(event.sources, sources, "source", event.origin, f"events[{i}].sources",
+                  "sources/")
         if case.handout:
             _check_handout(case, case.handout, problems)
         if not problems.errors:

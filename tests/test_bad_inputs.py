@@ -310,6 +310,10 @@ CORPUS = [
         "locales/ko/case.sample-case.po: catalog missing: no Korean translations (run "
         "'briefgen i18n update' to create it", command="validate",
         extra=("locales/ko/shared.po: catalog missing", "2 problems found")),
+    Bad("font file missing", templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
+        "templates/fonts.yaml:64: families[1].faces[2].file: font file missing: "
+        "/usr/share/fonts/truetype/noto/NotoSerif-Bolt.ttf (install the package that "
+        "provides it (apt-get install fonts-noto-core), or correct the path)"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -86,6 +86,9 @@ class FaceSpec:
     source: Path
     collection_face: str | None
     unicodes: tuple[tuple[int, int], ...] | None  # inclusive ranges; None keeps all
+    # Where fonts.yaml gives the file: for messages only, not part of the prepared bytes.
+    file_line: int | None = field(default=None, compare=False)
+    file_field: str = field(default="file", compare=False)
 
     @property
     def stem(self) -> str:
@@ -98,6 +101,7 @@ class FaceSpec:
         data = asdict(self)
         data["source"] = str(self.source)
         del data["languages"], data["role"], data["package"]  # do not change the bytes
+        del data["file_line"], data["file_field"]
         data["features"] = LAYOUT_FEATURES
         data["dropped"] = DROPPED_TABLES
         blob = json.dumps(data, sort_keys=True, ensure_ascii=True).encode()
@@ -369,7 +373,8 @@ def _family_faces(node: YNode, label: str, spec_path: Path,
             face = _map(face_node, face_label, spec_path, required={"weight", "style", "file"})
             weight = int(_choice(face["weight"], f"{face_label}.weight", spec_path, WEIGHTS))
             style = _choice(face["style"], f"{face_label}.style", spec_path, STYLES)
-            source = Path(_scalar(face["file"], f"{face_label}.file", spec_path).text)
+            file_node = _scalar(face["file"], f"{face_label}.file", spec_path)
+            source = Path(file_node.text)
             if (name, weight, style) in seen:
                 raise FontError(
                     f"{name} {weight} {style} is configured twice",
@@ -389,6 +394,8 @@ def _family_faces(node: YNode, label: str, spec_path: Path,
                     source=source,
                     collection_face=collection_face,
                     unicodes=unicodes,
+                    file_line=_line(file_node),
+                    file_field=f"{face_label}.file",
                 )
             )
     return faces
@@ -413,16 +420,9 @@ def prepare_fonts(
     if languages is not None:
         wanted = {lang.lower() for lang in languages}
         specs = [s for s in specs if wanted & {lang.lower() for lang in s.languages}]
-    missing = [spec for spec in specs if not spec.source.is_file()]
+    missing = missing_font_files(specs, spec_path)
     if missing:
-        files = sorted({str(spec.source) for spec in missing})
-        packages = sorted({spec.package for spec in missing})
-        raise FontError(
-            f"font file{'s' if len(files) > 1 else ''} missing: {', '.join(files)}",
-            path=_shown(spec_path),
-            hint=f"install the package that provides {'them' if len(files) > 1 else 'it'} "
-                 f"(apt-get install {' '.join(packages)}), or correct the file: path",
-        )
+        raise missing[0] if len(missing) == 1 else ProblemReport(missing)
     cache_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _message: None)
 
@@ -487,6 +487,16 @@ def prepare_fonts(
             f"cache holds {report.total_bytes / 1e6:.1f} MB"
         )
     return FontSet([faces[spec.stem] for spec in specs], cache_dir=cache_dir, report=report)
+
+
+def missing_font_files(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,
+                       ) -> list[BriefgenError]:
+    """Each face whose file is not on this machine, at its line in fonts.yaml."""
+    return [FontError(f"font file missing: {spec.source}", path=_shown(spec_path),
+                      line=spec.file_line, field=spec.file_field,
+                      hint=f"install the package that provides it (apt-get install "
+                           f"{spec.package}), or correct the path")
+            for spec in specs if not spec.source.is_file()]
 
 
 def load_fonts(

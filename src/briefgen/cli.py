@@ -3,6 +3,8 @@
 The CLI owns no logic: it parses options, calls ``briefgen.build`` (or the i18n helpers),
 and prints. A ``BriefgenError`` is printed as ``path:line: field: message`` with exit code
 2; anything else is a bug, printed with its traceback under ``--debug`` and exit code 1.
+SIGTERM ends a command as Ctrl-C does, with exit code 143; a reader that closes the
+output pipe ends it quietly with exit code 141.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import functools
 import inspect
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -35,7 +38,7 @@ app.add_typer(i18n_app, name="i18n")
 manifest_app = typer.Typer(help="Work with output manifests.", no_args_is_help=True)
 app.add_typer(manifest_app, name="manifest")
 
-_state = {"debug": False}
+_state = {"debug": False, "terminated": False}
 
 ContentOpt = Annotated[Path, typer.Option(
     "--content", help="Content directory (project.yaml, sources/, law/, actors/, cases/).",
@@ -46,6 +49,37 @@ OutOpt = Annotated[Path | None, typer.Option(
 
 def _err(line: str) -> None:
     typer.echo(line, err=True)
+
+
+# As a shell reports a command killed by the signal (128 + its number), so that a caller
+# can tell a stopped run from a failed one; 141 also matches what `set -o pipefail`
+# reports for any other tool whose reader went away.
+EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread wherever it was.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    reports it as a bug or carries on."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    # A second SIGTERM (a supervisor repeating itself) must not interrupt the cleanup
+    # the first one started; SIGKILL still ends the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _state["terminated"] = True
+    raise _Terminated
+
+
+def _silence_closed_pipes() -> None:
+    # Output still buffered is flushed at interpreter exit and would raise again (and
+    # print "Exception ignored"): nothing more can reach the reader, so drop it.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -64,6 +98,11 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # Before OSError: the reader went away (| head), the file system is fine.
+            # Raised as Exit, not re-raised: Typer turns an EPIPE into exit code 1.
+            _silence_closed_pipes()
+            raise typer.Exit(EXIT_PIPE_CLOSED) from None
         except OSError as exc:
             # The file system refused (permissions, a directory where a file should be):
             # the machine's state, not a bug.
@@ -238,6 +277,10 @@ def watch(
 
     _err("watching " + ", ".join(str(p) for p in watched_dirs(paths)))
     run_watch(paths, selection, options, _PlainReporter(), on_report=report, on_error=error)
+    if _state["terminated"]:
+        # watchfiles takes the exception raised at SIGTERM for Ctrl-C and just ends the
+        # watch; a supervisor stopping the watch should still see exit code 143.
+        raise _Terminated
 
 
 class _PlainReporter:
@@ -418,4 +461,27 @@ def manifest_merge(
 
 def main() -> None:
     """Console entry point."""
-    app()
+    # SIGTERM's default action ends this process on the spot: the render workers, the
+    # multiprocessing forkserver and its resource tracker outlive it, holding the
+    # caller's stdout and stderr open, so a caller waiting for EOF hangs. As an
+    # exception it unwinds the build the way Ctrl-C's KeyboardInterrupt does: workers
+    # killed, pool shut down, temporary files removed, earlier outputs untouched.
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        try:
+            app()
+        finally:
+            # Here rather than at interpreter exit, where a closed pipe cannot be
+            # handled: output to a pipe is buffered, so this is where most of it is
+            # written.
+            sys.stdout.flush()
+            sys.stderr.flush()
+    except BrokenPipeError:
+        _silence_closed_pipes()
+        sys.exit(EXIT_PIPE_CLOSED)
+    except _Terminated:
+        try:
+            _err("terminated by SIGTERM")
+        except BrokenPipeError:
+            _silence_closed_pipes()
+        sys.exit(EXIT_TERMINATED)

@@ -1,0 +1,137 @@
+"""How briefgen ends when it is told to stop (SIGTERM) or its reader goes away (a closed pipe)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import edit
+
+Make = Callable[[str], Path]
+CASE = "cases/sample-case/case.yaml"
+PROC = Path("/proc")
+
+needs_proc = pytest.mark.skipif(not (PROC / "self" / "stat").exists(),
+                                reason="finds child processes through /proc")
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """pid: (parent pid, start time, command line) of every process still running."""
+    found = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                "utf-8", "replace")
+        except OSError:
+            continue  # ended while being read
+        # The command name in parentheses may hold spaces; the fields after it do not.
+        state, ppid, *rest = stat[stat.rindex(")") + 2:].split()
+        if state != "Z":  # a zombie has ended; only its parent's wait is missing
+            found[int(entry.name)] = (int(ppid), rest[17], cmdline)
+    return found
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """pid: start time of every process below ``pid`` (the start time tells a pid reused
+    by an unrelated process apart)."""
+    processes = _processes()
+    below: dict[int, str] = {}
+    parents = {pid}
+    while parents:
+        children = {p for p, (ppid, _start, _cmd) in processes.items() if ppid in parents}
+        below.update({p: processes[p][1] for p in children})
+        parents = children - parents
+    return below
+
+
+def _still_running(started: dict[int, str]) -> dict[int, str]:
+    processes = _processes()
+    return {pid: processes[pid][2] for pid, start in started.items()
+            if pid in processes and processes[pid][1] == start}
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
+    content = project("minimal")
+    root = content.parent
+    assert CliRunner().invoke(app, ["build", "--content", str(content)]).exit_code == 0
+    out_dir = root / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    edit(content / CASE, "Release them.", "Release them now.")
+    # -m with the project as working directory puts it on sys.path, so the forkserver's
+    # command line (which lists sys.path) and its workers' name it.
+    process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
+                                str(content), "--jobs", "1"], cwd=root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children: dict[int, str] = {}
+    try:
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if line.startswith("rendering") and "document" in line:
+                break
+        else:
+            pytest.fail("the build never started rendering:\n" + "".join(seen))
+        # Stop it while a worker (a grandchild, forked by the forkserver) is at work.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            children = _descendants(process.pid)
+            processes = _processes()
+            if any(processes[pid][0] != process.pid for pid in children if pid in processes):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"no render worker appeared; children: {children}")
+        process.send_signal(signal.SIGTERM)
+        # Hangs if a child that inherited the pipes outlives briefgen.
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 128 + signal.SIGTERM, stdout + stderr
+        assert stderr.strip().splitlines()[-1] == "terminated by SIGTERM"
+        assert "Traceback" not in stderr and "leaked" not in stderr
+        deadline = time.monotonic() + 10
+        while _still_running(children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _still_running(children)
+        assert not [cmd for _ppid, _start, cmd in _processes().values() if str(root) in cmd]
+        assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before  # no .tmp either
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        for pid in _still_running(children):  # so that a failure leaves nothing behind
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stdout and stderr"])
+def test_closed_output_pipe_ends_quietly_with_141(project: Make, closed: str) -> None:
+    content = project("minimal")
+    # A reader that has gone before anything was written, as `briefgen list | true`:
+    # every write to the pipe fails, whenever the output is flushed.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "briefgen", "list", "--content", str(content)],
+            stdout=write_end,
+            stderr=write_end if closed == "stdout and stderr" else subprocess.PIPE,
+            text=True, timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert process.returncode == 128 + signal.SIGPIPE, process.stderr
+    if process.stderr is not None:
+        assert process.stderr == ""  # no traceback, no "internal error", no "Exception ignored"

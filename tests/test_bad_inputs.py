@@ -309,11 +309,21 @@ CORPUS = [
     Bad("new locale without catalogs", replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         "locales/ko/case.sample-case.po: catalog missing: no Korean translations (run "
         "'briefgen i18n update' to create it", command="validate",
-        extra=("locales/ko/shared.po: catalog missing", "2 problems found")),
+        extra=("locales/ko/shared.po: catalog missing", "locales/ko/templates.po: catalog "
+               "missing", "3 problems found")),
     Bad("font file missing", templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
         "templates/fonts.yaml:64: families[1].faces[2].file: font file missing: "
         "/usr/share/fonts/truetype/noto/NotoSerif-Bolt.ttf (install the package that "
         "provides it (apt-get install fonts-noto-core), or correct the path)"),
+    Bad("content and template errors in one run", both(
+        replace(CASE, "status: ongoing", "status: on-going"),
+        templates("{{ view.summary|md }}", "{{ view.summary|md }")),
+        f"{CASE}:4: status: 'on-going' is not allowed", command="validate",
+        extra=("templates/brief.html:", "template syntax error", "2 problems found")),
+    Bad("font file missing, found by validate",
+        templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
+        "templates/fonts.yaml:64: families[1].faces[2].file: font file missing",
+        command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
 ]

@@ -213,7 +213,8 @@ def test_missing_font_file_names_file_and_package(tmp_path: Path) -> None:
         prepare_fonts(tmp_path / "cache", spec_path=spec)
     message = str(caught.value)
     assert "/usr/share/fonts/none/Gone-Regular.ttf" in message
-    assert "(apt-get install fonts-noto-core), or correct the file: path" in message
+    assert "(apt-get install fonts-noto-core), or correct the path" in message
+    assert caught.value.line and caught.value.field and caught.value.field.endswith(".file")
     assert str(tmp_path) not in message.split(":")[0]  # fonts.yaml named from the project
 
 

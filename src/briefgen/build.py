@@ -359,23 +359,40 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
 
 
 def validate(paths: Paths, *, strict: bool = False) -> Content:
-    """Load and check all content, every locale's catalogs, the templates' syntax and
-    templates/fonts.yaml; write nothing."""
-    from briefgen.fonts import load_spec
+    """Load and check all content, every locale's catalogs, the templates and
+    templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
+    from briefgen.fonts import load_spec, missing_font_files
     from briefgen.renderer import template_syntax_errors
 
-    content = load_content(paths.content)
-    _fail_on_warnings(content, strict)
-    _check_translations(content, paths, plan(content, Selection()))
-    problems: list[BriefgenError] = _label_problems(
-        content, paths, _translators(content, paths), content.project.locales)
-    problems.extend(template_syntax_errors(paths.templates))
+    # The templates and fonts.yaml do not depend on the content: they are checked even
+    # when the content fails, so one run lists everything there is to fix.
+    problems: list[BriefgenError] = list(template_syntax_errors(paths.templates))
+    spec_path = paths.templates / "fonts.yaml"
+    specs = []
     try:
-        load_spec(paths.templates / "fonts.yaml")
+        specs = load_spec(spec_path)
     except BriefgenError as exc:
         problems.extend(exc.each())
+    try:
+        content = load_content(paths.content)
+        _fail_on_warnings(content, strict)
+    except BriefgenError as exc:
+        raise ProblemReport([*exc.each(), *problems]) from None
+    wanted = {lang.lower() for lang in content.project.locales}
+    problems.extend(missing_font_files(
+        [s for s in specs if wanted & {lang.lower() for lang in s.languages}], spec_path))
+    try:
+        _check_translations(content, paths, plan(content, Selection()))
+    except BriefgenError as exc:
+        problems.extend(exc.each())
+    translators = _translators(content, paths)
+    for locale in content.project.locales:
+        try:
+            problems.extend(_label_problems(content, paths, translators, [locale]))
+        except BriefgenError as exc:  # a catalog that cannot be read
+            problems.extend(exc.each())
     if problems:
-        raise ProblemReport(problems)
+        raise ProblemReport(list({str(e): e for e in problems}.values()))
     return content
 
 
@@ -795,6 +812,13 @@ def _label_problems(content: Content, paths: Paths, translators: dict[str, Trans
     for locale in sorted(locales):
         translator = translators[locale]
         if translator.is_source or content.project.policy(locale) is not TranslationPolicy.STRICT:
+            continue
+        if translator.catalog(TEMPLATES_DOMAIN) is None:
+            # One error for the file, as for a case's or the shared catalog.
+            errors.append(ContentError(
+                f"catalog missing: no {locale} translations of the template labels",
+                path=translator.catalog_display(TEMPLATES_DOMAIN),
+                hint="run 'briefgen i18n update' to create it, then translate it"))
             continue
         for context, text in dict.fromkeys(wanted):
             found = translator.lookup(TEMPLATES_DOMAIN, context, text)

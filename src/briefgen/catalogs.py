@@ -14,7 +14,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +174,6 @@ _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _PO_LINE = re.compile(
     rf'^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED.pattern}'
     rf'|{_QUOTED.pattern}|)$')
-_PO_STRING_END = re.compile(r'(?<!\\)(?:\\\\)*"\s*$')
 
 
 def _check_po_syntax(path: Path, display: str) -> None:
@@ -195,8 +194,7 @@ def _check_po_syntax(path: Path, display: str) -> None:
         obsolete = line.startswith("#~")
         if obsolete:
             line = line[2:].strip()  # obsolete entries keep the same syntax
-        if not _PO_LINE.match(line) or ('"' in line and not line.startswith("#")
-                                        and not _PO_STRING_END.search(line)):
+        if not _PO_LINE.match(line):
             raise ContentError(f"malformed PO file: cannot read {raw.strip()[:50]!r}",
                                path=display, line=number,
                                hint="each line must be a keyword (msgctxt, msgid, msgstr) "
@@ -277,10 +275,25 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     return catalog
 
 
-# The two kinds of placeholder labels use: "%(name)s" (templates' _() with keywords)
-# and "{name}" (page counters, approximate dates).
-_PERCENT_FIELD = re.compile(r"%\((\w+)\)[sd]")
-_BRACE_FIELD = re.compile(r"\{(\w+)\}")
+@dataclass(frozen=True)
+class _PlaceholderKind:
+    """One way labels write a placeholder, and how the build fills it in."""
+
+    pattern: re.Pattern[str]
+    spelling: str  # str.format pattern that writes a name as the placeholder
+    fill: Callable[[str, dict[str, str]], object]
+
+    def spell(self, names: Iterable[str]) -> str:
+        return ", ".join(self.spelling.format(name) for name in sorted(names))
+
+
+# "%(name)s": the templates' _() with keywords; "{name}": page counters, approximate dates.
+_PLACEHOLDER_KINDS = (
+    _PlaceholderKind(re.compile(r"%\((\w+)\)[sd]"), "%({})s",
+                     lambda text, values: text % values),
+    _PlaceholderKind(re.compile(r"\{(\w+)\}"), "{{{}}}",
+                     lambda text, values: text.format_map(collections.defaultdict(str, values))),
+)
 
 
 def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
@@ -289,51 +302,37 @@ def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenE
     english = message.id if isinstance(message.id, tuple | list) else (message.id,)
     strings = message.string if isinstance(message.string, tuple | list) else (
         message.string,)
-    plural = len(english) > 1
     problems: list[BriefgenError] = []
-    for style, pattern in (("%(name)s", _PERCENT_FIELD), ("{name}", _BRACE_FIELD)):
-        wanted = {name for text in english for name in pattern.findall(str(text))}
-        if not wanted:
-            continue
-        for string in (str(s) for s in strings if s):
-            found = set(pattern.findall(string))
-            error = _format_error(string, wanted, style)
-            unknown, missing = found - wanted, set() if plural else wanted - found
-            if not (error or unknown or missing):
-                continue
-            what = error or "; ".join(
-                part for part in (
-                    f"{', '.join(_spell(style, n) for n in sorted(unknown))} is not in the "
-                    "English" if unknown else "",
-                    f"{', '.join(_spell(style, n) for n in sorted(missing))} is missing"
-                    if missing else "") if part)
-            problems.append(ContentError(
-                f"translation of {str(english[0])[:60]!r}: {what}", path=display,
-                line=message.lineno, field="msgstr",
-                hint="keep every placeholder of the msgid ("
-                     + ", ".join(_spell(style, n) for n in sorted(wanted))
-                     + ") spelled as there; only their order may change"))
+    for kind in _PLACEHOLDER_KINDS:
+        wanted = {name for text in english for name in kind.pattern.findall(str(text))}
+        for string in (str(s) for s in strings if s and wanted):
+            # A plural form may leave out the number it is chosen by.
+            what = _placeholder_problem(string, wanted, kind, plural=len(english) > 1)
+            if what:
+                problems.append(ContentError(
+                    f"translation of {str(english[0])[:60]!r}: {what}", path=display,
+                    line=message.lineno, field="msgstr",
+                    hint=f"keep every placeholder of the msgid ({kind.spell(wanted)}) "
+                         "spelled as there; only their order may change"))
     return problems
 
 
-def _spell(style: str, name: str) -> str:
-    return f"%({name})s" if style.startswith("%") else f"{{{name}}}"
-
-
-def _format_error(string: str, names: set[str], style: str) -> str:
-    """What formatting ``string`` as the build will does wrong, or ""."""
-    values = dict.fromkeys(names, "")
+def _placeholder_problem(string: str, wanted: set[str], kind: _PlaceholderKind, *,
+                         plural: bool) -> str:
+    """What is wrong with the placeholders of one translation, or ""."""
     try:
-        if style.startswith("%"):
-            string % values
-        else:
-            string.format_map(collections.defaultdict(str, values))
+        kind.fill(string, dict.fromkeys(wanted, ""))
     except KeyError:
-        return ""  # an unknown name: reported as such, which says more
+        pass  # an unknown name: reported below as such, which says more
     except (ValueError, TypeError, IndexError) as exc:
         return f"cannot be filled in ({exc})"
-    return ""
-
+    found = set(kind.pattern.findall(string))
+    parts = []
+    if unknown := found - wanted:
+        parts.append(f"{kind.spell(unknown)} is not in the English")
+    if (missing := wanted - found) and not plural:
+        parts.append(f"{kind.spell(missing)} is missing")
+    return "; ".join(parts)
 
 
 def _unquoted(parts: Iterable[str]) -> str:

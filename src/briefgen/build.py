@@ -361,7 +361,7 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
 def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
-    from briefgen.fonts import load_spec, missing_font_files
+    from briefgen.fonts import load_spec, missing_font_files, specs_serving
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -378,9 +378,8 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         _fail_on_warnings(content, strict)
     except BriefgenError as exc:
         raise ProblemReport([*exc.each(), *problems]) from None
-    wanted = {lang.lower() for lang in content.project.locales}
-    problems.extend(missing_font_files(
-        [s for s in specs if wanted & {lang.lower() for lang in s.languages}], spec_path))
+    problems.extend(missing_font_files(specs_serving(specs, content.project.locales),
+                                       spec_path))
     try:
         _check_translations(content, paths, plan(content, Selection()))
     except BriefgenError as exc:
@@ -805,6 +804,7 @@ def _label_problems(content: Content, paths: Paths, translators: dict[str, Trans
     from briefgen.formatting import CODE_LABELS
     from briefgen.model import TranslationPolicy
     from briefgen.renderer import extract_template_messages
+    from briefgen.view import missing_catalog_error
 
     wanted = [(m.context or None, m.text) for m in extract_template_messages(paths.templates)]
     wanted += [(None, label) for label in CODE_LABELS]
@@ -815,10 +815,7 @@ def _label_problems(content: Content, paths: Paths, translators: dict[str, Trans
             continue
         if translator.catalog(TEMPLATES_DOMAIN) is None:
             # One error for the file, as for a case's or the shared catalog.
-            errors.append(ContentError(
-                f"catalog missing: no {locale} translations of the template labels",
-                path=translator.catalog_display(TEMPLATES_DOMAIN),
-                hint="run 'briefgen i18n update' to create it, then translate it"))
+            errors.append(missing_catalog_error(translator, TEMPLATES_DOMAIN))
             continue
         for context, text in dict.fromkeys(wanted):
             found = translator.lookup(TEMPLATES_DOMAIN, context, text)

@@ -418,8 +418,7 @@ def prepare_fonts(
     started = time.perf_counter()
     specs = load_spec(spec_path)
     if languages is not None:
-        wanted = {lang.lower() for lang in languages}
-        specs = [s for s in specs if wanted & {lang.lower() for lang in s.languages}]
+        specs = specs_serving(specs, languages)
     missing = missing_font_files(specs, spec_path)
     if missing:
         raise missing[0] if len(missing) == 1 else ProblemReport(missing)
@@ -487,6 +486,12 @@ def prepare_fonts(
             f"cache holds {report.total_bytes / 1e6:.1f} MB"
         )
     return FontSet([faces[spec.stem] for spec in specs], cache_dir=cache_dir, report=report)
+
+
+def specs_serving(specs: Sequence[FaceSpec], languages: Collection[str]) -> list[FaceSpec]:
+    """The faces that serve one of ``languages``."""
+    wanted = {lang.lower() for lang in languages}
+    return [s for s in specs if wanted & {lang.lower() for lang in s.languages}]
 
 
 def missing_font_files(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,

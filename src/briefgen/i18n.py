@@ -41,7 +41,6 @@ from briefgen.catalogs import (
 from briefgen.errors import (
     BriefgenError,
     ContentError,
-    ProblemReport,
     Problems,
     UsageError,
     shown_path,
@@ -104,7 +103,6 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
     # Every catalog is read and merged before any is written: one malformed catalog
     # leaves all of them as they were.
     merged: list[tuple[Path, bytes, str]] = []
-    errors: list[BriefgenError] = []
     problems = Problems()
     for locale in locales:
         for domain, messages in sorted(by_domain.items()):
@@ -115,7 +113,7 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
                 catalog, (added, stale, obsolete) = merge_catalog(template, path, locale,
                                                                   shown)
             except BriefgenError as exc:
-                errors.append(exc)
+                problems.add(exc.each())
                 continue
             counts = f"{added} new, {stale} stale, {obsolete} obsolete"
             data = catalog_bytes(catalog)
@@ -132,8 +130,6 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
                 problems.error(
                     f"out of date: an update would change it ({counts} after it)",
                     path=shown, hint="run 'briefgen i18n update' and commit the result")
-    if errors:
-        raise ProblemReport(errors)
     problems.raise_if_any()
     for path, data, line in merged:
         write_atomic(path, data)

@@ -79,6 +79,22 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    """The templates' environment, without translations: rendering installs a locale's,
+    template_syntax_errors none."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
 @dataclass(frozen=True)
 class Rendered:
     html: str
@@ -99,19 +115,10 @@ class Renderer:
     def environment(self, translator: Translator) -> jinja2.Environment:
         env = self._envs.get(translator.locale)
         if env is None:
-            env = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(self.templates_dir),
-                autoescape=True,
-                undefined=jinja2.StrictUndefined,
-                extensions=["jinja2.ext.i18n"],
-                trim_blocks=True,
-                lstrip_blocks=True,
-                keep_trailing_newline=True,
-            )
+            env = _environment(self.templates_dir)
             env.install_gettext_callables(  # type: ignore[attr-defined]
                 translator.gettext, translator.ngettext, newstyle=True,
                 pgettext=translator.pgettext)
-            env.filters.update(FILTERS)
             self._envs[translator.locale] = env
         return env
 
@@ -188,11 +195,8 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
     them (``briefgen validate``; a build finds them one at a time, as it renders): a
     template missing, a syntax error, an unknown filter or test, an include, import or
     extends of a file that does not exist."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir),
-                             extensions=["jinja2.ext.i18n"], trim_blocks=True,
-                             lstrip_blocks=True)
+    env = _environment(templates_dir)
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(FILTERS)
     errors = []
     required = {*TEMPLATE_FILES.values(), *(f"{kind}.css" for kind in TEMPLATE_FILES)}
     for name in sorted(required):
@@ -207,7 +211,7 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
         try:
             source = file.read_text(encoding="utf-8")
             tree = env.parse(source, file.name, shown)
-            env.compile(source, file.name, shown)  # unknown filters and tests fail here
+            env.compile(tree, file.name, shown)  # unknown filters and tests fail here
         except jinja2.TemplateAssertionError as exc:
             errors.append(RenderError(
                 f"template error: {exc.message}", path=shown, line=exc.lineno,

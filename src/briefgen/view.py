@@ -188,6 +188,14 @@ class _Notes:
         return tuple(sorted(set(numbers)))
 
 
+def missing_catalog_error(translator: Translator, domain: str) -> ContentError:
+    """The one error for a catalog file this locale does not have yet."""
+    return ContentError(
+        f"catalog missing: no {LOCALE_NAMES.get(translator.locale, translator.locale)} "
+        "translations", path=translator.catalog_display(domain),
+        hint="run 'briefgen i18n update' to create it, then translate it")
+
+
 class _Localizer:
     def __init__(self, content: Content, translator: Translator, locale: str) -> None:
         self.content = content
@@ -219,10 +227,7 @@ class _Localizer:
             if result.state == "missing" and self.translator.catalog(domain) is None:
                 # One error for the file, not one for each of its entries.
                 if not any(e.path == po for e in self.errors):
-                    self.errors.append(ContentError(
-                        f"catalog missing: no {LOCALE_NAMES.get(self.locale, self.locale)} "
-                        "translations", path=po,
-                        hint="run 'briefgen i18n update' to create it, then translate it"))
+                    self.errors.append(missing_catalog_error(self.translator, domain))
                 self.texts.append((result.text, str(origin)))
                 return result.text
             if result.state == "missing":

@@ -117,8 +117,11 @@ def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+# --help is written by Typer, outside briefgen's own error handling.
+@pytest.mark.parametrize("command", [["list", "--content"], ["--help"], ["build", "--help"]])
 @pytest.mark.parametrize("closed", ["stdout", "stdout and stderr"])
-def test_closed_output_pipe_ends_quietly_with_141(project: Make, closed: str) -> None:
+def test_closed_output_pipe_ends_quietly_with_141(project: Make, closed: str,
+                                                   command: list[str]) -> None:
     content = project("minimal")
     # A reader that has gone before anything was written, as `briefgen list | true`:
     # every write to the pipe fails, whenever the output is flushed.
@@ -126,7 +129,8 @@ def test_closed_output_pipe_ends_quietly_with_141(project: Make, closed: str) ->
     os.close(read_end)
     try:
         process = subprocess.run(
-            [sys.executable, "-m", "briefgen", "list", "--content", str(content)],
+            [sys.executable, "-m", "briefgen", *command,
+             *([str(content)] if command[-1] == "--content" else [])],
             stdout=write_end,
             stderr=write_end if closed == "stdout and stderr" else subprocess.PIPE,
             text=True, timeout=60, check=False)

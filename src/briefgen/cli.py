@@ -13,6 +13,7 @@ import contextlib
 import functools
 import inspect
 import os
+import select
 import signal
 import sys
 import traceback
@@ -80,6 +81,24 @@ def _silence_closed_pipes() -> None:
     for fd in (1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def _reader_gone(fd: int | None) -> bool:
+    """Whether ``fd`` is a pipe whose reading end has been closed."""
+    if fd is None or not hasattr(select, "poll"):  # Windows has no poll
+        return False
+    poller = select.poll()
+    poller.register(fd, 0)  # an error condition is reported whatever is asked for
+    return any(events & select.POLLERR for _fd, events in poller.poll(0))
+
+
+def _copy_of_stdout() -> int | None:
+    # Not inherited by child processes (PEP 446): it must not hold a caller's pipe
+    # open after this process has gone.
+    try:
+        return os.dup(1)
+    except OSError:
+        return None  # started without a stdout
 
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -467,9 +486,19 @@ def main() -> None:
     # exception it unwinds the build the way Ctrl-C's KeyboardInterrupt does: workers
     # killed, pool shut down, temporary files removed, earlier outputs untouched.
     signal.signal(signal.SIGTERM, _raise_terminated)
+    stdout_copy = _copy_of_stdout()
     try:
         try:
             app()
+        except SystemExit as exc:
+            # Output written by Typer and Rich themselves (--help, usage errors) is
+            # outside reports_errors: both end a closed pipe there with exit code 1,
+            # which a caller cannot tell from a failure, and Rich has already pointed
+            # stdout at /dev/null, so the reader is asked through the copy.
+            if exc.code == 1 and _reader_gone(stdout_copy):
+                _silence_closed_pipes()
+                sys.exit(EXIT_PIPE_CLOSED)
+            raise
         finally:
             # Here rather than at interpreter exit, where a closed pipe cannot be
             # handled: output to a pipe is buffered, so this is where most of it is

@@ -326,6 +326,12 @@ CORPUS = [
         command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
+    # Root passes every permission check, yet nothing can be created under /proc: the
+    # build must find out by trying, before it renders.
+    *([Bad("out where nothing can be created", lambda root: None,
+           "/proc/briefgen-out: --out: output directory is not writable",
+           args=("--out", "/proc/briefgen-out"), extra=("failed",))]
+      if Path("/proc/self").is_dir() else []),
 ]
 
 

@@ -73,9 +73,17 @@ def check_writable(out_dir: Path) -> None:
     if not probe_dir.is_dir():
         raise OutputError(f"{probe_dir} is not a directory", path=str(out_dir), field="--out",
                           hint="choose a directory for the output")
-    if not os.access(probe_dir, os.W_OK | os.X_OK):
-        raise OutputError("output directory is not writable", path=str(out_dir), field="--out",
-                          hint="choose another --out or fix the directory's permissions")
+    # Permission bits do not tell (root passes them everywhere, yet cannot write to
+    # /proc or a read-only mount): only trying does, once, before hours of rendering.
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=probe_dir, prefix=".briefgen-probe-"))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"output directory is not writable: creating an entry in "
+                          f"{probe_dir} failed ({reason})",
+                          path=str(out_dir), field="--out",
+                          hint="choose another --out or fix the directory's permissions"
+                          ) from None
 
 
 @contextlib.contextmanager

@@ -383,6 +383,13 @@ def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path)
     total = completeness(Paths.for_content(REPO / "content"))["ko"][1]
     assert f"translation ko: {total - 1}/{total} messages (99%)" in result.stdout
 
+    # A build that renders no Korean says nothing about the Korean catalog.
+    result = runner.invoke(app, ["build", "--content", str(content), "--audience", "china",
+                                 "--locale", "en", "--doc", "brief", "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "china_en.pdf" in result.stderr + result.stdout
+    assert "translation ko" not in result.stdout + result.stderr
+
 
 @pytest.mark.slow
 def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> None:

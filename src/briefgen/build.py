@@ -478,13 +478,16 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
 
     # Every catalog is read before anything is written, even those of locales this
     # build does not render: a malformed one must fail the build, not follow it.
+    # Only the languages of what is rebuilt are reported: an English-only build is
+    # not the place to hear about the Korean catalog.
     incomplete: dict[str, tuple[int, int]] = {}
     if rebuild and len(content.project.locales) > 1:
         from briefgen.i18n import completeness
 
+        rendered = {locale for job in rebuild for locale in job.target.locales}
         incomplete = {locale: counts for locale, counts in
                       completeness(paths, content=content).items()
-                      if counts[0] < counts[1]}
+                      if counts[0] < counts[1] and locale in rendered}
 
     # A directory that does not exist yet has no earlier outputs to protect; creating
     # it just for the lock would leave it behind after a failed first build.

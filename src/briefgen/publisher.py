@@ -76,7 +76,7 @@ def check_writable(out_dir: Path) -> None:
     # Permission bits do not tell (root passes them everywhere, yet cannot write to
     # /proc or a read-only mount): only trying does, once, before hours of rendering.
     try:
-        os.rmdir(tempfile.mkdtemp(dir=probe_dir, prefix=".briefgen-probe-"))
+        Path(tempfile.mkdtemp(dir=probe_dir, prefix=".briefgen-probe-")).rmdir()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OutputError(f"output directory is not writable: creating an entry in "

@@ -129,7 +129,11 @@ CORPUS = [
                                            "    event: They set out.\n"),
         "timeline[1].sources: is missing"),
     Bad("unknown source", replace(CASE, "sources: [src-a, src-b]", "sources: [src-a, src-c]"),
-        f"{CASE}:20: facts[1].sources: unknown source 'src-c'"),
+        f"{CASE}:23: facts[1].sources: unknown source 'src-c'"),
+    # In a block list the line is the item's own.
+    Bad("unknown source in a block list",
+        replace(CASE, "sources: [src-a, src-b]", "sources:\n      - src-a\n      - src-c"),
+        f"{CASE}:25: facts[1].sources: unknown source 'src-c'"),
     Bad("unknown law", replace(CASE, "provisions: [treaty/art-1]", "provisions: [treatyy/art-1]"),
         "provisions: unknown instrument 'treatyy' in 'treatyy/art-1' (did you mean 'treaty'?)"),
     Bad("unknown provision",
@@ -139,7 +143,7 @@ CORPUS = [
         "to: unknown actor 'party-stat' (did you mean 'party-state'?)"),
     Bad("unknown audience actor", replace(CASE, "audiences: [party-state, other-state]",
                                           "audiences: [party-state, mars]"),
-        f"{CASE}:1: audiences: unknown actor 'mars'"),
+        f"{CASE}:5: audiences: unknown actor 'mars'"),
     Bad("unknown case option", lambda root: None, "--case: unknown value 'sample' (did you mean "
         "'sample-case'?)", args=("--case", "sample")),
     Bad("unknown doc option", lambda root: None, "--doc: unknown value 'handbill'",

@@ -105,7 +105,10 @@ class Fields:
 
     @property
     def origin(self) -> Origin:
-        return Origin(self.map.path, self.map.line)
+        values = {key.text: (tuple(item.line for item in node.items)
+                             if isinstance(node, YSeq) and node.items else (node.line,))
+                  for key, node in self.map.entries}
+        return Origin(self.map.path, self.map.line, values)
 
     def _name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key

@@ -602,10 +602,12 @@ def _check_references(content: Content, problems: Problems) -> None:
               field: str, hint_kind: str) -> None:
         if hint_kind in blind:
             return
-        for ref in ids:
+        key = field.rsplit(".", 1)[-1]
+        for index, ref in enumerate(ids):
             if ref not in table:
-                problems.error(f"unknown {what} {ref!r}", path=origin.path, line=origin.line,
-                               field=field, hint=_known(ref, table, hint_kind))
+                problems.error(f"unknown {what} {ref!r}", path=origin.path,
+                               line=origin.line_of(key, index), field=field,
+                               hint=_known(ref, table, hint_kind))
 
     sources: dict[str, object] = dict(content.sources)
     actors: dict[str, object] = dict(content.actors)
@@ -647,8 +649,8 @@ def _check_references(content: Content, problems: Problems) -> None:
                   f"legal_analysis[{i}].sources", "sources/")
             check(analysis.concerns, actors, "actor", analysis.origin,
                   f"legal_analysis[{i}].concerns", "actors/")
-            for ref in analysis.provisions:
-                _check_provision(ref, content, analysis.origin, problems)
+            for index, ref in enumerate(analysis.provisions):
+                _check_provision(ref, content, analysis.origin, index, problems)
             _check_fact_refs(case, analysis, problems)
         for i, ask in enumerate(case.asks, start=1):
             check(ask.to, actors, "actor", ask.origin, f"asks[{i}].to", "actors/")
@@ -662,31 +664,34 @@ def _check_references(content: Content, problems: Problems) -> None:
             _check_order(case, problems)
 
 
-def _check_provision(ref: str, content: Content, origin: Origin, problems: Problems) -> None:
+def _check_provision(ref: str, content: Content, origin: Origin, index: int,
+                     problems: Problems) -> None:
     instrument_id, _, provision_id = ref.partition("/")
     inst = content.instruments.get(instrument_id)
+    line = origin.line_of("provisions", index)
     if inst is None:
         problems.error(f"unknown instrument {instrument_id!r} in {ref!r}", path=origin.path,
-                       line=origin.line, field="provisions",
+                       line=line, field="provisions",
                        hint=_known(instrument_id, dict(content.instruments), "law/"))
     elif not provision_id or inst.provision(provision_id) is None:
         known = ", ".join(f"{inst.id}/{p.id}" for p in inst.provisions)
-        problems.error(f"unknown provision {ref!r}", path=origin.path, line=origin.line,
+        problems.error(f"unknown provision {ref!r}", path=origin.path, line=line,
                        field="provisions", hint=f"expected instrument/provision, one of: {known}")
 
 
 def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None:
     facts = {fact.id: fact for fact in case.facts}
-    for ref in analysis.facts:
+    for index, ref in enumerate(analysis.facts):
         fact = facts.get(ref)
+        line = analysis.origin.line_of("facts", index)
         if fact is None:
             problems.error(f"unknown fact {ref!r}", path=analysis.origin.path,
-                           line=analysis.origin.line, field="facts",
+                           line=line, field="facts",
                            hint=_known(ref, dict(facts), f"cases/{case.id}/case.yaml"))
         elif fact.sensitivity is Sensitivity.RESTRICTED:
             problems.error(
                 f"refers to restricted fact {ref!r}", path=analysis.origin.path,
-                line=analysis.origin.line, field="facts",
+                line=line, field="facts",
                 hint="legal analysis appears in public documents; rest it on public facts, "
                      f"or make fact {ref!r} public if it may be published")
 
@@ -695,21 +700,23 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
     """A handout is public material: what it names must exist and be public."""
     where = handout.origin
     facts = {fact.id: fact for fact in case.facts}
-    for ref in handout.facts:
+    for index, ref in enumerate(handout.facts):
         fact = facts.get(ref)
+        line = where.line_of("facts", index)
         if fact is None:
-            problems.error(f"unknown fact {ref!r}", path=where.path, line=where.line,
+            problems.error(f"unknown fact {ref!r}", path=where.path, line=line,
                            field="handout.facts", hint=_known(ref, dict(facts),
                                                              f"cases/{case.id}/case.yaml",
                                                              key="facts"))
         elif fact.sensitivity is Sensitivity.RESTRICTED:
             problems.error(f"refers to restricted fact {ref!r}", path=where.path,
-                           line=where.line, field="handout.facts",
+                           line=line, field="handout.facts",
                            hint="a handout is public material; choose public facts only")
     asks = {ask.id: ask for ask in case.asks}
-    for ref in handout.asks:
+    for index, ref in enumerate(handout.asks):
         if ref not in asks:
-            problems.error(f"unknown ask {ref!r}", path=where.path, line=where.line,
+            problems.error(f"unknown ask {ref!r}", path=where.path,
+                           line=where.line_of("asks", index),
                            field="handout.asks", hint=_known(ref, dict(asks),
                                                             f"cases/{case.id}/case.yaml",
                                                             key="asks"))

@@ -17,9 +17,19 @@ from briefgen.errors import Warning_
 class Origin:
     path: str
     line: int
+    # The line of each key's value, and for a list the line of each item: a reference
+    # found wrong only once everything is loaded can still be pointed at where it was
+    # written, not just at the start of the item holding it.
+    values: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False,
+                                               repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def line_of(self, key: str, index: int = 0) -> int:
+        """Line of ``key``'s value (of its item ``index`` for a list), else the item's."""
+        lines = self.values.get(key, ())
+        return lines[index] if index < len(lines) else self.line
 
 
 # The document kinds briefgen can build; each has templates/<kind>.html and <kind>.css.

@@ -128,3 +128,22 @@ def test_internal_errors_exit_1_and_hide_traceback_without_debug(
     code, _, err = run("--debug", "validate", "--content", content)
     assert code == 1
     assert "Traceback" in err
+
+
+@pytest.mark.parametrize("what", ["missing", "a file", "the file system's root"])
+def test_content_option_that_is_not_a_project(tmp_path: Path, what: str) -> None:
+    content = {"missing": tmp_path / "nowhere",
+               "a file": tmp_path / "project.yaml",
+               "the file system's root": Path("/")}[what]
+    if what == "a file":
+        content.write_text("name: x\n")
+    code, out, err = run("validate", "--content", str(content))
+    assert code == 2
+    assert "Traceback" not in out + err
+    expected = {
+        "missing": f"{content}: content directory not found",
+        "a file": f"{content}: is a file, not a content directory",
+        # Shown whole: "project.yaml" alone would read as the working directory's.
+        "the file system's root": "/project.yaml: project.yaml is missing",
+    }[what]
+    assert expected in err, err

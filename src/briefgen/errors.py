@@ -142,6 +142,10 @@ class ProblemReport(ContentError):
 def shown_path(path: Path, root: Path) -> str:
     """``path`` as messages show it: from ``root`` (the project, the working directory)
     when it is under it, else whole."""
+    if root.parent == root:
+        # From the file system's root, "tmp/case.yaml" would read as relative to the
+        # working directory.
+        return path.as_posix()
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

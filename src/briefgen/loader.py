@@ -115,7 +115,8 @@ def load_content(root: Path) -> Content:
     """Read and validate everything under ``root`` (the content directory)."""
     root = root.resolve()
     if not root.is_dir():
-        raise ContentError("content directory not found", path=str(root),
+        raise ContentError("is a file, not a content directory" if root.exists()
+                           else "content directory not found", path=str(root),
                            hint="pass --content DIR pointing at a directory with project.yaml")
     reader = _Reader(root)
     problems = reader.problems

@@ -139,3 +139,27 @@ def test_closed_output_pipe_ends_quietly_with_141(project: Make, closed: str,
     assert process.returncode == 128 + signal.SIGPIPE, process.stderr
     if process.stderr is not None:
         assert process.stderr == ""  # no traceback, no "internal error", no "Exception ignored"
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_waiting_watch_with_0_in_its_own_words(project: Make) -> None:
+    content = project("minimal")
+    # SIGINT as a terminal sends it; a child of a non-interactive shell may ignore it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "watch", "--content", str(content)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the first build's summary: now it waits
+        assert "watching for changes" in line, line
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert stderr.strip().splitlines()[-1] == "stopped watching", stderr
+    assert "KeyboardInterrupt" not in stderr and "Traceback" not in stderr

@@ -7,6 +7,7 @@ rendered again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -47,13 +48,26 @@ def watch(
         except BriefgenError as exc:
             on_error(exc)
 
-    once()
-    for batch in batches:
-        names = sorted({path.name for path in changed_paths(batch)})
-        if not names:
-            continue
-        reporter.step("changed: " + ", ".join(names))
+    # watchfiles logs Ctrl-C as a warning of its own; the watch says it in its words.
+    quiet = _DropWarnings()
+    logger = logging.getLogger("watchfiles.main")
+    logger.addFilter(quiet)
+    try:
         once()
+        for batch in batches:
+            names = sorted({path.name for path in changed_paths(batch)})
+            if not names:
+                continue
+            reporter.step("changed: " + ", ".join(names))
+            once()
+    finally:
+        logger.removeFilter(quiet)
+    reporter.step("stopped watching")
+
+
+class _DropWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno != logging.WARNING
 
 
 def changed_paths(batch: AbstractSet[tuple[object, str]]) -> set[Path]:

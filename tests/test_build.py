@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import struct
 import zlib
@@ -255,7 +256,7 @@ def test_a_render_that_needs_too_much_memory_fails_cleanly() -> None:
             f'<img src="{url}" alt="x" style="width: 10mm"></body></html>')
     paths = Paths.for_content(REPO / "content")
     setup = _WorkerSetup(paths.font_cache, paths.templates / "fonts.yaml", ("en",),
-                         (paths.templates, paths.font_cache), 300)
+                         (paths.templates, paths.font_cache), 300, os.getpid())
     work = _Work("big.pdf", (html,), "p { margin: 0 }", "templates/x.css", True, "2024-01-01", (),
                  "public")
     with pytest.raises(TypesetError) as caught, \

@@ -63,57 +63,90 @@ def _still_running(started: dict[int, str]) -> dict[int, str]:
             if pid in processes and processes[pid][1] == start}
 
 
-@pytest.mark.slow
-@needs_proc
-def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
-    content = project("minimal")
+def _build_at_work(content: Path) -> tuple[subprocess.Popen[str], dict[int, str]]:
+    """A ``briefgen build`` of ``content`` in its own process, caught while a render
+    worker (a grandchild, forked by the forkserver) is at work; and its descendants."""
     root = content.parent
-    assert CliRunner().invoke(app, ["build", "--content", str(content)]).exit_code == 0
-    out_dir = root / "output"
-    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
-    edit(content / CASE, "Release them.", "Release them now.")
     # -m with the project as working directory puts it on sys.path, so the forkserver's
     # command line (which lists sys.path) and its workers' name it.
     process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
                                 str(content), "--jobs", "1"], cwd=root,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith("rendering") and "document" in line:
+            break
+    else:
+        pytest.fail("the build never started rendering:\n" + "".join(seen))
+    deadline = time.monotonic() + 30
     children: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        children = _descendants(process.pid)
+        processes = _processes()
+        if any(processes[pid][0] != process.pid for pid in children if pid in processes):
+            return process, children
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail(f"no render worker appeared; children: {children}")
+
+
+def _changed_project(project: Make) -> tuple[Path, dict[str, bytes]]:
+    """The minimal sample built once, then changed: the next build renders; and the
+    first build's outputs."""
+    content = project("minimal")
+    assert CliRunner().invoke(app, ["build", "--content", str(content)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (content.parent / "output").iterdir()}
+    edit(content / CASE, "Release them.", "Release them now.")
+    return content, before
+
+
+def _gone_soon(children: dict[int, str], root: Path) -> None:
+    deadline = time.monotonic() + 10
+    while _still_running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _still_running(children)
+    assert not [cmd for _ppid, _start, cmd in _processes().values() if str(root) in cmd]
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
+    content, before = _changed_project(project)
+    root = content.parent
+    process, children = _build_at_work(content)
     try:
-        assert process.stderr is not None
-        seen = []
-        for line in process.stderr:
-            seen.append(line)
-            if line.startswith("rendering") and "document" in line:
-                break
-        else:
-            pytest.fail("the build never started rendering:\n" + "".join(seen))
-        # Stop it while a worker (a grandchild, forked by the forkserver) is at work.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            children = _descendants(process.pid)
-            processes = _processes()
-            if any(processes[pid][0] != process.pid for pid in children if pid in processes):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail(f"no render worker appeared; children: {children}")
         process.send_signal(signal.SIGTERM)
         # Hangs if a child that inherited the pipes outlives briefgen.
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 128 + signal.SIGTERM, stdout + stderr
         assert stderr.strip().splitlines()[-1] == "terminated by SIGTERM"
         assert "Traceback" not in stderr and "leaked" not in stderr
-        deadline = time.monotonic() + 10
-        while _still_running(children) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _still_running(children)
-        assert not [cmd for _ppid, _start, cmd in _processes().values() if str(root) in cmd]
+        _gone_soon(children, root)
+        out_dir = root / "output"
         assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before  # no .tmp either
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
         for pid in _still_running(children):  # so that a failure leaves nothing behind
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigkill_leaves_no_worker_behind(project: Make) -> None:
+    # Killed outright, the build cannot stop its workers: they must notice and end, or
+    # each waits for work for ever and keeps the forkserver and resource tracker alive.
+    content, _before = _changed_project(project)
+    process, children = _build_at_work(content)
+    try:
+        process.kill()
+        process.communicate(timeout=60)
+        _gone_soon(children, content.parent)
+    finally:
+        for pid in _still_running(children):
             os.kill(pid, signal.SIGKILL)
 
 

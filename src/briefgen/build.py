@@ -527,7 +527,8 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     errors: list[BriefgenError] = _label_problems(content, paths, translators, locales)
     work: list[_Work] = []
     allowed = (paths.templates, paths.font_cache, paths.content)
-    setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb)
+    setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb,
+                         os.getpid())
     # Workers typeset each document as soon as its HTML is ready, while this process
     # renders the next one's: the HTML of a large build no longer waits in front of
     # every worker. Nothing is written before every document has passed every check.
@@ -654,6 +655,7 @@ class _WorkerSetup:
     languages: tuple[str, ...]
     allowed: tuple[Path, ...]
     memory_mb: int
+    builder: int  # the pid of the build process
 
 
 _worker_fonts: dict[str, FontSet] = {}
@@ -664,10 +666,37 @@ def _init_worker(setup: _WorkerSetup) -> None:
 
     from briefgen.fonts import load_fonts
 
+    _end_with(setup.builder)
     limit = setup.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _worker_fonts["fonts"] = load_fonts(setup.font_cache, spec_path=setup.spec,
                                         languages=setup.languages)
+
+
+def _end_with(pid: int) -> None:
+    """End this worker as soon as the build process ``pid`` ends, however it ends.
+
+    A build killed outright (SIGKILL, the kernel's OOM killer, a CI job's hard timeout)
+    cannot stop its workers: each would wait for work for ever, loaded with WeasyPrint
+    and the fonts, and keep the forkserver and the resource tracker alive with it.
+    """
+    import select
+    import threading
+
+    if pid == os.getpid():
+        return
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)  # the build has already gone
+    except (AttributeError, OSError):
+        return  # no pidfd here (not Linux, or a kernel before 5.3)
+
+    def wait() -> None:
+        select.select([handle], [], [])  # readable once the process has ended
+        os._exit(1)
+
+    threading.Thread(target=wait, name="briefgen-end-with-build", daemon=True).start()
 
 
 def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:

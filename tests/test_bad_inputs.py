@@ -210,6 +210,14 @@ CORPUS = [
         "templates/brief.html:", command="validate",
         extra=("templates/brief.css:", "templates/fonts.yaml:", "families[1].role: 'roman'",
                "3 problems found")),
+    # WeasyPrint places it within the attribute; the build finds the template line.
+    Bad("ignored declaration in a template's style attribute",
+        templates("<h1>{{ view.title }}</h1>",
+                  '<h1 style="colr: red; margin: bogus">{{ view.title }}</h1>'),
+        "templates/brief.html:55: style attribute: WeasyPrint ignored `colr: red` "
+        "(unknown property)",
+        extra=("templates/brief.html:55: style attribute: WeasyPrint ignored `margin: bogus` "
+               "(invalid value)", "2 problems found")),
     Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
         "undefined template variable", extra=("sumary", "templates/brief.html:")),
     Bad("unknown locale in project", replace(PROJECT, "locales: [en]", "locales: [en, xx]"),

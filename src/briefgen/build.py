@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import math
 import os
+import re
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -740,6 +741,12 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
     return _Result(result.pdf, result.page_count, images)
 
 
+# How WeasyPrint reports a declaration it ignored in a style attribute: its position
+# (line:column) is within the attribute, so the template line has to be found.
+_IGNORED_DECLARATION = re.compile(
+    r"WeasyPrint reported: Ignored `([^`\n]+)` at \d+:\d+, ([^.]+)\.?")
+
+
 class _Typesetters:
     """Worker processes typesetting documents in the order they are submitted, each
     bounded in time and memory; leaving the ``with`` block stops them all."""
@@ -770,6 +777,24 @@ class _Typesetters:
                     process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def _placed(self, error: BriefgenError) -> BriefgenError:
+        """``error`` at the template line that wrote the declaration WeasyPrint ignored,
+        when one line alone holds it; else as it is, naming the document."""
+        from briefgen.renderer import written_in
+
+        ignored = _IGNORED_DECLARATION.fullmatch(error.message)
+        if ignored is None:
+            return error
+        declaration, reason = ignored.groups()
+        places = written_in(self.setup.spec.parent, declaration)
+        if len(places) != 1:
+            return error
+        (path, line), = places
+        return TypesetError(f"WeasyPrint ignored `{declaration}` ({reason})", path=path,
+                            line=line, field="style attribute",
+                            hint="fix or remove the declaration: templates must render "
+                                 "without warnings")
+
     def submit(self, item: _Work) -> None:
         self.submitted.append((item, self.pool.submit(_typeset_one, self.setup, item)))
 
@@ -789,7 +814,7 @@ class _Typesetters:
             try:
                 results.append(future.result(timeout=options.render_timeout))
             except BriefgenError as exc:
-                for error in exc.each():
+                for error in map(self._placed, exc.each()):
                     # A template's problem (at its line) is one, whatever the document.
                     at = None if error.path == item.name else (error.path, error.line)
                     failed.setdefault((error.message, error.hint, at), []).append(error)

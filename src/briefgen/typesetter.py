@@ -769,11 +769,11 @@ def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str)
             hint="change the text, or add a face or a range covering it in templates/fonts.yaml",
         )
     if others:
-        raise TypesetError(
-            "WeasyPrint reported: " + "; ".join(others),
-            path=origin,
-            hint="templates and stylesheets must render without warnings",
-        )
+        # One error each: the build can then place each at the template that caused it.
+        errors = [TypesetError(f"WeasyPrint reported: {message}", path=origin,
+                               hint="templates and stylesheets must render without warnings")
+                  for message in others]
+        raise errors[0] if len(errors) == 1 else ProblemReport(errors)
 
 
 def _describe_missing(char: str, html: str) -> str:

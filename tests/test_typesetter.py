@@ -318,5 +318,11 @@ def test_identifier_and_dates(fonts: FontSet, tmp_path: Path) -> None:
     assert str(info["/CreationDate"]).startswith("D:20240501")
     assert str(info["/ModDate"]).startswith("D:20240501")
 
-    with pytest.raises(TypesetError, match="date"):
+    with pytest.raises(TypesetError) as caught:
         render(html, fonts, tmp_path, metadata_date="2024-13-45")
+    # One problem each for the two dates WeasyPrint refused.
+    assert [line for line in caught.value.lines() if "date: '2024-13-45'" in line] == [
+        "test.html: WeasyPrint reported: Invalid created date: '2024-13-45' "
+        "(templates and stylesheets must render without warnings)",
+        "test.html: WeasyPrint reported: Invalid modified date: '2024-13-45' "
+        "(templates and stylesheets must render without warnings)"]

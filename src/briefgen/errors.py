@@ -126,7 +126,7 @@ class ProblemReport(ContentError):
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (ProblemReport, (self.errors,))
+        return (type(self), (self.errors,))
 
     def each(self) -> list[BriefgenError]:
         return list(self.errors)
@@ -137,6 +137,11 @@ class ProblemReport(ContentError):
             out.extend(error.lines())
         out.append(f"{self.message}; nothing was written")
         return out
+
+
+class TypesetProblems(ProblemReport, TypesetError):
+    """Every problem WeasyPrint reported for one document: still a TypesetError, as
+    whatever ``typeset`` raises is."""
 
 
 def shown_path(path: Path, root: Path) -> str:

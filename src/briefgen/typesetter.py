@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from xml.sax.saxutils import escape
 
-from briefgen.errors import ProblemReport, TypesetError
+from briefgen.errors import ProblemReport, TypesetError, TypesetProblems
 from briefgen.fonts import FontSet
 from briefgen.linebreak import korean_word_spans
 
@@ -773,7 +773,7 @@ def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str)
         errors = [TypesetError(f"WeasyPrint reported: {message}", path=origin,
                                hint="templates and stylesheets must render without warnings")
                   for message in others]
-        raise errors[0] if len(errors) == 1 else ProblemReport(errors)
+        raise errors[0] if len(errors) == 1 else TypesetProblems(errors)
 
 
 def _describe_missing(char: str, html: str) -> str:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import hashlib
 import math
 import os
-import re
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -700,6 +700,22 @@ def _end_with(pid: int) -> None:
     threading.Thread(target=wait, name="briefgen-end-with-build", daemon=True).start()
 
 
+def _template_line(templates: Path, text: str) -> tuple[str, int] | None:
+    """The one template line holding ``text``, as messages name it; None when no line
+    or more than one does."""
+    root = templates.resolve()
+    found = []
+    for path in sorted(root.rglob("*.html")):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue  # the build has read the templates it uses; this is only a hint
+        shown = path.relative_to(root.parent).as_posix()
+        found += [(shown, number) for number, line in enumerate(lines, start=1)
+                  if text in line]
+    return found[0] if len(found) == 1 else None
+
+
 def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
     from briefgen.typesetter import Stylesheet, typeset
 
@@ -718,6 +734,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
             origin=item.name,
             variant=item.variant,  # type: ignore[arg-type]
             attachments=item.attachments,
+            locate=functools.partial(_template_line, setup.spec.parent),
         )
         if item.max_pages is None or result.page_count <= item.max_pages:
             break
@@ -739,12 +756,6 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
         images = {f"{stem}{suffix}": data
                   for suffix, data in page_pictures(result.pdf).items()}
     return _Result(result.pdf, result.page_count, images)
-
-
-# How WeasyPrint reports a declaration it ignored in a style attribute: its position
-# (line:column) is within the attribute, so the template line has to be found.
-_IGNORED_DECLARATION = re.compile(
-    r"WeasyPrint reported: Ignored `([^`\n]+)` at \d+:\d+, ([^.]+)\.?")
 
 
 class _Typesetters:
@@ -777,24 +788,6 @@ class _Typesetters:
                     process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def _placed(self, error: BriefgenError) -> BriefgenError:
-        """``error`` at the template line that wrote the declaration WeasyPrint ignored,
-        when one line alone holds it; else as it is, naming the document."""
-        from briefgen.renderer import written_in
-
-        ignored = _IGNORED_DECLARATION.fullmatch(error.message)
-        if ignored is None:
-            return error
-        declaration, reason = ignored.groups()
-        places = written_in(self.setup.spec.parent, declaration)
-        if len(places) != 1:
-            return error
-        (path, line), = places
-        return TypesetError(f"WeasyPrint ignored `{declaration}` ({reason})", path=path,
-                            line=line, field="style attribute",
-                            hint="fix or remove the declaration: templates must render "
-                                 "without warnings")
-
     def submit(self, item: _Work) -> None:
         self.submitted.append((item, self.pool.submit(_typeset_one, self.setup, item)))
 
@@ -814,7 +807,7 @@ class _Typesetters:
             try:
                 results.append(future.result(timeout=options.render_timeout))
             except BriefgenError as exc:
-                for error in map(self._placed, exc.each()):
+                for error in exc.each():
                     # A template's problem (at its line) is one, whatever the document.
                     at = None if error.path == item.name else (error.path, error.line)
                     failed.setdefault((error.message, error.hint, at), []).append(error)

@@ -176,23 +176,6 @@ class Renderer:
             return filename
 
 
-def written_in(templates_dir: Path, text: str) -> list[tuple[str, int]]:
-    """Every template line holding ``text``, as messages name them: for a problem
-    WeasyPrint finds in the HTML (an ignored ``style`` attribute), whose position is
-    the rendered document's and not the template's."""
-    root = templates_dir.resolve()
-    found = []
-    for path in sorted(root.rglob("*.html")):
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue  # the build has read the templates it uses; this is only a hint
-        shown = path.relative_to(root.parent).as_posix()
-        found += [(shown, number) for number, line in enumerate(lines, start=1)
-                  if text in line]
-    return found
-
-
 def _template_frame(templates_dir: Path) -> tuple[str | None, int | None]:
     """The template file and line where the exception currently handled was raised."""
     tb = sys.exc_info()[2]

@@ -10,7 +10,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +24,9 @@ from xml.sax.saxutils import escape
 from briefgen.errors import ProblemReport, TypesetError, TypesetProblems
 from briefgen.fonts import FontSet
 from briefgen.linebreak import korean_word_spans
+
+# Where the project wrote a piece of the HTML: (file as messages name it, line).
+Locate = Callable[[str], tuple[str, int] | None]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def typeset(
     variant: Variant = "pdf/ua-1",
     attachments: Sequence[Attachment] = (),
     keep_all: bool = True,
+    locate: Locate | None = None,
 ) -> TypesetResult:
     """Render ``html`` with ``stylesheets`` (CSS source) and ``fonts`` into a PDF.
 
@@ -144,6 +148,10 @@ def typeset(
     Korean words are kept whole on their lines (``word-break: keep-all``, which
     WeasyPrint lacks); ``keep_all=False`` lets Pango break between any two syllables,
     as WeasyPrint alone does.
+
+    ``locate(text)``: the file and line that wrote ``text`` into the HTML, or None. A
+    declaration WeasyPrint ignores in a ``style`` attribute is reported there, since
+    its own position is within the attribute.
     """
     global _keep_all
     if variant not in VARIANTS:
@@ -248,7 +256,7 @@ def typeset(
             + ", ".join(str(root) for root in roots)
             + " may be used",
         )
-    _raise_for_log(records, html, origin)
+    _raise_for_log(records, html, origin, locate)
     if font_problems:
         raise TypesetError(
             "; ".join(dict.fromkeys(font_problems)),
@@ -751,7 +759,8 @@ def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
     return problems
 
 
-def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str) -> None:
+def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str,
+                   locate: Locate | None) -> None:
     missing: dict[str, None] = {}
     others: dict[str, None] = {}
     for record in records:
@@ -769,11 +778,28 @@ def _raise_for_log(records: Sequence[logging.LogRecord], html: str, origin: str)
             hint="change the text, or add a face or a range covering it in templates/fonts.yaml",
         )
     if others:
-        # One error each: the build can then place each at the template that caused it.
-        errors = [TypesetError(f"WeasyPrint reported: {message}", path=origin,
-                               hint="templates and stylesheets must render without warnings")
-                  for message in others]
+        # One error each: each may have a place of its own.
+        errors = [_warning_error(message, origin, locate) for message in others]
         raise errors[0] if len(errors) == 1 else TypesetProblems(errors)
+
+
+# A declaration WeasyPrint ignored in a style attribute; the position is the attribute's.
+_IGNORED_DECLARATION = re.compile(r"Ignored `([^`\n]+)` at \d+:\d+, ([^.]+)\.?")
+
+
+def _warning_error(message: str, origin: str,
+                   locate: Locate | None) -> TypesetError:
+    ignored = _IGNORED_DECLARATION.fullmatch(message)
+    place = locate(ignored[1]) if ignored and locate else None
+    if ignored is None or place is None:
+        return TypesetError(f"WeasyPrint reported: {message}", path=origin,
+                            hint="templates and stylesheets must render without warnings")
+    declaration, reason = ignored.groups()
+    path, line = place
+    return TypesetError(f"WeasyPrint ignored `{declaration}` ({reason})", path=path, line=line,
+                        field="style attribute",
+                        hint="fix or remove the declaration: templates must render without "
+                             "warnings")
 
 
 def _describe_missing(char: str, html: str) -> str:

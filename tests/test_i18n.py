@@ -261,6 +261,28 @@ def test_mark_prints_the_english_visibly_marked(example: Path) -> None:
     assert "<title>베트남에서 중국으로" in rendered.html
 
 
+def test_marked_text_in_a_stylesheet_label_loses_its_marks(example: Path) -> None:
+    # The organisation is printed in the running footer, which the stylesheet writes:
+    # generated content cannot hold the marking span, and the marks must not reach
+    # the PDF, where no font has a glyph for them.
+    with_policy(example, "  ko: mark")
+    edit(example / "project.yaml", "organisation: briefgen example content",
+         "organisation: Asia Desk")
+
+    from briefgen.renderer import Renderer
+
+    content = load_content(example)
+    translator = Translator("ko", "en", example.parent / "locales", example.parent)
+    view = build_brief_view(content, content.cases[CASE], "china", "ko", translator)
+    assert is_untranslated(view.organisation)
+    rendered = Renderer(REPO / "templates").render("brief", view, translator, paper="a4",
+                                                   build_stamp="test")
+    assert not re.search("[\ufdd0-\ufdef]", rendered.css)
+    assert '@bottom-left { content: "작성: Asia Desk · ' in rendered.css
+    # In the HTML it is still marked.
+    assert '<span class="untranslated untranslated-start" lang="en">Asia Desk' in rendered.html
+
+
 def test_stale_legal_text_fails_even_under_mark(example: Path) -> None:
     root = example.parent
     with_policy(example, "  ko: mark")

@@ -40,8 +40,8 @@ HEADER = """\
 # as START + language + LANG_END + text + END, in noncharacters (Unicode reserves
 # U+FDD0..U+FDEF for a program's internal use, so content cannot mean them). The view
 # adds the marks; the HTML pass in briefgen.linebreak turns them into
-# <span class="untranslated" lang="…"> in text and removes them everywhere else, so they
-# never reach a PDF.
+# <span class="untranslated" lang="…"> in text and removes them everywhere else, and the
+# renderer removes them from the stylesheet, so they never reach a PDF.
 UNTRANSLATED_START = "\ufdd0"
 UNTRANSLATED_LANG_END = "\ufdd1"
 UNTRANSLATED_END = "\ufdd2"

@@ -18,7 +18,7 @@ import jinja2
 from babel.messages.extract import extract_from_file
 from markupsafe import Markup
 
-from briefgen.catalogs import Translator
+from briefgen.catalogs import MARK_PATTERN, Translator
 from briefgen.errors import RenderError
 from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
@@ -143,7 +143,10 @@ class Renderer:
             css_env = env.overlay(trim_blocks=False, lstrip_blocks=False)
             self._css_envs[translator.locale] = css_env
         css_name = f"{kind}.css"
-        own_css = self._render(css_env, css_name, context)
+        # A label in the stylesheet (a running header, "Page 1 of 8") that a locale
+        # with the `mark` policy prints in English carries the untranslated marks:
+        # generated content cannot hold the marking span, so the marks go.
+        own_css = MARK_PATTERN.sub("", self._render(css_env, css_name, context))
         source = css_env.loader.get_source(css_env, css_name)[0]  # type: ignore[union-attr]
         keeps_lines = (own_css.count("\n") == source.count("\n")
                        and "@import" not in own_css.lower())

@@ -323,6 +323,15 @@ CORPUS = [
         "'briefgen i18n update' to create it", command="validate",
         extra=("locales/ko/shared.po: catalog missing", "locales/ko/templates.po: catalog "
                "missing", "3 problems found")),
+    Bad("locale that no font serves",
+        replace(PROJECT, "locales: [en]", "locales: [en, vi]\ntranslation_policy: {vi: mark}"),
+        f"{PROJECT}:3: locales: no serif or sans font family in templates/fonts.yaml serves "
+        "'vi' (add vi to the languages of a serif and a sans family", args=("--locale", "vi"),
+        extra=("1 problem found",)),
+    Bad("locale that no font serves, found by validate",
+        replace(PROJECT, "locales: [en]", "locales: [en, vi]\ntranslation_policy: {vi: mark}"),
+        f"{PROJECT}:3: locales: no serif or sans font family in templates/fonts.yaml serves "
+        "'vi'", command="validate", extra=("1 problem found",)),
     Bad("font file missing", templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
         "templates/fonts.yaml:64: families[1].faces[2].file: font file missing: "
         "/usr/share/fonts/truetype/noto/NotoSerif-Bolt.ttf (install the package that "

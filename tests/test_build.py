@@ -171,6 +171,30 @@ def test_undefined_template_variable_is_an_error(project: Make) -> None:
     assert "templates/brief.html:" in out
 
 
+def test_a_template_mistake_is_reported_before_fonts_are_prepared(
+        project: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Preparing the CJK faces takes minutes on a first build: a mistake that needs no
+    # fonts to find must not wait for them.
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.html", "{{ view.summary|md }}", "{{ view.sumary|md }}")
+    cache = tmp_path / "empty-font-cache"
+    monkeypatch.setenv("BRIEFGEN_FONT_CACHE", str(cache))
+    code, out = build(content)
+    assert code == 2
+    assert "templates/brief.html:" in out and "sumary" in out
+    assert "preparing font" not in out
+    assert not cache.exists() or not any(cache.iterdir())
+
+    # Fixed, the same build prepares the fonts it needs and builds.
+    edit(templates / "brief.html", "{{ view.sumary|md }}", "{{ view.summary|md }}")
+    code, out = build(content)
+    assert code == 0, out
+    assert "preparing fonts" in out
+    assert any(p.suffix == ".ttf" for p in cache.iterdir())
+
+
 @pytest.mark.parametrize(("restricted", "public", "found"), [
     # A public fact that quotes the restricted one: the finished PDF is checked.
     (None, "The two were stopped; their cousin lives in Springfield.",

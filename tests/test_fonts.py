@@ -14,9 +14,12 @@ from briefgen.fonts import (
     DEFAULT_SPEC,
     FontSet,
     default_cache_dir,
+    faces_to_prepare,
     load_fonts,
     load_spec,
     prepare_fonts,
+    specs_serving,
+    unserved_roles,
 )
 
 NOTO_SANS_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -184,6 +187,34 @@ def test_a_changed_spec_or_damaged_file_is_prepared_again(tmp_path: Path, small_
 
     forced = prepare_fonts(tmp_path, spec_path=small_spec, force=True)
     assert len(forced.report.built) == 3
+
+
+def test_faces_to_prepare_are_those_a_preparation_would_build(
+        tmp_path: Path, small_spec: Path) -> None:
+    stems = [s.stem for s in faces_to_prepare(tmp_path, spec_path=small_spec)]
+    assert stems == ["test-sans-kr-400-normal", "test-sans-kr-700-normal",
+                     "test-serif-400-normal"]
+    assert [s.stem for s in faces_to_prepare(tmp_path, spec_path=small_spec,
+                                             languages=["en"])] == ["test-serif-400-normal"]
+    prepare_fonts(tmp_path, spec_path=small_spec)
+    assert faces_to_prepare(tmp_path, spec_path=small_spec) == []
+    (tmp_path / "test-sans-kr-700-normal.otf").write_bytes(b"truncated")
+    stale = faces_to_prepare(tmp_path, spec_path=small_spec)
+    assert [s.stem for s in stale] == ["test-sans-kr-700-normal"]
+    assert [r.stem for r in prepare_fonts(tmp_path, spec_path=small_spec).report.built] == [
+        s.stem for s in stale]
+
+
+def test_languages_are_matched_as_the_typesetter_matches_them(small_spec: Path) -> None:
+    specs = load_spec(small_spec)
+    # A region or script subtag is set in the language configured without it.
+    assert [s.family for s in specs_serving(specs, ["ko-KR"])] == ["Test Sans KR"] * 2
+    assert [s.family for s in specs_serving(specs, ["EN-gb"])] == ["Test Serif"]
+    assert specs_serving(specs, ["vi"]) == []
+    assert unserved_roles(specs, "en-GB") == ("sans",)
+    assert unserved_roles(specs, "ko") == ("serif",)
+    assert unserved_roles(specs, "vi") == ("serif", "sans")
+    assert unserved_roles(load_spec(DEFAULT_SPEC), "ko-KR") == ()
 
 
 def test_subset_keeps_exactly_the_configured_characters(tmp_path: Path, small_spec: Path) -> None:

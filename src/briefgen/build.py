@@ -7,7 +7,8 @@ stops the build before anything is written:
 2. plan the documents the options ask for, and compare each one's inputs with the
    manifest: only outputs whose inputs changed are rebuilt, each with its reasons;
 3. localize each into a view and render its HTML, checking every character against the
-   configured fonts;
+   configured fonts (when fonts must be prepared first, which takes minutes, every
+   document's HTML is rendered before that wait, so that its mistakes come at once);
 4. typeset every PDF in memory (in worker processes with ``jobs > 1``) and read each
    public one back to check that no restricted text reached it;
 5. publish: write the files atomically, remove orphans, update the manifest.
@@ -26,7 +27,7 @@ import math
 import os
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,7 +42,7 @@ from briefgen.errors import (
     UsageError,
 )
 from briefgen.loader import load_content
-from briefgen.model import Content, Origin
+from briefgen.model import Content, Origin, match_language
 from briefgen.publisher import (
     ManifestEntry,
     Publication,
@@ -381,6 +382,9 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         raise ProblemReport([*exc.each(), *problems]) from None
     problems.extend(missing_font_files(specs_serving(specs, content.project.locales),
                                        spec_path))
+    if specs:
+        problems.extend(_font_language_problems(content, specs, spec_path,
+                                                content.project.locales))
     try:
         _check_translations(content, paths, plan(content, Selection()))
     except BriefgenError as exc:
@@ -508,12 +512,29 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
 
 def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options: Options,
                 say: Reporter) -> list[Publication]:
-    from briefgen.fonts import load_fonts
+    from briefgen.fonts import faces_to_prepare, load_fonts, load_spec
     from briefgen.renderer import Renderer
 
-    say.step("preparing fonts")
     spec = paths.templates / "fonts.yaml"
     languages = tuple(content.project.locales)
+    translators = _translators(content, paths)
+    locales = {locale for job in rebuild for locale in job.target.locales}
+    errors: list[BriefgenError] = [
+        *_font_language_problems(content, load_spec(spec), spec, locales),
+        *_label_problems(content, paths, translators, locales)]
+
+    say.step("rendering HTML")
+    documents = _documents(content, rebuild, translators, Renderer(paths.templates), options,
+                           errors)
+    preparing = faces_to_prepare(paths.font_cache, spec_path=spec, languages=languages)
+    if preparing:
+        # Preparing fonts takes minutes the first time. Every document's HTML is
+        # rendered before that wait, so that a mistake needing no fonts to find is
+        # reported at once; only the character coverage check has to come after.
+        documents = iter(list(documents))
+        if errors:
+            raise ProblemReport(list({str(e): e for e in errors}.values()))
+        say.step("preparing fonts")
     fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
                        languages=languages)
     # Fonts may have been prepared just now: the stamps must record what was used.
@@ -521,11 +542,6 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     for job in rebuild:
         job.inputs["prepared fonts"] = digest
 
-    say.step("rendering HTML")
-    translators = _translators(content, paths)
-    renderer = Renderer(paths.templates)
-    locales = {locale for job in rebuild for locale in job.target.locales}
-    errors: list[BriefgenError] = _label_problems(content, paths, translators, locales)
     work: list[_Work] = []
     allowed = (paths.templates, paths.font_cache, paths.content)
     setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb,
@@ -534,14 +550,10 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     # renders the next one's: the HTML of a large build no longer waits in front of
     # every worker. Nothing is written before every document has passed every check.
     with _Typesetters(setup, options, total=len(rebuild)) as typesetters:
-        for job in rebuild:
-            try:
-                item, problems = _render_one(content, job, translators, renderer, fonts,
-                                             options)
-            except BriefgenError as exc:
-                errors.extend(exc.each())
-                continue
-            errors.extend(problems)
+        for item, coverage in documents:
+            for lang, texts, translator in coverage:
+                if match_language(lang, fonts.languages) is not None:  # else reported above
+                    errors.extend(_coverage_errors(fonts, lang, texts, translator))
             work.append(item)
             if not errors:
                 typesetters.submit(item)
@@ -564,15 +576,56 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     return publications
 
 
+# What a document's text must be checked against the fonts for: language, (text, where
+# it comes from) pairs, and the translator whose labels the document prints.
+_Coverage = tuple[str, Sequence[tuple[str, str]], "Translator"]
+
+
+def _documents(content: Content, rebuild: Sequence[Job], translators: dict[str, Translator],
+               renderer: Any, options: Options, errors: list[BriefgenError],
+               ) -> Iterator[tuple[_Work, list[_Coverage]]]:
+    """Each rebuilt document's HTML, rendered when asked for; a document that cannot be
+    rendered adds its problems to ``errors`` and is left out."""
+    for job in rebuild:
+        try:
+            rendered = _render_one(content, job, translators, renderer, options)
+        except BriefgenError as exc:
+            errors.extend(exc.each())
+            continue
+        yield rendered
+
+
+def _font_language_problems(content: Content, specs: Sequence[Any], spec_path: Path,
+                            locales: Iterable[str]) -> list[BriefgenError]:
+    """Each of ``locales`` that no family in fonts.yaml sets, in a role documents use."""
+    from briefgen.fonts import unserved_roles
+
+    project = content.project
+    shown = f"{spec_path.parent.name}/{spec_path.name}"
+    problems: list[BriefgenError] = []
+    for locale in sorted(locales):
+        missing = unserved_roles(specs, locale)
+        if not missing:
+            continue
+        index = project.locales.index(locale) if locale in project.locales else 0
+        problems.append(FontError(
+            f"no {' or '.join(missing)} font family in {shown} serves {locale!r}",
+            path=project.origin.path, line=project.origin.line_of("locales", index),
+            field="locales",
+            hint=f"add {locale} to the languages of a serif and a sans family in {shown} "
+                 "whose fonts cover it, or take it out of locales"))
+    return problems
+
+
 # Base font sizes a handout is tried at, largest first, until it fits on one page; the
 # last is the documented minimum (README: "Protest handouts").
 HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 
 
 def _render_one(content: Content, job: Job, translators: dict[str, Translator],
-                renderer: Any, fonts: FontSet, options: Options,
-                ) -> tuple[_Work, list[BriefgenError]]:
-    """The HTML of one document (several sizes, for a handout) and its coverage problems."""
+                renderer: Any, options: Options) -> tuple[_Work, list[_Coverage]]:
+    """The HTML of one document (several sizes, for a handout) and the texts whose
+    characters the fonts must cover."""
     from briefgen.view import build_brief_view, build_handout_view
 
     target = job.target
@@ -581,8 +634,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
     if target.document == "handout":
         handout = build_handout_view(content, case, target.audience, target.locales,
                                      translators)
-        problems = [error for locale, texts in handout.texts.items()
-                    for error in _coverage_errors(fonts, locale, texts, translators[locale])]
+        coverage: list[_Coverage] = [(locale, texts, translators[locale])
+                                     for locale, texts in handout.texts.items()]
         variants = tuple(
             renderer.render("handout", handout, translator, paper=options.paper,
                             build_stamp=job.stamp, scale=scale)
@@ -592,12 +645,11 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      variants[0].css, variants[0].css_origin, variants[0].css_keeps_lines,
                      handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
-                     max_pages=1, images=True, content_origin=case.handout.origin), problems
+                     max_pages=1, images=True, content_origin=case.handout.origin), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
     rendered = renderer.render(target.document, view, translator, paper=options.paper,
                                build_stamp=job.stamp)
-    problems = _coverage_errors(fonts, view.lang, view.texts, translator)
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     if target.archive:
         attachments = ((f"{target.stem}.json", _public_json(view),
@@ -607,7 +659,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
                  view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
-                 attachments=attachments), problems
+                 attachments=attachments), [(view.lang, view.texts, translator)]
 
 
 def _public_json(view: Any) -> bytes:

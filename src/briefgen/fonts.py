@@ -24,6 +24,7 @@ from fontTools import version as FONTTOOLS_VERSION
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
 from briefgen.errors import BriefgenError, FontError, ProblemReport
+from briefgen.model import match_language
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
 
 Role = Literal["serif", "sans"]
@@ -268,18 +269,13 @@ class FontSet:
         return covered
 
     def _language(self, lang: str) -> str:
-        """Map a BCP 47 tag to a configured language: exact, then by dropping subtags."""
-        by_lower = {language.lower(): language for language in self.languages}
-        parts = lang.strip().replace("_", "-").lower().split("-")
-        while parts:
-            found = by_lower.get("-".join(parts))
-            if found is not None:
-                return found
-            parts.pop()
-        raise FontError(
-            f"no font is configured for language {lang!r}",
-            hint=f"configured languages: {', '.join(self.languages)}",
-        )
+        found = match_language(lang, self.languages)
+        if found is None:
+            raise FontError(
+                f"no font is configured for language {lang!r}",
+                hint=f"configured languages: {', '.join(self.languages)}",
+            )
+        return found
 
 
 def _shown(spec_path: Path) -> str:
@@ -431,14 +427,7 @@ def prepare_fonts(
     problems: list[BriefgenError] = []
     source_hashes: dict[Path, str] = {}
     for spec in specs:
-        if spec.source not in source_hashes:
-            source_hashes[spec.source] = _source_digest(spec.source)
-        stamp_key = {
-            "pipeline": PIPELINE_VERSION,
-            "fonttools": FONTTOOLS_VERSION,
-            "spec": spec.digest(),
-            "source": source_hashes[spec.source],
-        }
+        stamp_key = _stamp_key(spec, source_hashes)
         current = None if force else _current_stamp(cache_dir, spec, stamp_key)
         if current is not None:
             if current.get("languages") != list(spec.languages):
@@ -489,9 +478,49 @@ def prepare_fonts(
 
 
 def specs_serving(specs: Sequence[FaceSpec], languages: Collection[str]) -> list[FaceSpec]:
-    """The faces that serve one of ``languages``."""
-    wanted = {lang.lower() for lang in languages}
-    return [s for s in specs if wanted & {lang.lower() for lang in s.languages}]
+    """The faces that serve one of ``languages``, matched as :class:`FontSet` matches them."""
+    configured = [lang for spec in specs for lang in spec.languages]
+    wanted = {match_language(lang, configured) for lang in languages} - {None}
+    return [s for s in specs if wanted.intersection(s.languages)]
+
+
+def unserved_roles(specs: Sequence[FaceSpec], lang: str) -> tuple[Role, ...]:
+    """The roles in which no face of ``specs`` serves ``lang``: documents set every
+    language in both, so each one missing is a language briefgen cannot print."""
+    serving = specs_serving(specs, [lang])
+    return tuple(role for role in ROLES if not any(s.role == role for s in serving))
+
+
+def faces_to_prepare(cache_dir: Path, *, spec_path: Path = DEFAULT_SPEC,
+                     languages: Collection[str] | None = None) -> list[FaceSpec]:
+    """The faces :func:`prepare_fonts` would build now rather than reuse: none once the
+    cache is current, which is what a build asks before deciding to wait for them."""
+    specs = load_spec(spec_path)
+    if languages is not None:
+        specs = specs_serving(specs, languages)
+    hashes: dict[Path, str] = {}
+    stale = []
+    for spec in specs:
+        try:
+            key = _stamp_key(spec, hashes)
+        except OSError:
+            stale.append(spec)  # missing or unreadable: prepare_fonts says which
+            continue
+        if _current_stamp(cache_dir, spec, key) is None:
+            stale.append(spec)
+    return stale
+
+
+def _stamp_key(spec: FaceSpec, source_hashes: dict[Path, str]) -> dict[str, Any]:
+    """What a prepared face's stamp must record for the face to be reused."""
+    if spec.source not in source_hashes:
+        source_hashes[spec.source] = _source_digest(spec.source)
+    return {
+        "pipeline": PIPELINE_VERSION,
+        "fonttools": FONTTOOLS_VERSION,
+        "spec": spec.digest(),
+        "source": source_hashes[spec.source],
+    }
 
 
 def missing_font_files(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,

@@ -7,6 +7,7 @@ carries its ``Origin`` so any stage can point a message at the file and line it 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -30,6 +31,19 @@ class Origin:
         """Line of ``key``'s value (of its item ``index`` for a list), else the item's."""
         lines = self.values.get(key, ())
         return lines[index] if index < len(lines) else self.line
+
+
+def match_language(lang: str, configured: Iterable[str]) -> str | None:
+    """The configured language a BCP 47 tag is set in: exact, then by dropping subtags
+    (``zh-Hans-CN`` is set as ``zh-Hans``, ``ko-KR`` as ``ko``); case does not matter."""
+    by_lower = {language.lower(): language for language in configured}
+    parts = lang.strip().replace("_", "-").lower().split("-")
+    while parts:
+        found = by_lower.get("-".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
 
 
 # The document kinds briefgen can build; each has templates/<kind>.html and <kind>.css.

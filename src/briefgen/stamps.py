@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.model import DOCUMENT_KINDS, Case, Content
+from briefgen.model import DOCUMENT_KINDS, Case, Content, match_language
 
 
 def _digest_bytes(data: bytes) -> str:
@@ -64,16 +64,20 @@ class FileDigests:
 def font_digest(font_cache: Path, languages: Iterable[str]) -> str:
     """The prepared fonts a project's locales use, by their stamps (which name the source
     files' digests). Faces prepared for other projects sharing the cache do not count."""
-    wanted = {language.lower() for language in languages}
     stamps = sorted(font_cache.glob("*.json")) if font_cache.is_dir() else []
-    digest = hashlib.sha256()
-    used = 0
+    served: dict[Path, set[str]] = {}
     for path in stamps:
         try:
-            served = {str(x).lower() for x in json.loads(path.read_text())["languages"]}
+            served[path] = {str(x) for x in json.loads(path.read_text())["languages"]}
         except (OSError, ValueError, KeyError, TypeError):
             continue  # prepared by an older briefgen: rewritten when fonts are loaded
-        if served & wanted:
+    # Matched as the typesetter matches them, so that ko-KR counts the faces serving ko.
+    configured = [language for names in served.values() for language in names]
+    wanted = {match_language(language, configured) for language in languages} - {None}
+    digest = hashlib.sha256()
+    used = 0
+    for path, names in served.items():
+        if names & wanted:
             digest.update(path.name.encode() + path.read_bytes())
             used += 1
     return digest.hexdigest()[:16] if used else "not prepared"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from briefgen.cli import app
 
-from .conftest import edit
+from .conftest import REPO, edit
 
 Make = Callable[[str], Path]
 runner = CliRunner()
@@ -91,6 +91,37 @@ def test_unknown_audience_and_locale(project: Make, tmp_path: Path) -> None:
     code, _, err = run("build", "--content", content, "--locale", "xx-Nope")
     assert code == 2
     assert "--locale: unknown locale 'xx-Nope'" in err
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--doc", "handout", "--audience", "china"),
+     "--doc handout --audience china: no output matches these options together (briefs "
+     "are made for a case's audiences and handouts for its events"),
+    (("--doc", "handout", "--include-restricted"),
+     "--doc handout --include-restricted: no output matches these options together "
+     "(handouts are public material only: there is no restricted handout)"),
+    (("--audience", "washington-protest", "--locale", "zh-Hans", "--check"),
+     "--audience washington-protest --locale zh-Hans: no output matches"),
+])
+def test_options_that_together_select_nothing(tmp_path: Path, args: tuple[str, ...],
+                                              expected: str) -> None:
+    # Each option names something real; together they name no output, and a build that
+    # says "built 0" would look like success.
+    out_dir = tmp_path / "out"
+    code, _, err = run("build", "--content", str(REPO / "content"), "--out", str(out_dir),
+                       *args)
+    assert code == 2, err
+    assert expected in err
+    assert not out_dir.exists()
+
+
+def test_an_empty_shard_is_no_mistake(project: Make, tmp_path: Path) -> None:
+    # The minimal sample makes two outputs, none built yet: of 5 shards, at least three
+    # are empty, and checking one of those finds nothing stale.
+    content = str(project("minimal"))
+    codes = [run("build", "--content", content, "--check", "--shard", f"{k}/5")[0]
+             for k in range(1, 6)]
+    assert codes.count(0) >= 3 and set(codes) == {0, 3}
 
 
 def test_unwritable_out_dir(project: Make, tmp_path: Path) -> None:

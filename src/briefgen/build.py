@@ -28,7 +28,7 @@ import os
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -273,6 +273,27 @@ def plan(content: Content, selection: Selection) -> list[Target]:
     return targets
 
 
+def _nothing_matches(selection: Selection) -> None:
+    """Refuse options that each name something real but together select no output: a
+    build that makes nothing and says "built 0" looks like success."""
+    given = [*(f"--case {x}" for x in selection.cases),
+             *(f"--doc {x}" for x in selection.documents),
+             *(f"--audience {x}" for x in selection.audiences),
+             *(f"--locale {x}" for x in selection.locales),
+             *(f"--pair {a}+{b}" for a, b in selection.pairs)]
+    if selection.include_restricted:
+        given.append("--include-restricted")
+    if not given:
+        return
+    if selection.include_restricted and set(selection.documents) == {"handout"}:
+        hint = "handouts are public material only: there is no restricted handout"
+    else:
+        hint = ("briefs are made for a case's audiences and handouts for its events, in "
+                "its language pairs; 'briefgen list' shows them")
+    raise UsageError("no output matches these options together", field=" ".join(given),
+                     hint=hint)
+
+
 def parse_pair(text: str) -> tuple[str, str]:
     parts = [p.strip() for p in text.split("+")]
     if len(parts) != 2 or not all(parts):
@@ -465,6 +486,8 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     content = load_content(paths.content)
     _fail_on_warnings(content, options.strict)
     targets = plan(content, selection)
+    if not targets and content.cases and not plan(content, replace(selection, shard=None)):
+        _nothing_matches(selection)  # an empty shard of a large split is no mistake
     report = BuildReport(targets, warnings=list(content.warnings))
 
     unreadable: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,9 @@ from briefgen.errors import FontError, ProblemReport
 from briefgen.fonts import (
     CACHE_ENV,
     DEFAULT_SPEC,
+    FaceSpec,
     FontSet,
     default_cache_dir,
-    faces_to_prepare,
     load_fonts,
     load_spec,
     prepare_fonts,
@@ -189,20 +190,24 @@ def test_a_changed_spec_or_damaged_file_is_prepared_again(tmp_path: Path, small_
     assert len(forced.report.built) == 3
 
 
-def test_faces_to_prepare_are_those_a_preparation_would_build(
+def test_before_preparing_hears_of_the_faces_to_build_and_can_stop_it(
         tmp_path: Path, small_spec: Path) -> None:
-    stems = [s.stem for s in faces_to_prepare(tmp_path, spec_path=small_spec)]
-    assert stems == ["test-sans-kr-400-normal", "test-sans-kr-700-normal",
-                     "test-serif-400-normal"]
-    assert [s.stem for s in faces_to_prepare(tmp_path, spec_path=small_spec,
-                                             languages=["en"])] == ["test-serif-400-normal"]
-    prepare_fonts(tmp_path, spec_path=small_spec)
-    assert faces_to_prepare(tmp_path, spec_path=small_spec) == []
-    (tmp_path / "test-sans-kr-700-normal.otf").write_bytes(b"truncated")
-    stale = faces_to_prepare(tmp_path, spec_path=small_spec)
-    assert [s.stem for s in stale] == ["test-sans-kr-700-normal"]
-    assert [r.stem for r in prepare_fonts(tmp_path, spec_path=small_spec).report.built] == [
-        s.stem for s in stale]
+    heard: list[list[str]] = []
+
+    def listen(faces: Sequence[FaceSpec]) -> None:
+        heard.append([face.stem for face in faces])
+
+    prepare_fonts(tmp_path, spec_path=small_spec, languages=["en"], before_preparing=listen)
+    assert heard == [["test-serif-400-normal"]]
+    prepare_fonts(tmp_path, spec_path=small_spec, languages=["en"], before_preparing=listen)
+    assert len(heard) == 1, "nothing to build: not called"
+
+    def refuse(faces: Sequence[FaceSpec]) -> None:
+        raise FontError("stop")
+
+    with pytest.raises(FontError, match="stop"):
+        prepare_fonts(tmp_path, spec_path=small_spec, before_preparing=refuse)
+    assert not list(tmp_path.glob("test-sans-kr-*")), "stopped before building any face"
 
 
 def test_languages_are_matched_as_the_typesetter_matches_them(small_spec: Path) -> None:

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from briefgen.catalogs import Translator
-    from briefgen.fonts import FontSet
+    from briefgen.fonts import FaceSpec, FontSet
 
 PAPERS = ("a4", "letter")
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -535,7 +535,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
 
 def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options: Options,
                 say: Reporter) -> list[Publication]:
-    from briefgen.fonts import faces_to_prepare, load_fonts, load_spec
+    from briefgen.fonts import load_fonts, load_spec
     from briefgen.renderer import Renderer
 
     spec = paths.templates / "fonts.yaml"
@@ -549,17 +549,19 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     say.step("rendering HTML")
     documents = _documents(content, rebuild, translators, Renderer(paths.templates), options,
                            errors)
-    preparing = faces_to_prepare(paths.font_cache, spec_path=spec, languages=languages)
-    if preparing:
+
+    def before_preparing(faces: Sequence[FaceSpec]) -> None:
         # Preparing fonts takes minutes the first time. Every document's HTML is
         # rendered before that wait, so that a mistake needing no fonts to find is
         # reported at once; only the character coverage check has to come after.
+        nonlocal documents
         documents = iter(list(documents))
         if errors:
             raise ProblemReport(list({str(e): e for e in errors}.values()))
         say.step("preparing fonts")
+
     fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
-                       languages=languages)
+                       languages=languages, before_preparing=before_preparing)
     # Fonts may have been prepared just now: the stamps must record what was used.
     digest = font_digest(paths.font_cache, languages)
     for job in rebuild:
@@ -618,7 +620,7 @@ def _documents(content: Content, rebuild: Sequence[Job], translators: dict[str, 
         yield rendered
 
 
-def _font_language_problems(content: Content, specs: Sequence[Any], spec_path: Path,
+def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_path: Path,
                             locales: Iterable[str]) -> list[BriefgenError]:
     """Each of ``locales`` that no family in fonts.yaml sets, in a role documents use."""
     from briefgen.fonts import unserved_roles

@@ -404,12 +404,14 @@ def prepare_fonts(
     progress: Callable[[str], None] | None = None,
     spec_path: Path = DEFAULT_SPEC,
     languages: Collection[str] | None = None,
+    before_preparing: Callable[[Sequence[FaceSpec]], None] | None = None,
 ) -> FontSet:
     """Extract and subset the configured faces into ``cache_dir``; reuse what is current.
 
     With ``languages``, only the faces serving one of them are prepared: subsetting a CJK
     face costs tens of seconds the first time, and a project without Chinese never needs
-    the Chinese faces.
+    the Chinese faces. ``before_preparing`` is called with the faces to be built, when
+    there are any, before the first is: what it raises stops the preparation.
     """
     started = time.perf_counter()
     specs = load_spec(spec_path)
@@ -448,6 +450,8 @@ def prepare_fonts(
             )
     if problems:
         raise problems[0] if len(problems) == 1 else ProblemReport(problems)
+    if jobs and before_preparing is not None:
+        before_preparing([job.spec for job in jobs])
 
     for job, outcome in _run_jobs(jobs, say):
         faces[job.spec.stem] = _face(job.spec, outcome.path, outcome.postscript_name)
@@ -491,26 +495,6 @@ def unserved_roles(specs: Sequence[FaceSpec], lang: str) -> tuple[Role, ...]:
     return tuple(role for role in ROLES if not any(s.role == role for s in serving))
 
 
-def faces_to_prepare(cache_dir: Path, *, spec_path: Path = DEFAULT_SPEC,
-                     languages: Collection[str] | None = None) -> list[FaceSpec]:
-    """The faces :func:`prepare_fonts` would build now rather than reuse: none once the
-    cache is current, which is what a build asks before deciding to wait for them."""
-    specs = load_spec(spec_path)
-    if languages is not None:
-        specs = specs_serving(specs, languages)
-    hashes: dict[Path, str] = {}
-    stale = []
-    for spec in specs:
-        try:
-            key = _stamp_key(spec, hashes)
-        except OSError:
-            stale.append(spec)  # missing or unreadable: prepare_fonts says which
-            continue
-        if _current_stamp(cache_dir, spec, key) is None:
-            stale.append(spec)
-    return stale
-
-
 def _stamp_key(spec: FaceSpec, source_hashes: dict[Path, str]) -> dict[str, Any]:
     """What a prepared face's stamp must record for the face to be reused."""
     if spec.source not in source_hashes:
@@ -539,10 +523,11 @@ def load_fonts(
     progress: Callable[[str], None] | None = None,
     spec_path: Path = DEFAULT_SPEC,
     languages: Collection[str] | None = None,
+    before_preparing: Callable[[Sequence[FaceSpec]], None] | None = None,
 ) -> FontSet:
     """Return the prepared font set, preparing whatever is missing or stale first."""
     return prepare_fonts(cache_dir, progress=progress, spec_path=spec_path,
-                         languages=languages)
+                         languages=languages, before_preparing=before_preparing)
 
 
 def default_cache_dir(project_root: Path) -> Path:

@@ -122,6 +122,10 @@ CORPUS = [
         replace(CASE, "    date: 2015-10\n", "    date: 2016-01\n"),
         "comes after 'earlier' (2016-01) but is earlier (an error because of --strict)",
         args=("--strict",)),
+    Bad("audience that no ask is addressed to, strict",
+        replace(CASE, "    to: [other-state]\n", "    to: [party-state]\n"),
+        f"{CASE}:5: audiences: no ask is addressed to 'other-state': its brief will make no "
+        "request of it", args=("--strict",), extra=("(an error because of --strict)",)),
     Bad("fact without source", replace(CASE, "    status: confirmed\n    sources: [src-a, src-b]\n",
                                        "    status: confirmed\n"),
         f"{CASE}:20: facts[1].sources: is missing (expected a list)"),

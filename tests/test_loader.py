@@ -131,6 +131,19 @@ def test_timeline_out_of_order_is_a_warning(project: Make) -> None:
     assert "comes after 'earlier'" in str(loaded.warnings[0])
 
 
+def test_an_audience_no_ask_is_addressed_to_is_a_warning(project: Make) -> None:
+    content = project("minimal")
+    assert load_content(content).warnings == ()
+    edit(content / CASE, "    to: [other-state]\n", "    to: [party-state]\n")
+    (warning,) = load_content(content).warnings
+    assert str(warning).startswith(
+        f"{'content/' + CASE}:5: audiences: no ask is addressed to 'other-state'")
+    # An ask to several actors counts for each.
+    edit(content / CASE, "    to: [party-state]\n    priority: low",
+         "    to: [party-state, other-state]\n    priority: low")
+    assert load_content(content).warnings == ()
+
+
 def test_case_directory_must_match_id(project: Make) -> None:
     content = project("minimal")
     edit(content / CASE, "id: sample-case", "id: other-case")

@@ -663,6 +663,7 @@ def _check_references(content: Content, problems: Problems) -> None:
             _check_handout(case, case.handout, problems)
         if not problems.errors:
             _check_order(case, problems)
+            _check_asked(case, problems)
 
 
 def _check_provision(ref: str, content: Content, origin: Origin, index: int,
@@ -732,6 +733,20 @@ def _check_order(case: Case, problems: Problems) -> None:
                 f"{previous.id!r} ({previous.date.iso()}) but is earlier",
                 path=entry.origin.path, line=entry.origin.line, field="timeline")
         previous = entry
+
+
+def _check_asked(case: Case, problems: Problems) -> None:
+    """An embassy brief exists to put the asks to its audience: an audience that no ask
+    is addressed to gets a brief without a single request, which is most likely an ask
+    not written yet or a misspelt ``to``."""
+    asked = {actor for ask in case.asks for actor in ask.to}
+    for index, audience in enumerate(case.audiences):
+        if audience not in asked:
+            problems.warn(
+                f"no ask is addressed to {audience!r}: its brief will make no request of "
+                f"it (add {audience} to the 'to' of an ask, or take it out of audiences)",
+                path=case.origin.path, line=case.origin.line_of("audiences", index),
+                field="audiences")
 
 
 def _known(ref: str, table: dict[str, object], where: str, key: str | None = None) -> str:

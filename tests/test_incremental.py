@@ -374,4 +374,6 @@ def test_font_record_covers_only_the_project_languages(tmp_path: Path) -> None:
     stamp("brief-serif-kr-400-normal", ["ko"])  # another project prepared Korean faces
     assert font_digest(tmp_path, ["en"]) == before
     assert font_digest(tmp_path, ["en", "ko"]) != before
+    # A locale with a region is set in the faces of its language, and counts them.
+    assert font_digest(tmp_path, ["en-GB", "ko-KR"]) == font_digest(tmp_path, ["en", "ko"])
     assert font_digest(tmp_path / "missing", ["en"]) == "not prepared"

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from briefgen import __version__
+from briefgen import BUNDLED_TEMPLATES, __version__
 from briefgen.errors import (
     BriefgenError,
     ContentError,
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from briefgen.fonts import FaceSpec, FontSet
 
 PAPERS = ("a4", "letter")
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = f"briefgen {__version__}"
 
 
@@ -107,7 +106,7 @@ class Paths:
         if templates is None:
             templates = root / "templates"
             if not templates.is_dir():
-                templates = PACKAGE_ROOT / "templates"
+                templates = BUNDLED_TEMPLATES
         cache = os.environ.get("BRIEFGEN_FONT_CACHE")
         return cls(
             content=content,

@@ -23,6 +23,7 @@ from fontTools import subset as ft_subset
 from fontTools import version as FONTTOOLS_VERSION
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
+from briefgen import BUNDLED_TEMPLATES
 from briefgen.errors import BriefgenError, FontError, ProblemReport
 from briefgen.model import match_language
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
@@ -35,7 +36,7 @@ STYLES: tuple[Style, ...] = ("normal", "italic")
 WEIGHTS = (400, 700)
 
 #: The configuration shipped with the project; callers may pass another one.
-DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "templates" / "fonts.yaml"
+DEFAULT_SPEC = BUNDLED_TEMPLATES / "fonts.yaml"
 
 #: Environment variable naming a font cache to reuse (tests, CI); see tests/test_fonts.py.
 CACHE_ENV = "BRIEFGEN_FONT_CACHE"

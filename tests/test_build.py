@@ -194,6 +194,22 @@ def test_a_template_mistake_is_reported_before_fonts_are_prepared(
     assert "preparing fonts" in out
     assert any(p.suffix == ".ttf" for p in cache.iterdir())
 
+    # The HTML rendered before the fonts were prepared printed a stamp that changed
+    # with them: each page shows the stamp the manifest records, and a build on the
+    # now prepared fonts gives the same bytes.
+    from pypdf import PdfReader
+
+    output = content.parent / "output"
+    manifest = json.loads((output / "manifest.json").read_text())
+    first = {}
+    for entry in manifest["outputs"]:
+        first[entry["path"]] = (output / entry["path"]).read_bytes()
+        for page in PdfReader(output / entry["path"]).pages:
+            assert f"Build {entry['stamp']} " in " ".join(page.extract_text().split())
+    code, out = build(content, "--force")
+    assert code == 0, out
+    assert {name: (output / name).read_bytes() for name in first} == first
+
 
 @pytest.mark.parametrize(("restricted", "public", "found"), [
     # A public fact that quotes the restricted one: the finished PDF is checked.

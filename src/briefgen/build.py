@@ -546,15 +546,18 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
         *_label_problems(content, paths, translators, locales)]
 
     say.step("rendering HTML")
-    documents = _documents(content, rebuild, translators, Renderer(paths.templates), options,
-                           errors)
+    renderer = Renderer(paths.templates)
+    documents = _documents(content, rebuild, translators, renderer, options, errors)
+
+    rendered_early = False
 
     def before_preparing(faces: Sequence[FaceSpec]) -> None:
         # Preparing fonts takes minutes the first time. Every document's HTML is
         # rendered before that wait, so that a mistake needing no fonts to find is
         # reported at once; only the character coverage check has to come after.
-        nonlocal documents
+        nonlocal documents, rendered_early
         documents = iter(list(documents))
+        rendered_early = True
         if errors:
             raise ProblemReport(list({str(e): e for e in errors}.values()))
         say.step("preparing fonts")
@@ -563,8 +566,14 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
                        languages=languages, before_preparing=before_preparing)
     # Fonts may have been prepared just now: the stamps must record what was used.
     digest = font_digest(paths.font_cache, languages)
+    restamped = [job for job in rebuild if job.inputs.get("prepared fonts") != digest]
     for job in rebuild:
         job.inputs["prepared fonts"] = digest
+    if restamped and rendered_early:
+        # The HTML rendered before the wait prints each document's build stamp, which
+        # has just changed with the fonts: rendered again, the PDF shows the stamp the
+        # manifest records, and a second build of the same inputs gives the same bytes.
+        documents = _documents(content, rebuild, translators, renderer, options, errors)
 
     work: list[_Work] = []
     allowed = (paths.templates, paths.font_cache, paths.content)

@@ -64,7 +64,8 @@ import typst_build
 
 from briefgen.build import Paths
 from briefgen.catalogs import Translator
-from briefgen.fonts import ROLES, FontSet, load_fonts
+from briefgen.fonts import FontSet, load_fonts
+from briefgen.fontspec import ROLES
 from briefgen.loader import load_content
 from briefgen.model import Content
 from briefgen.pdfcheck import find_leaks

@@ -194,9 +194,8 @@ def test_a_template_mistake_is_reported_before_fonts_are_prepared(
     assert "preparing fonts" in out
     assert any(p.suffix == ".ttf" for p in cache.iterdir())
 
-    # The HTML rendered before the fonts were prepared printed a stamp that changed
-    # with them: each page shows the stamp the manifest records, and a build on the
-    # now prepared fonts gives the same bytes.
+    # The HTML was rendered before the fonts were prepared: each page still shows the
+    # stamp the manifest records, and a build on the prepared fonts gives the same bytes.
     from pypdf import PdfReader
 
     output = content.parent / "output"

@@ -12,13 +12,15 @@ from fontTools.ttLib import TTFont
 from briefgen.errors import FontError, ProblemReport
 from briefgen.fonts import (
     CACHE_ENV,
-    DEFAULT_SPEC,
-    FaceSpec,
     FontSet,
     default_cache_dir,
     load_fonts,
-    load_spec,
     prepare_fonts,
+)
+from briefgen.fontspec import (
+    DEFAULT_SPEC,
+    FaceSpec,
+    load_spec,
     specs_serving,
     unserved_roles,
 )

@@ -363,17 +363,43 @@ def test_watch_ignores_files_that_came_and_went_within_a_batch(project: Make) ->
 
 
 def test_font_record_covers_only_the_project_languages(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from briefgen.fontspec import load_spec
     from briefgen.stamps import font_digest
 
-    def stamp(name: str, languages: list[str]) -> None:
-        (tmp_path / f"{name}.json").write_text(json.dumps({"languages": languages,
-                                                           "source": name}))
-
-    stamp("brief-serif-400-normal", ["en"])
-    before = font_digest(tmp_path, ["en"])
-    stamp("brief-serif-kr-400-normal", ["ko"])  # another project prepared Korean faces
-    assert font_digest(tmp_path, ["en"]) == before
-    assert font_digest(tmp_path, ["en", "ko"]) != before
+    specs = load_spec()
+    english = font_digest(specs, ["en"])
+    korean = font_digest(specs, ["ko"])
+    assert font_digest(specs, ["en", "ko"]) not in (english, korean)
     # A locale with a region is set in the faces of its language, and counts them.
-    assert font_digest(tmp_path, ["en-GB", "ko-KR"]) == font_digest(tmp_path, ["en", "ko"])
-    assert font_digest(tmp_path / "missing", ["en"]) == "not prepared"
+    assert font_digest(specs, ["en-GB", "ko-KR"]) == font_digest(specs, ["en", "ko"])
+
+    # An updated font file (a new Debian font package) changes the record of the
+    # languages it serves, and no other; a missing one is recorded, not raised.
+    face = next(s for s in specs if "en" in s.languages and "ko" not in s.languages)
+    copy = tmp_path / face.source.name
+    copy.write_bytes(face.source.read_bytes())
+    moved = [replace(s, source=copy) if s == face else s for s in specs]
+    before = font_digest(moved, ["en"])
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    assert font_digest(moved, ["en"]) != before
+    assert font_digest(moved, ["ko"]) == korean
+    copy.unlink()
+    assert font_digest(moved, ["en"]) not in (before, english)
+
+
+def test_an_empty_font_cache_leaves_outputs_current(
+        project: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A content repository's CI runner starts with no prepared fonts: the outputs built
+    # on another machine from the same fonts are current there, not stale.
+    content = project("minimal")
+    assert build(content)[0] == 0
+    before = outputs(content)
+    monkeypatch.setenv("BRIEFGEN_FONT_CACHE", str(tmp_path / "empty-font-cache"))
+    code, out = build(content, "--check")
+    assert code == 0, out
+    code, out = build(content)
+    assert code == 0, out
+    assert "built 0, up to date 2" in out and "preparing" not in out
+    assert outputs(content) == before

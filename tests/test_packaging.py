@@ -28,7 +28,7 @@ def test_a_wheel_carries_the_templates_and_finds_them(tmp_path: Path) -> None:
     assert {f"briefgen/templates/{name}" for name in templates} <= names
 
     found = subprocess.run(
-        [sys.executable, "-c", "import briefgen.fonts as f; print(f.DEFAULT_SPEC)"],
+        [sys.executable, "-c", "import briefgen.fontspec as f; print(f.DEFAULT_SPEC)"],
         cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
         check=True, capture_output=True, text=True).stdout.strip()
     assert Path(found) == tmp_path / "site" / "briefgen" / "templates" / "fonts.yaml"

@@ -41,6 +41,13 @@ from briefgen.errors import (
     TypesetError,
     UsageError,
 )
+from briefgen.fontspec import (
+    FaceSpec,
+    load_spec,
+    missing_font_files,
+    specs_serving,
+    unserved_roles,
+)
 from briefgen.loader import load_content
 from briefgen.model import Content, Origin, match_language
 from briefgen.publisher import (
@@ -60,7 +67,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from briefgen.catalogs import Translator
-    from briefgen.fonts import FaceSpec, FontSet
+    from briefgen.fonts import FontSet
 
 PAPERS = ("a4", "letter")
 GENERATOR = f"briefgen {__version__}"
@@ -115,6 +122,11 @@ class Paths:
             locales=root / "locales",
             font_cache=Path(cache).resolve() if cache else root / ".cache" / "fonts",
         )
+
+    @property
+    def cache(self) -> Path:
+        """What builds keep to go faster (parsed YAML, font digests): never an input."""
+        return self.content.parent / ".cache"
 
 
 @dataclass(frozen=True)
@@ -383,7 +395,6 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
 def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
-    from briefgen.fonts import load_spec, missing_font_files, specs_serving
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -493,7 +504,8 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     previous = {e.path: e for e in read_manifest(paths.out, unreadable)}
     report.warnings.extend(unreadable)
     jobs = _jobs(content, paths, targets, options,
-                 font_digest(paths.font_cache, content.project.locales))
+                 font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
+                             content.project.locales, paths.cache / "font-sources.json"))
     rebuild, current = _decide(jobs, previous, paths.out, options.force)
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
@@ -534,7 +546,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
 
 def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options: Options,
                 say: Reporter) -> list[Publication]:
-    from briefgen.fonts import load_fonts, load_spec
+    from briefgen.fonts import load_fonts
     from briefgen.renderer import Renderer
 
     spec = paths.templates / "fonts.yaml"
@@ -549,31 +561,20 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     renderer = Renderer(paths.templates)
     documents = _documents(content, rebuild, translators, renderer, options, errors)
 
-    rendered_early = False
-
     def before_preparing(faces: Sequence[FaceSpec]) -> None:
         # Preparing fonts takes minutes the first time. Every document's HTML is
         # rendered before that wait, so that a mistake needing no fonts to find is
         # reported at once; only the character coverage check has to come after.
-        nonlocal documents, rendered_early
+        # (The build stamp in that HTML does not change with the preparation: it
+        # records the fonts by their source files, not by the cache.)
+        nonlocal documents
         documents = iter(list(documents))
-        rendered_early = True
         if errors:
             raise ProblemReport(list({str(e): e for e in errors}.values()))
         say.step("preparing fonts")
 
     fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
                        languages=languages, before_preparing=before_preparing)
-    # Fonts may have been prepared just now: the stamps must record what was used.
-    digest = font_digest(paths.font_cache, languages)
-    restamped = [job for job in rebuild if job.inputs.get("prepared fonts") != digest]
-    for job in rebuild:
-        job.inputs["prepared fonts"] = digest
-    if restamped and rendered_early:
-        # The HTML rendered before the wait prints each document's build stamp, which
-        # has just changed with the fonts: rendered again, the PDF shows the stamp the
-        # manifest records, and a second build of the same inputs gives the same bytes.
-        documents = _documents(content, rebuild, translators, renderer, options, errors)
 
     work: list[_Work] = []
     allowed = (paths.templates, paths.font_cache, paths.content)
@@ -631,7 +632,6 @@ def _documents(content: Content, rebuild: Sequence[Job], translators: dict[str, 
 def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_path: Path,
                             locales: Iterable[str]) -> list[BriefgenError]:
     """Each of ``locales`` that no family in fonts.yaml sets, in a role documents use."""
-    from briefgen.fonts import unserved_roles
 
     project = content.project
     shown = f"{spec_path.parent.name}/{spec_path.name}"

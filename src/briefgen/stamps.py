@@ -5,20 +5,23 @@ computed now; when they differ, the labels that changed say why it is rebuilt
 ("content/cases/x/case.yaml changed"). Inputs are as narrow as the content allows: a
 case's own file, the law files it cites, the sources and actors it uses (by their data,
 so editing one source does not rebuild every case), its catalogs, the templates of its
-document kind, the prepared fonts, the options and briefgen's version.
+document kind, the fonts, the options and briefgen's version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.model import DOCUMENT_KINDS, Case, Content, match_language
+from briefgen.fontspec import FaceSpec, face_key, source_digest, specs_serving
+from briefgen.model import DOCUMENT_KINDS, Case, Content
 
 
 def _digest_bytes(data: bytes) -> str:
@@ -61,26 +64,64 @@ class FileDigests:
         return found
 
 
-def font_digest(font_cache: Path, languages: Iterable[str]) -> str:
-    """The prepared fonts a project's locales use, by their stamps (which name the source
-    files' digests). Faces prepared for other projects sharing the cache do not count."""
-    stamps = sorted(font_cache.glob("*.json")) if font_cache.is_dir() else []
-    served: dict[Path, set[str]] = {}
-    for path in stamps:
+def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
+                memo: Path | None = None) -> str:
+    """The fonts a project's locales are set in: for each face serving one of them, what
+    it is prepared from (its fonts.yaml entry, its source file, the preparation's version).
+
+    Read from fonts.yaml and the source files, never from the font cache: a build on an
+    empty cache (a fresh CI runner) finds current what was built elsewhere from the same
+    fonts, and an updated font package is seen as the change it is. Faces serving other
+    languages do not count. ``memo`` keeps the source files' digests between builds."""
+    serving = specs_serving(specs, list(languages))
+    hashes = _source_digests({spec.source for spec in serving}, memo)
+    keys: list[dict[str, Any]] = []
+    for spec in serving:
         try:
-            served[path] = {str(x) for x in json.loads(path.read_text())["languages"]}
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # prepared by an older briefgen: rewritten when fonts are loaded
-    # Matched as the typesetter matches them, so that ko-KR counts the faces serving ko.
-    configured = [language for names in served.values() for language in names]
-    wanted = {match_language(language, configured) for language in languages} - {None}
-    digest = hashlib.sha256()
-    used = 0
-    for path, names in served.items():
-        if names & wanted:
-            digest.update(path.name.encode() + path.read_bytes())
-            used += 1
-    return digest.hexdigest()[:16] if used else "not prepared"
+            keys.append({"face": spec.stem, **face_key(spec, hashes)})
+        except OSError:  # reported at its line in fonts.yaml when the fonts are loaded
+            keys.append({"face": spec.stem, "source": "absent"})
+    return _digest_bytes(json.dumps(keys, sort_keys=True).encode())
+
+
+def _source_digests(sources: Iterable[Path], memo: Path | None) -> dict[Path, str]:
+    """Each readable source's digest, taken from ``memo`` while the file's identity, size
+    and times are those recorded: hashing both ends of every source font would cost a
+    build with nothing to do about 20 ms. Any write to a file changes its ctime."""
+    if memo is None:
+        return {}
+    try:
+        recorded = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    if not isinstance(recorded, dict):
+        recorded = {}
+    digests: dict[Path, str] = {}
+    current: dict[str, dict[str, Any]] = {}
+    for source in sorted(sources):
+        try:
+            st = source.stat()
+            identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            entry = recorded.get(str(source))
+            if (isinstance(entry, dict) and entry.get("stat") == identity
+                    and isinstance(entry.get("digest"), str)):
+                digest = str(entry["digest"])
+            else:
+                digest = source_digest(source)
+        except OSError:
+            continue  # absent: font_digest records it so
+        digests[source] = digest
+        current[str(source)] = {"stat": identity, "digest": digest}
+    if current != recorded:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=memo.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(current, handle, indent=1, sort_keys=True)
+            Path(tmp).replace(memo)
+        except OSError:
+            pass  # a memo that cannot be written only costs time
+    return digests
 
 
 def case_inputs(
@@ -141,7 +182,7 @@ def case_inputs(
             # not change with where the project (or briefgen's own templates) sits.
             inputs[f"templates/{template.name}"] = files(template)
 
-    inputs["prepared fonts"] = fonts
+    inputs["fonts"] = fonts
     options_blob = json.dumps({**options, "version": __version__}, sort_keys=True)
     inputs["build options and briefgen version"] = _digest_bytes(options_blob.encode())
     return inputs

@@ -1,0 +1,61 @@
+"""The README's commands do what it says: its CI workflow for a content repository runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from briefgen.cli import app
+
+from .conftest import REPO, SAMPLES
+
+runner = CliRunner()
+
+
+def workflow_commands() -> list[str]:
+    """The briefgen commands of the README's GitHub Actions workflow, in order."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### A CI workflow for a content repository", 1)[1]
+    block = section.split("```yaml", 1)[1].split("```", 1)[0]
+    commands = []
+    for line in block.splitlines():
+        found = re.match(r"\s*- run: briefgen (.*)", line)
+        if found:
+            command = re.sub(r"\s+#.*$", "", found.group(1))
+            commands.append(command)
+    return commands
+
+
+def test_the_readme_workflow_validates_builds_checks_and_merges(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = workflow_commands()
+    assert [c.split()[0] for c in commands] == ["validate", "i18n", "build", "build", "manifest"]
+    *per_shard, merge = commands
+
+    # Each matrix job checks out the content repository afresh and builds its shard.
+    shards = tmp_path / "shards"
+    for shard in (1, 2):
+        checkout = tmp_path / f"runner-{shard}"
+        shutil.copytree(SAMPLES / "minimal", checkout / "content")
+        monkeypatch.chdir(checkout)
+        for command in per_shard:
+            args = shlex.split(command.replace("${{ matrix.shard }}", str(shard)))
+            result = runner.invoke(app, args)
+            assert result.exit_code == 0, (args, result.stdout + result.stderr)
+        shutil.copytree(checkout / "output", shards / f"briefs-{shard}")
+
+    # The merge job downloads every shard's artifact and merges their manifests.
+    monkeypatch.chdir(tmp_path)
+    args = [part for arg in shlex.split(merge)
+            for part in (sorted(str(p) for p in tmp_path.glob(arg)) if "*" in arg else [arg])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (args, result.stdout + result.stderr)
+    merged = json.loads((tmp_path / "manifest.json").read_text())
+    assert [e["path"] for e in merged["outputs"]] == [
+        "sample-case_brief_other-state_en.pdf", "sample-case_brief_party-state_en.pdf"]

@@ -31,9 +31,8 @@ WEIGHTS = (400, 700)
 #: The configuration shipped with the project; callers may pass another one.
 DEFAULT_SPEC = BUNDLED_TEMPLATES / "fonts.yaml"
 
-
-# Part of every stamp: bump it whenever a change here alters the prepared bytes, so
-# caches made by an older briefgen are rebuilt instead of trusted.
+# Part of every stamp: bump it whenever a change to briefgen.fonts alters the prepared
+# bytes, so that caches made by an older briefgen are rebuilt instead of trusted.
 PIPELINE_VERSION = 1
 
 # OpenType features kept in CJK subsets. Shaping happens in Pango on these files, so a
@@ -236,7 +235,6 @@ def face_key(spec: FaceSpec, source_hashes: dict[Path, str] | None = None) -> di
         "spec": spec.digest(),
         "source": hashes[spec.source],
     }
-
 
 
 def missing_font_files(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,

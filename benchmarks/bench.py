@@ -57,6 +57,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+try:
+    # Checked by its metadata: without the binding, ``import typst`` would still succeed,
+    # finding this directory's typst/ templates as a namespace package.
+    metadata.version("typst")
+except metadata.PackageNotFoundError:
+    sys.exit("bench.py: the typst binding is not installed; install the benchmark extra "
+             "first: .venv/bin/pip install -c constraints.txt -e '.[bench]'")
+
 import pypdfium2
 import synthetic
 import typst

@@ -48,6 +48,7 @@ from briefgen.fontspec import (
     specs_serving,
     unserved_roles,
 )
+from briefgen.fontspec import shown as spec_shown
 from briefgen.loader import load_content
 from briefgen.model import Content, Origin, match_language
 from briefgen.publisher import (
@@ -554,7 +555,8 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
     translators = _translators(content, paths)
     locales = {locale for job in rebuild for locale in job.target.locales}
     errors: list[BriefgenError] = [
-        *_font_language_problems(content, load_spec(spec), spec, locales),
+        *_font_language_problems(content, load_spec(spec, paths.cache / "yaml"), spec,
+                                 locales),
         *_label_problems(content, paths, translators, locales)]
 
     say.step("rendering HTML")
@@ -632,9 +634,8 @@ def _documents(content: Content, rebuild: Sequence[Job], translators: dict[str, 
 def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_path: Path,
                             locales: Iterable[str]) -> list[BriefgenError]:
     """Each of ``locales`` that no family in fonts.yaml sets, in a role documents use."""
-
     project = content.project
-    shown = f"{spec_path.parent.name}/{spec_path.name}"
+    where = spec_shown(spec_path)
     problems: list[BriefgenError] = []
     for locale in sorted(locales):
         missing = unserved_roles(specs, locale)
@@ -642,10 +643,10 @@ def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_pa
             continue
         index = project.locales.index(locale) if locale in project.locales else 0
         problems.append(FontError(
-            f"no {' or '.join(missing)} font family in {shown} serves {locale!r}",
+            f"no {' or '.join(missing)} font family in {where} serves {locale!r}",
             path=project.origin.path, line=project.origin.line_of("locales", index),
             field="locales",
-            hint=f"add {locale} to the languages of a serif and a sans family in {shown} "
+            hint=f"add {locale} to the languages of a serif and a sans family in {where} "
                  "whose fonts cover it, or take it out of locales"))
     return problems
 

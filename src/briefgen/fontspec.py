@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -261,6 +263,47 @@ def source_digest(path: Path) -> str:
             stream.seek(max(_SAMPLE, size - _SAMPLE))
             digest.update(stream.read(_SAMPLE))
     return digest.hexdigest()
+
+
+def remembered_source_digests(sources: Iterable[Path], memo: Path | None,
+                              ) -> dict[Path, str]:
+    """Each readable source's digest, taken from ``memo`` while the file's identity, size
+    and times are those recorded: hashing both ends of every source font would cost a
+    build with nothing to do about 20 ms. Any write to a file changes its ctime."""
+    if memo is None:
+        return {}
+    try:
+        recorded = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    if not isinstance(recorded, dict):
+        recorded = {}
+    digests: dict[Path, str] = {}
+    current: dict[str, dict[str, Any]] = {}
+    for source in sorted(sources):
+        try:
+            st = source.stat()
+            identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            entry = recorded.get(str(source))
+            if (isinstance(entry, dict) and entry.get("stat") == identity
+                    and isinstance(entry.get("digest"), str)):
+                digest = str(entry["digest"])
+            else:
+                digest = source_digest(source)
+        except OSError:
+            continue  # absent: the caller decides what that means
+        digests[source] = digest
+        current[str(source)] = {"stat": identity, "digest": digest}
+    if current != recorded:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=memo.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(current, handle, indent=1, sort_keys=True)
+            Path(tmp).replace(memo)
+        except OSError:
+            pass  # a memo that cannot be written only costs time
+    return digests
 
 
 # --- configuration parsing ---------------------------------------------------------

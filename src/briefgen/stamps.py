@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
-from briefgen.fontspec import FaceSpec, face_key, source_digest, specs_serving
+from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
 from briefgen.model import DOCUMENT_KINDS, Case, Content
 
 
@@ -74,7 +72,7 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
     fonts, and an updated font package is seen as the change it is. Faces serving other
     languages do not count. ``memo`` keeps the source files' digests between builds."""
     serving = specs_serving(specs, list(languages))
-    hashes = _source_digests({spec.source for spec in serving}, memo)
+    hashes = remembered_source_digests({spec.source for spec in serving}, memo)
     keys: list[dict[str, Any]] = []
     for spec in serving:
         try:
@@ -82,46 +80,6 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
         except OSError:  # reported at its line in fonts.yaml when the fonts are loaded
             keys.append({"face": spec.stem, "source": "absent"})
     return _digest_bytes(json.dumps(keys, sort_keys=True).encode())
-
-
-def _source_digests(sources: Iterable[Path], memo: Path | None) -> dict[Path, str]:
-    """Each readable source's digest, taken from ``memo`` while the file's identity, size
-    and times are those recorded: hashing both ends of every source font would cost a
-    build with nothing to do about 20 ms. Any write to a file changes its ctime."""
-    if memo is None:
-        return {}
-    try:
-        recorded = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        recorded = {}
-    if not isinstance(recorded, dict):
-        recorded = {}
-    digests: dict[Path, str] = {}
-    current: dict[str, dict[str, Any]] = {}
-    for source in sorted(sources):
-        try:
-            st = source.stat()
-            identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-            entry = recorded.get(str(source))
-            if (isinstance(entry, dict) and entry.get("stat") == identity
-                    and isinstance(entry.get("digest"), str)):
-                digest = str(entry["digest"])
-            else:
-                digest = source_digest(source)
-        except OSError:
-            continue  # absent: font_digest records it so
-        digests[source] = digest
-        current[str(source)] = {"stat": identity, "digest": digest}
-    if current != recorded:
-        try:
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=memo.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(current, handle, indent=1, sort_keys=True)
-            Path(tmp).replace(memo)
-        except OSError:
-            pass  # a memo that cannot be written only costs time
-    return digests
 
 
 def case_inputs(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,26 @@ def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
     code, _, err = run("i18n", "update", "--check", "--content", str(example))
     assert code == 2
     assert f"{CASE_PO}: out of date" in err and "shared.po" not in err
+
+
+def test_written_catalogs_and_templates_are_readable_and_keep_their_permissions(
+        example: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        po = example.parent / CASE_PO
+        po.chmod(0o664)  # a group of translators sharing a checkout
+        edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+        assert run("i18n", "update", "--content", str(example))[0] == 0
+        assert "#, fuzzy" in po.read_text(encoding="utf-8")
+        assert stat.S_IMODE(po.stat().st_mode) == 0o664
+        shutil.rmtree(example.parent / "locales/pot", ignore_errors=True)
+        assert run("i18n", "extract", "--content", str(example))[0] == 0
+        templates = sorted((example.parent / "locales/pot").glob("*.pot"))
+        assert templates
+        # Not the 0o600 of a bare temporary file, which other users could not read.
+        assert {stat.S_IMODE(t.stat().st_mode) for t in templates} == {0o644}
+    finally:
+        os.umask(previous)
 
 
 def test_update_writes_no_catalog_when_one_is_malformed(example: Path) -> None:

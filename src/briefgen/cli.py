@@ -469,12 +469,13 @@ def manifest_merge(
 ) -> None:
     """Merge the manifests of a sharded build (--shard K/N) into one."""
     from briefgen.errors import UsageError
-    from briefgen.publisher import atomic_write, merge_manifests
+    from briefgen.files import write_atomic
+    from briefgen.publisher import merge_manifests
 
     if out.is_dir():
         raise UsageError(f"{out} is a directory", field="--out",
                          hint=f"give the file to write, such as {out / 'manifest.json'}")
-    atomic_write(out, merge_manifests(manifests))
+    write_atomic(out, merge_manifests(manifests))
     typer.echo(f"wrote {out}")
 
 

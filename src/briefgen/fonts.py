@@ -22,6 +22,7 @@ from fontTools import version as FONTTOOLS_VERSION
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
 
 from briefgen.errors import BriefgenError, FontError, ProblemReport
+from briefgen.files import write_atomic
 from briefgen.fontspec import (
     DEFAULT_SPEC,
     DROPPED_TABLES,
@@ -263,8 +264,9 @@ def prepare_fonts(
                 # Stamps name the languages a face serves, so a build's record of "the
                 # prepared fonts" covers only the faces its locales use (briefgen.stamps).
                 current = {**current, "languages": list(spec.languages)}
-                _write_atomically(_stamp_path(cache_dir, spec),
-                                  json.dumps(current, indent=2, sort_keys=True).encode())
+                write_atomic(_stamp_path(cache_dir, spec),
+                             json.dumps(current, indent=2, sort_keys=True).encode(),
+                             durable=False)
             path = cache_dir / str(current["file"])
             faces[spec.stem] = _face(spec, path, str(current["postscript_name"]))
             reports[spec.stem] = FaceReport(spec.stem, int(current["size"]), 0.0, reused=True)
@@ -292,9 +294,8 @@ def prepare_fonts(
             "postscript_name": outcome.postscript_name,
             "languages": list(job.spec.languages),
         }
-        _write_atomically(
-            _stamp_path(cache_dir, job.spec), json.dumps(stamp, indent=2, sort_keys=True).encode()
-        )
+        write_atomic(_stamp_path(cache_dir, job.spec),
+                     json.dumps(stamp, indent=2, sort_keys=True).encode(), durable=False)
 
     report = PrepareReport(
         seconds=time.perf_counter() - started,
@@ -461,7 +462,7 @@ def _build_face(payload: Mapping[str, Any]) -> _Outcome:
     finally:
         font.close()
     path = Path(payload["cache_dir"]) / f"{payload['stem']}{extension}"
-    _write_atomically(path, data)
+    write_atomic(path, data, durable=False)
     return _Outcome(
         path=path,
         size=len(data),
@@ -551,14 +552,6 @@ def _current_stamp(
 
 def _stamp_path(cache_dir: Path, spec: FaceSpec) -> Path:
     return cache_dir / f"{spec.stem}.json"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Another build may be reading the cache, or preparing it at the same time: readers
-    # must see either the old file or the new one, never half of one.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def _face(spec: FaceSpec, path: Path, postscript_name: str) -> Face:

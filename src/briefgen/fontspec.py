@@ -7,11 +7,10 @@ with nothing to render needs the key, and importing fontTools costs it a third o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -20,6 +19,7 @@ from typing import Any, Literal, cast
 
 from briefgen import BUNDLED_TEMPLATES
 from briefgen.errors import BriefgenError, FontError, ProblemReport
+from briefgen.files import write_atomic
 from briefgen.model import match_language
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
 
@@ -295,14 +295,9 @@ def remembered_source_digests(sources: Iterable[Path], memo: Path | None,
         digests[source] = digest
         current[str(source)] = {"stat": identity, "digest": digest}
     if current != recorded:
-        try:
-            memo.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=memo.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(current, handle, indent=1, sort_keys=True)
-            Path(tmp).replace(memo)
-        except OSError:
-            pass  # a memo that cannot be written only costs time
+        with contextlib.suppress(OSError):  # a memo that cannot be written only costs time
+            write_atomic(memo, json.dumps(current, indent=1, sort_keys=True).encode(),
+                         durable=False)
     return digests
 
 

@@ -36,7 +36,6 @@ from briefgen.catalogs import (
     merge_catalog,
     parse_locale,
     po_path,
-    write_atomic,
 )
 from briefgen.errors import (
     BriefgenError,
@@ -46,6 +45,7 @@ from briefgen.errors import (
     shown_path,
 )
 from briefgen.fields import Fields
+from briefgen.files import write_atomic
 from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
 from briefgen.messages import Message, all_messages, case_domain

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import ContentError, OutputError
+from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, write_atomic
 
 MANIFEST = "manifest.json"
 
@@ -108,25 +109,11 @@ def locked(out_dir: Path) -> Iterator[None]:
 
 def clean_temporaries(out_dir: Path) -> list[Path]:
     """Remove half-written files a killed build left behind (never a finished output)."""
-    stale = sorted(out_dir.glob(".*.tmp")) if out_dir.is_dir() else []
+    pattern = f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"
+    stale = sorted(out_dir.glob(pattern)) if out_dir.is_dir() else []
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # What a build writes: plain file names in the output directory, never a path. A
@@ -218,16 +205,16 @@ def publish(
                               hint="move the directory away, then build again")
     try:
         for pub in publications:
-            atomic_write(out_dir / pub.entry.path, pub.data)
+            write_atomic(out_dir / pub.entry.path, pub.data)
             for name, data in pub.images.items():
-                atomic_write(out_dir / name, data)
+                write_atomic(out_dir / name, data)
         for entry in remove:
             for name in (entry.path, *entry.images):
                 if _FILE_NAME.match(name):  # checked when read; never delete elsewhere
                     (out_dir / name).unlink(missing_ok=True)
         entries = {e.path: e for e in keep}
         entries.update({p.entry.path: p.entry for p in publications})
-        atomic_write(out_dir / MANIFEST, manifest_bytes(
+        write_atomic(out_dir / MANIFEST, manifest_bytes(
             list(entries.values()), generator, [e.path for e in remove]))
     except OSError as exc:
         # A rename names the temporary file first and the output second: show the output.

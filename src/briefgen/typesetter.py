@@ -22,6 +22,7 @@ from urllib.request import url2pathname
 from xml.sax.saxutils import escape
 
 from briefgen.errors import ProblemReport, TypesetError, TypesetProblems
+from briefgen.files import write_atomic
 from briefgen.fonts import FontSet
 from briefgen.linebreak import korean_word_spans
 
@@ -358,10 +359,7 @@ def _isolate_fontconfig(font_dir: Path) -> None:
         current = None
     if current != text:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            temporary = folder / f".fonts.conf.{os.getpid()}.tmp"
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(conf)
+            write_atomic(conf, text.encode("utf-8"), durable=False)
         except OSError as exc:
             raise TypesetError(
                 f"cannot write the fontconfig configuration: {exc}",

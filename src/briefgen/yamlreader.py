@@ -8,11 +8,10 @@ That makes the YAML 1.1 surprises (``NO`` -> false, ``1.10`` -> 1.1, ``010`` -> 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
 
 from briefgen import __version__
 from briefgen.errors import ContentError
+from briefgen.files import write_atomic
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -101,14 +101,9 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
 
 
 def _store(path: Path, tree: YNode | None) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
-        Path(tmp).replace(path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        write_atomic(path, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL),
+                     durable=False)
 
 
 def _decode_and_parse(raw: bytes, display: str) -> YNode | None:

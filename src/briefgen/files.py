@@ -1,0 +1,64 @@
+"""Replace a file's contents so that nobody ever sees half of them.
+
+Every file briefgen writes (outputs and the manifest, catalogs and message templates,
+prepared fonts and the caches) goes through :func:`write_atomic`: a reader, a
+translator's editor, a concurrent build or a CI artifact upload finds either the old
+file or the new one. Standard library only, so that every stage can use it without
+importing another stage's libraries.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# The name of the temporary file beside its target: the publisher removes leftovers of a
+# killed build by this pattern, so the two must agree.
+TEMPORARY_PREFIX = "."
+TEMPORARY_SUFFIX = ".tmp"
+
+_umask: int | None = None
+
+
+def _default_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the process's umask."""
+    global _umask
+    if _umask is None:
+        # The umask can only be read by setting it; read it once, before any worker
+        # thread could create a file meanwhile.
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return 0o666 & ~_umask
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over
+    ``path`` once complete.
+
+    A file that already exists keeps its permissions; a new one gets the permissions of
+    any new file (``mkstemp`` alone would make it readable by its owner only). With
+    ``durable`` (for what users keep: outputs, catalogs) the data reaches the disk before
+    the rename, so a crash leaves the old file rather than an empty one; caches skip
+    that. On any failure the temporary file is removed and ``path`` is left as it was.
+    Raises ``OSError``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = _default_mode()
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMPORARY_PREFIX}{path.name}.",
+                                suffix=TEMPORARY_SUFFIX)
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        temporary.chmod(mode)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -199,6 +199,12 @@ def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
     assert f"{CASE_PO}: out of date" in err and "shared.po" not in err
 
 
+def test_extract_check_passes_on_the_shipped_templates() -> None:
+    code, out, err = run("i18n", "extract", "--check", "--content", str(REPO / "content"))
+    assert code == 0, err
+    assert out.count("up to date") == len(list((REPO / "locales/pot").glob("*.pot"))) == 3
+
+
 def test_written_catalogs_and_templates_are_readable_and_keep_their_permissions(
         example: Path) -> None:
     previous = os.umask(0o022)
@@ -487,6 +493,7 @@ def test_the_example_follows_its_glossary() -> None:
 def test_extract_writes_one_template_per_catalog_and_checks_them(example: Path) -> None:
     root = example.parent
     content = str(example)
+    shutil.rmtree(root / "locales/pot")  # shipped with the example: start without them
     stray = write(root / "locales/pot/case.gone.pot", "# a case that was deleted\n")
     code, _, err = run("i18n", "extract", "--content", content, "--check")
     assert code == 2

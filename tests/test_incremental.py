@@ -329,6 +329,24 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
     assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())
 
 
+def test_watch_refuses_a_content_directory_that_is_not_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A content error keeps a watch going; a mistyped --content would watch nothing useful.
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the watch started")
+
+    monkeypatch.setattr("briefgen.watch.watch", never)
+    (tmp_path / "content.yaml").write_text("{}\n", encoding="utf-8")
+    for given, message in [("contnet", "no content directory at "),
+                           ("content.yaml", "is a file, not a content directory")]:
+        result = runner.invoke(app, ["watch", "--content", str(tmp_path / given)])
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"--content: {message}" if message.startswith("no")
+                                        else f"--content: {tmp_path / given} {message}")
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.yaml"]  # wrote nothing
+
+
 def test_watch_ignores_files_that_came_and_went_within_a_batch(project: Make) -> None:
     from watchfiles import Change
 

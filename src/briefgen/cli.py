@@ -282,6 +282,15 @@ def watch(
     from briefgen.watch import watched_dirs
 
     paths = Paths.for_content(content, out)
+    if not paths.content.is_dir():
+        # Content errors keep a watch going, but a mistyped --content would only ever watch
+        # the templates: there is nothing to wait for.
+        from briefgen.errors import UsageError
+
+        raise UsageError(f"{content} is a file, not a content directory"
+                         if paths.content.exists() else f"no content directory at {content}",
+                         field="--content",
+                         hint="pass --content DIR pointing at a directory with project.yaml")
     selection = Selection(tuple(case or ()), (), tuple(audience or ()), tuple(locale or ()))
     options = Options(paper=paper.lower(), jobs=jobs)
 

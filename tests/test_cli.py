@@ -133,6 +133,27 @@ def test_unwritable_out_dir(project: Make, tmp_path: Path) -> None:
     assert "--out" in err and "is not a directory" in err
 
 
+def test_check_refuses_a_file_for_out_but_not_a_read_only_directory(
+        project: Make, tmp_path: Path) -> None:
+    content = str(project("minimal"))
+    out_dir = tmp_path / "out"
+    assert run("build", "--content", content, "--out", str(out_dir))[0] == 0
+    # Checking committed outputs needs no write access...
+    out_dir.chmod(0o555)
+    try:
+        code, _, err = run("build", "--content", content, "--out", str(out_dir), "--check")
+    finally:
+        out_dir.chmod(0o755)
+    assert code == 0, err
+    # ...but a file where the outputs should be is a mistake, not "every output missing".
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, out, err = run("build", "--content", content, "--out", str(blocker), "--check")
+    assert code == 2
+    assert f"--out: {blocker} is not a directory (choose a directory" in err
+    assert "out of date" not in out + err
+
+
 def test_bad_content_writes_nothing(project: Make, tmp_path: Path) -> None:
     content = project("minimal")
     edit(content / "cases/sample-case/case.yaml", "date: 2015-10-22", "date: 2015-13-01")

@@ -54,7 +54,7 @@ from briefgen.model import Content, Origin, match_language
 from briefgen.publisher import (
     ManifestEntry,
     Publication,
-    check_writable,
+    check_out_dir,
     clean_temporaries,
     file_sha256,
     locked,
@@ -490,8 +490,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
                          field="--render-memory",
                          hint=f"expected {MIN_RENDER_MEMORY_MB} or more; the default is "
                               f"{Options().render_memory_mb}")
-    if not options.check:
-        check_writable(paths.out)
+    check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")
     content = load_content(paths.content)

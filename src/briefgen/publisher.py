@@ -66,14 +66,21 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def check_writable(out_dir: Path) -> None:
-    """Fail before any work is done if ``out_dir`` cannot take our files."""
+def check_out_dir(out_dir: Path, *, writable: bool = True) -> None:
+    """Fail before any work is done if ``out_dir`` is not (or cannot become) a directory,
+    or, with ``writable``, cannot take our files.
+
+    ``build --check`` asks only the first: it writes nothing, so a read-only checkout of
+    committed outputs is fine, but a file where the outputs should be is a mistake.
+    """
     probe_dir = out_dir
     while not probe_dir.exists():
         probe_dir = probe_dir.parent
     if not probe_dir.is_dir():
         raise OutputError(f"{probe_dir} is not a directory", path=str(out_dir), field="--out",
                           hint="choose a directory for the output")
+    if not writable:
+        return
     # Permission bits do not tell (root passes them everywhere, yet cannot write to
     # /proc or a read-only mount): only trying does, once, before hours of rendering.
     try:

@@ -28,7 +28,8 @@ from briefgen.errors import BriefgenError, shown_path
 
 app = typer.Typer(
     name="briefgen",
-    help="Build printable advocacy documents (embassy briefs) from curated case content.",
+    help="Build printable advocacy documents (embassy briefs, protest handouts) from "
+         "curated case content.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

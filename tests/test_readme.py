@@ -1,4 +1,5 @@
-"""The README's commands do what it says: its CI workflow for a content repository runs."""
+"""The README's and guides' commands do what they say: the CI workflow for a content
+repository and the translators' CI job run as written."""
 
 from __future__ import annotations
 
@@ -59,3 +60,21 @@ def test_the_readme_workflow_validates_builds_checks_and_merges(
     merged = json.loads((tmp_path / "manifest.json").read_text())
     assert [e["path"] for e in merged["outputs"]] == [
         "sample-case_brief_other-state_en.pdf", "sample-case_brief_party-state_en.pdf"]
+
+
+def translators_ci_commands() -> list[str]:
+    """The briefgen commands of the CI job in docs/translators.md, in order."""
+    text = (REPO / "docs/translators.md").read_text(encoding="utf-8")
+    section = text.split("A CI job for a translation platform's pull requests might run:", 1)[1]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    return [line.split("briefgen ", 1)[1] for line in block.splitlines() if line.strip()]
+
+
+def test_the_translators_ci_job_passes_on_the_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    commands = translators_ci_commands()
+    assert [c.split()[:2] for c in commands] == [
+        ["i18n", "update"], ["i18n", "extract"], ["i18n", "status"], ["validate"]]
+    monkeypatch.chdir(REPO)  # the job runs at the root of the repository; none of it writes
+    for command in commands:
+        result = runner.invoke(app, shlex.split(command))
+        assert result.exit_code == 0, (command, result.stdout + result.stderr)

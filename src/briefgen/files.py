@@ -25,8 +25,8 @@ def _default_mode() -> int:
     """The mode ``open()`` would give a new file: 0o666 less the process's umask."""
     global _umask
     if _umask is None:
-        # The umask can only be read by setting it; read it once, before any worker
-        # thread could create a file meanwhile.
+        # The umask can only be read by setting it, for a moment in which another thread
+        # could create a file: do that once per process, not on every write.
         _umask = os.umask(0o022)
         os.umask(_umask)
     return 0o666 & ~_umask

@@ -7,12 +7,11 @@ with nothing to render needs the key, and importing fontTools costs it a third o
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -295,7 +294,7 @@ def remembered_source_digests(sources: Iterable[Path], memo: Path | None,
         digests[source] = digest
         current[str(source)] = {"stat": identity, "digest": digest}
     if current != recorded:
-        with contextlib.suppress(OSError):  # a memo that cannot be written only costs time
+        with suppress(OSError):  # a memo that cannot be written only costs time
             write_atomic(memo, json.dumps(current, indent=1, sort_keys=True).encode(),
                          durable=False)
     return digests

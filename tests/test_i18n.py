@@ -238,6 +238,25 @@ def test_update_writes_no_catalog_when_one_is_malformed(example: Path) -> None:
     assert {p: p.read_bytes() for p in before} == before
 
 
+@pytest.mark.parametrize("command", [("update",), ("extract",), ("update", "--check")])
+def test_a_template_syntax_error_stops_update_and_extract_before_they_write(
+        example: Path, command: tuple[str, ...]) -> None:
+    # Babel's extractor stops quietly at the error: writing what it found before it
+    # would drop every later template message from the catalogs.
+    root = example.parent
+    shutil.copytree(REPO / "templates", root / "templates")
+    list(update_catalogs(Paths.for_content(example)))
+    template = root / "templates/brief.html"
+    lines = template.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[39] = lines[39].rstrip("\n") + " {% if %}\n"
+    template.write_text("".join(lines), encoding="utf-8")
+    before = {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po*"))}
+    code, _, err = run("i18n", *command, "--content", str(example))
+    assert code == 2
+    assert "templates/brief.html:40: template syntax error" in err
+    assert {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po*"))} == before
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_file
 from markupsafe import Markup
 
 from briefgen.catalogs import MARK_PATTERN, Translator
-from briefgen.errors import RenderError
+from briefgen.errors import ProblemReport, RenderError
 from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
@@ -242,9 +242,17 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
 
 
 def extract_template_messages(templates_dir: Path) -> Iterator[Message]:
-    """The gettext messages used by the templates (Babel's Jinja2 extractor)."""
+    """The gettext messages used by the templates (Babel's Jinja2 extractor).
+
+    Raises a ``ProblemReport`` of :func:`template_syntax_errors` first: Babel's extractor
+    stops quietly at a syntax error, and a catalog updated from the messages before it
+    would lose every translation after it.
+    """
+    errors = template_syntax_errors(templates_dir)
+    if errors:
+        raise ProblemReport(errors)
     for file in sorted(templates_dir.iterdir()):
-        if file.suffix not in (".html", ".css"):
+        if file.suffix not in (".html", ".css") or not file.is_file():
             continue
         shown = f"{templates_dir.name}/{file.name}"
         for lineno, message, _comments, context in extract_from_file(

@@ -351,6 +351,66 @@ def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:
     assert not list(out_dir.glob(".*.tmp"))
 
 
+def _rebuild_both_briefs(content: Path) -> tuple[Path, dict[str, bytes]]:
+    """Build the sample, change a fact both briefs print; the output and its files."""
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert len(before) == 3  # two briefs and the manifest
+    edit(content / CASE, "The two were stopped at a checkpoint.",
+         "The two were stopped at a border checkpoint.")
+    return out_dir, before
+
+
+def test_a_full_disk_while_writing_replaces_no_output(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from briefgen import publisher
+
+    out_dir, before = _rebuild_both_briefs(project("minimal"))
+    staged = []
+
+    def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
+        if staged:  # the first brief fits, the second does not
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        staged.append(path)
+        return real_stage(path, data, durable=durable)
+
+    real_stage = publisher.stage
+    monkeypatch.setattr(publisher, "stage", stage)
+    code, out = build(out_dir.parent / "content", "--jobs", "1")
+    assert code == 2
+    assert "cannot write output: No space left on device" in out
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_a_signal_while_outputs_are_renamed_waits_for_the_manifest(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from briefgen.publisher import read_manifest, sha256
+
+    out_dir, before = _rebuild_both_briefs(project("minimal"))
+    real_replace = Path.replace
+    signalled = []
+
+    def replace(self: Path, target: str | os.PathLike[str]) -> Path:
+        if not signalled and Path(target).suffix == ".pdf":  # Ctrl-C after the first rename
+            signalled.append(target)
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    code, _ = build(out_dir.parent / "content", "--jobs", "1")
+    assert signalled and code != 0  # stopped, but only once everything was in place
+    after = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert after.keys() == before.keys()
+    assert all(after[name] != before[name] for name in before)
+    for entry in read_manifest(out_dir):
+        assert sha256(after[entry.path]) == entry.sha256
+
+
 def test_archive_copy_embeds_public_json_only(project: Make) -> None:
     import io
 

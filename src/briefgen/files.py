@@ -43,6 +43,22 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     that. On any failure the temporary file is removed and ``path`` is left as it was.
     Raises ``OSError``.
     """
+    temporary = stage(path, data, durable=durable)
+    try:
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """The first half of :func:`write_atomic`: ``data`` complete in a temporary file
+    beside ``path``, with the permissions ``path`` will have, and that file's path.
+
+    Renaming it over ``path`` (``Path.replace``) publishes it; a caller writing several
+    files stages them all first, so that a full disk stops it before any is replaced.
+    On failure nothing is left behind. Raises ``OSError``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o7777
@@ -58,7 +74,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
         temporary.chmod(mode)
-        temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary

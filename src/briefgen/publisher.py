@@ -1,8 +1,11 @@
 """Turn finished PDFs into files under the output directory, plus ``manifest.json``.
 
-Each file is written to a temporary name in the same directory and renamed into place,
-so a reader never sees half a PDF and a failed or killed build leaves earlier outputs
-intact. One build at a time writes to a directory (a lock file guards it).
+Every file of a build is first written complete under a temporary name in the same
+directory; only then are they renamed into place, the manifest last, with Ctrl-C and
+SIGTERM held back until the renames are done. A reader never sees half a PDF, and a
+build that fails (a full disk) or is stopped while writing leaves the earlier outputs
+and their manifest as they were. One build at a time writes to a directory (a lock on
+the directory guards it).
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import hashlib
 import json
 import os
 import re
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefgen.errors import ContentError, OutputError
-from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, write_atomic
+from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, stage
 
 MANIFEST = "manifest.json"
 
@@ -210,19 +215,31 @@ def publish(
             raise OutputError("cannot write output: a directory has its name",
                               path=str(out_dir / name), field="--out",
                               hint="move the directory away, then build again")
+    entries = {e.path: e for e in keep}
+    entries.update({p.entry.path: p.entry for p in publications})
+    files = [(out_dir / name, data) for pub in publications
+             for name, data in ((pub.entry.path, pub.data), *pub.images.items())]
+    files.append((out_dir / MANIFEST, manifest_bytes(
+        list(entries.values()), generator, [e.path for e in remove])))
+    staged: list[tuple[Path, Path]] = []
     try:
-        for pub in publications:
-            write_atomic(out_dir / pub.entry.path, pub.data)
-            for name, data in pub.images.items():
-                write_atomic(out_dir / name, data)
-        for entry in remove:
-            for name in (entry.path, *entry.images):
-                if _FILE_NAME.match(name):  # checked when read; never delete elsewhere
-                    (out_dir / name).unlink(missing_ok=True)
-        entries = {e.path: e for e in keep}
-        entries.update({p.entry.path: p.entry for p in publications})
-        write_atomic(out_dir / MANIFEST, manifest_bytes(
-            list(entries.values()), generator, [e.path for e in remove]))
+        try:
+            for target, data in files:
+                staged.append((stage(target, data), target))
+            with _signals_held():
+                # Only renames within one directory from here on: nothing left that a
+                # full disk can stop half-way.
+                *outputs, (manifest, manifest_target) = staged
+                for temporary, target in outputs:
+                    temporary.replace(target)
+                for entry in remove:
+                    for name in (entry.path, *entry.images):
+                        if _FILE_NAME.match(name):  # checked when read; never delete elsewhere
+                            (out_dir / name).unlink(missing_ok=True)
+                manifest.replace(manifest_target)
+        finally:
+            for temporary, _target in staged:  # those renamed are gone already
+                temporary.unlink(missing_ok=True)
     except OSError as exc:
         # A rename names the temporary file first and the output second: show the output.
         where = exc.filename2 or exc.filename or out_dir
@@ -230,6 +247,37 @@ def publish(
                 if exc.errno == errno.EISDIR else "check free space and permissions")
         raise OutputError(f"cannot write output: {exc.strerror}", path=str(where),
                           field="--out", hint=hint) from None
+
+
+# What stops a build from the outside: held back while its outputs are renamed into place.
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Run the block to its end, then act on the SIGINT, SIGTERM or SIGHUP that came
+    meanwhile (as their handlers would have: KeyboardInterrupt, briefgen's SIGTERM exit).
+
+    Only the main thread can set handlers; elsewhere the block runs unguarded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    for signum in _HELD_SIGNALS:
+        handler = signal.getsignal(signum)
+        if handler is None:  # set outside Python: cannot be put back
+            continue
+        previous[signum] = handler
+        signal.signal(signum, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 
 def merge_manifests(paths: Sequence[Path]) -> bytes:

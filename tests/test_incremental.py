@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from briefgen.cli import app
 
-from .conftest import edit, write
+from .conftest import REPO, edit, write
 
 Make = Callable[[str], Path]
 CASE = "cases/sample-case/case.yaml"
@@ -327,6 +327,54 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
     assert [len(r.written) for r in reports] == [2, 2]
     assert len(errors) == 1
     assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())
+
+
+def test_watch_keeps_going_after_a_template_that_fails_while_rendering(project: Make) -> None:
+    from briefgen.build import BuildReport, Options, Paths, Selection
+    from briefgen.errors import BriefgenError
+    from briefgen.watch import watch
+
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    paths = Paths.for_content(content)
+    template = templates / "brief.html"
+    original = template.read_text(encoding="utf-8")
+    reports: list[BuildReport] = []
+    errors: list[BriefgenError] = []
+
+    def changes():  # type: ignore[no-untyped-def]
+        template.write_text(original + "{{ 1 // 0 }}\n", encoding="utf-8")
+        yield {(2, str(template))}
+        template.write_text(original, encoding="utf-8")
+        yield {(2, str(template))}
+
+    class Quiet:
+        def step(self, message: str) -> None: ...
+        def start(self, total: int) -> None: ...
+        def document(self, done: int, total: int, name: str, why: str) -> None: ...
+
+    watch(paths, Selection(), Options(), Quiet(), on_report=reports.append,
+          on_error=errors.append, changes=changes())
+    assert len(reports) == 2 and len(errors) == 1
+    line = original.count("\n") + 1
+    assert errors[0].lines()[0].startswith(
+        f"templates/brief.html:{line}: template failed while rendering: ZeroDivisionError")
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--jobs", "0"], "--jobs: 0 is not a number of jobs"),
+    (["--paper", "a5"], "--paper: unknown paper size 'a5'"),
+])
+def test_watch_ends_at_once_on_an_option_no_saved_file_can_fix(
+        project: Make, monkeypatch: pytest.MonkeyPatch, option: list[str], message: str) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the watch started")
+
+    monkeypatch.setattr("watchfiles.watch", never)
+    result = runner.invoke(app, ["watch", "--content", str(project("minimal")), *option])
+    assert result.exit_code == 2
+    assert message in result.stderr
 
 
 def test_watch_refuses_a_content_directory_that_is_not_there(

@@ -470,11 +470,9 @@ def _translators(content: Content, paths: Paths) -> dict[str, Translator]:
     }
 
 
-def build(paths: Paths, selection: Selection, options: Options | None = None,
-          reporter: Reporter | None = None) -> BuildReport:
-    options = options or Options()
-    say: Reporter = reporter or _Silent()
-    started = time.perf_counter()
+def check_options(options: Options) -> None:
+    """Raise ``UsageError`` for an option no content could make right (``watch`` checks
+    them once, before it waits for changes)."""
     if options.paper not in PAPERS:
         raise UsageError(f"unknown paper size {options.paper!r}", field="--paper",
                          hint="expected a4 or letter")
@@ -490,6 +488,14 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
                          field="--render-memory",
                          hint=f"expected {MIN_RENDER_MEMORY_MB} or more; the default is "
                               f"{Options().render_memory_mb}")
+
+
+def build(paths: Paths, selection: Selection, options: Options | None = None,
+          reporter: Reporter | None = None) -> BuildReport:
+    options = options or Options()
+    say: Reporter = reporter or _Silent()
+    started = time.perf_counter()
+    check_options(options)
     check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")

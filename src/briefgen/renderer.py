@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_file
 from markupsafe import Markup
 
 from briefgen.catalogs import MARK_PATTERN, Translator
-from briefgen.errors import ProblemReport, RenderError
+from briefgen.errors import BriefgenError, ProblemReport, RenderError
 from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
@@ -170,6 +170,17 @@ class Renderer:
             raise RenderError(f"template {exc.name!r} not found",
                               path=f"templates/{name}",
                               hint="restore the template or fix the include") from None
+        except BriefgenError:
+            raise
+        except Exception as exc:
+            # An expression that fails on these values ({{ 1 // 0 }}, a macro calling
+            # itself): the template's mistake, at its line, not a crash of briefgen.
+            path, line = _template_frame(self.templates_dir)
+            reason = ("the template calls itself without end" if isinstance(exc, RecursionError)
+                      else f"{type(exc).__name__}: {exc}")
+            raise RenderError(f"template failed while rendering: {reason}",
+                              path=path or f"templates/{name}", line=line,
+                              hint="fix the expression on this line") from None
 
     def _display(self, filename: str) -> str:
         path = Path(filename)

@@ -1,6 +1,8 @@
 """Turn changes to content, catalogs and templates into rebuilds, until interrupted.
 
-A content error does not end the watch: it is shown, and the next change tries again.
+A problem in the content, catalogs or templates does not end the watch: it is shown,
+and the next change tries again. An option no saved file could make right (``--jobs 0``)
+ends it before it starts.
 Each rebuild is an ordinary incremental build, so only what the change touched is
 rendered again.
 """
@@ -12,7 +14,15 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from briefgen.build import BuildReport, Options, Paths, Reporter, Selection, build
+from briefgen.build import (
+    BuildReport,
+    Options,
+    Paths,
+    Reporter,
+    Selection,
+    build,
+    check_options,
+)
 from briefgen.errors import BriefgenError
 
 Changes = Iterable[AbstractSet[tuple[object, str]]]
@@ -33,6 +43,7 @@ def watch(
     changes: Changes | None = None,
 ) -> None:
     """Build once, then again after every batch of changes."""
+    check_options(options)
     if changes is None:
         import watchfiles
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -489,6 +490,21 @@ def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     assert "china_en.pdf" in result.stderr + result.stdout
     assert "translation ko" not in result.stdout + result.stderr
+
+
+def test_a_handout_footer_without_a_current_translation_fails_a_strict_locale(
+        tmp_path: Path) -> None:
+    content = _example_copy(tmp_path)
+    text = (content / "project.yaml").read_text(encoding="utf-8")
+    organisation = re.search(r"^organisation: (.+)$", text, re.MULTILINE)
+    assert organisation is not None
+    edit(content / "project.yaml", organisation.group(0), "organisation: Another Group")
+    result = runner.invoke(app, ["build", "--content", str(content), "--out",
+                                 str(tmp_path / "out"), "--doc", "handout", "--jobs", "1"])
+    assert result.exit_code == 2
+    assert re.search(r"locales/ko/shared\.po:\d+: project:organisation: translation is stale",
+                     result.stderr), result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 @pytest.mark.slow

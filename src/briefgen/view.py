@@ -629,10 +629,15 @@ def build_handout_view(
         ))
         errors.extend(loc.errors)
         texts[locale] = tuple(loc.texts)
+    # The footer's organisation is printed in the first language, under its policy
+    # like every other text.
+    footer = _Localizer(content, translators[locales[0]], locales[0])
+    organisation = footer.shared("project:organisation", content.project.organisation,
+                                 content.project.origin)
+    errors.extend(footer.errors)
+    texts[locales[0]] += tuple(footer.texts)
     if errors:
         raise_report(errors)
-    organisation = _Localizer(content, translators[locales[0]], locales[0]).shared(
-        "project:organisation", content.project.organisation, content.project.origin)
     restricted = [f.text for f in case.facts if f.sensitivity is Sensitivity.RESTRICTED]
     if case.group:
         restricted += [m.description for m in case.group.members

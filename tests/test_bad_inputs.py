@@ -205,6 +205,23 @@ CORPUS = [
     Bad("stylesheet from /etc", templates(
         "/* Print stylesheet", '@import url("file:///etc/hosts");\n/* Print stylesheet',
         "brief.css"), "refused to fetch file:///etc/hosts"),
+    Bad("nesting too deep for the parser",
+        write_bytes("content/sources/deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"),
+        "content/sources/deep.yaml: lists and mappings nest more than 64 levels deep"),
+    Bad("nesting too deep",
+        write_bytes("content/sources/deep.yaml", "".join(
+            f"{'  ' * level}k:\n" for level in range(80)).encode() + b"  " * 80 + b"k: v\n"),
+        "content/sources/deep.yaml:66: lists and mappings nest more than 64 levels deep"),
+    Bad("year 0", replace(CASE, "as_of: 2015-12-02", "as_of: 0000-12-02"),
+        f"{CASE}:3: as_of: '0000-12-02' is in year 0, which the calendar does not have"),
+    Bad("template failing while rendering",
+        templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ 1 // 0 }}"),
+        "template failed while rendering: ZeroDivisionError", extra=("templates/brief.html:",)),
+    Bad("template not UTF-8",
+        lambda root: (templates("<html", "<html")(root),
+                      (root / "templates/brief.html").write_bytes(
+                          (root / "templates/brief.html").read_bytes() + b"\xff\n")),
+        "templates/brief.html: template is not UTF-8", command="validate"),
     Bad("template syntax error", templates("{% if view.group %}", "{% if view.group %"),
         "templates/brief.html:", extra=("template syntax error",)),
     Bad("template syntax errors and a bad fonts.yaml, found by validate", both(

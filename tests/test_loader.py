@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefgen.errors import ProblemReport
+from briefgen.fields import parse_date
 from briefgen.loader import load_content
-from briefgen.model import FactStatus, Precision, Sensitivity
+from briefgen.model import FactStatus, PartialDate, Precision, Sensitivity
 
-from .conftest import edit, write
+from .conftest import REPO, edit, write
 
 Make = Callable[[str], Path]
 CASE = "cases/sample-case/case.yaml"
@@ -181,3 +185,26 @@ def test_participation_needs_sources_and_no_contradiction(project: Make) -> None
     assert any("participation[1].date: a state is not a party on a date" in p
                for p in found), found
     assert any("'nowhere'" in p and "source" in p for p in found), found
+
+
+@given(st.from_regex(r"\A[0-9]{3,5}(-[0-9]{1,3}(-[0-9]{1,3})?)?\Z"))
+def test_a_date_is_read_or_refused_with_a_message_never_a_crash(text: str) -> None:
+    result = parse_date(text)
+    if isinstance(result, PartialDate):
+        assert result.earliest.year == result.year  # a real calendar date
+        assert parse_date(result.iso()) == result
+    else:
+        assert text in result
+
+
+def test_dates_outside_the_calendar_are_content_errors(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    case = content / "cases/vietnam-nine-2015/case.yaml"
+    edit(case, "as_of: 2015-12-02", "as_of: 0000-12-02")
+    edit(case, "start: 2015-11-21T13:00", "start: 9999-12-31T23:00")
+    found = problems(content)
+    at = "content/cases/vietnam-nine-2015/case.yaml"
+    assert any(p.startswith(f"{at}:6: as_of: '0000-12-02' is in year 0") for p in found), found
+    assert any(".start: 9999-12-31T23:00 is out of the range of dates" in p
+               for p in found), found

@@ -39,6 +39,8 @@ def parse_date(text: str) -> PartialDate | str:
         return f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)"
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
+    if year == 0:
+        return f"{text!r} is in year 0, which the calendar does not have (expected 0001 or later)"
     if month is not None and not 1 <= month <= 12:
         return f"{text!r} has no month {month} (expected 01 to 12)"
     if day is not None and month is not None:
@@ -262,8 +264,13 @@ class Fields:
         if zone is None:
             return None
         aware = value.replace(tzinfo=zone)
-        # A time that a daylight-saving change skips does not exist on that day.
-        round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        try:
+            # A time that a daylight-saving change skips does not exist on that day.
+            round_trip = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        except OverflowError:  # within hours of year 1 or 9999, in UTC
+            self._err(key, f"{node.text} is out of the range of dates briefgen can place",
+                      node, hint="check the year")
+            return None
         if round_trip != value:
             self._err(key, f"{node.text} does not exist in {zone} (the clocks skip it)",
                       node, hint="check the time against the daylight-saving change")

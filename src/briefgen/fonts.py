@@ -545,7 +545,7 @@ def _current_stamp(
         path = cache_dir / str(stamp["file"])
         if path.stat().st_size != stamp["size"] or not stamp["postscript_name"]:
             return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
     return cast(dict[str, Any], stamp)
 

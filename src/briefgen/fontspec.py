@@ -273,7 +273,7 @@ def remembered_source_digests(sources: Iterable[Path], memo: Path | None,
         return {}
     try:
         recorded = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         recorded = {}
     if not isinstance(recorded, dict):
         recorded = {}

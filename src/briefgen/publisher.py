@@ -179,7 +179,7 @@ def read_manifest(out_dir: Path, problems: list[str] | None = None) -> list[Mani
         if not isinstance(raw, dict) or not isinstance(raw.get("outputs"), list):
             raise ValueError("expected an object with a list of outputs")
         return [_entry(e) for e in raw["outputs"]]
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested absurdly deep
         if problems is not None:
             problems.append(f"{out_dir.name}/{MANIFEST} cannot be read ({exc}); every "
                             "output is rebuilt and the manifest written anew")
@@ -293,7 +293,7 @@ def merge_manifests(paths: Sequence[Path]) -> bytes:
             shard = [_entry(e) for e in raw["outputs"]]
         except OSError as exc:
             raise ContentError(f"cannot read manifest: {exc.strerror}", path=str(path)) from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ContentError(f"not a briefgen manifest: {exc}", path=str(path),
                                hint="pass the manifest.json files the shards wrote") from None
         if generator and raw["generator"] != generator:

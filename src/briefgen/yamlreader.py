@@ -90,10 +90,11 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
         key = hashlib.sha256(f"{__version__}\0{display}\0".encode() + raw).hexdigest()
         cached = cache_dir / f"{key}.pickle"
         try:
-            tree: YNode | None = pickle.loads(cached.read_bytes())
-            return tree
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-            pass  # not cached yet, or written by another version: parse again
+            loaded = pickle.loads(cached.read_bytes())
+            if loaded is None or isinstance(loaded, YNode):
+                return loaded
+        except Exception:  # not cached yet, or damaged, or foreign: it only costs a parse
+            pass
     tree = _decode_and_parse(raw, display)
     if cached is not None:
         _store(cached, tree)
@@ -133,6 +134,8 @@ def parse_yaml(text: str, display: str) -> YNode | None:
     yaml.version = (1, 2)
     try:
         node = yaml.compose(text)
+    except RecursionError:
+        raise _too_deep(display, None) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -148,6 +151,18 @@ def parse_yaml(text: str, display: str) -> YNode | None:
     if node is None:
         return None
     return _convert(node, display, set())
+
+
+# Content needs a handful of levels (a case, its facts, a fact's accounts, their
+# sources); a limit far above that keeps a runaway file from exhausting the stack.
+MAX_DEPTH = 64
+
+
+def _too_deep(display: str, line: int | None) -> ContentError:
+    return ContentError(f"lists and mappings nest more than {MAX_DEPTH} levels deep",
+                        path=display, line=line,
+                        hint="content needs a few levels; look for brackets or "
+                             "indentation that never close")
 
 
 _NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -185,8 +200,11 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _convert(node: Node, display: str, seen: set[int]) -> YNode:
+def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    if depth > MAX_DEPTH:
+        raise _too_deep(display, _line(node))
 
     if getattr(node, "anchor", None) or id(node) in seen:
         # The composer shares the node object for every alias; refusing anchors and
@@ -220,7 +238,8 @@ def _convert(node: Node, display: str, seen: set[int]) -> YNode:
         return YScalar(value, display, _line(node), quoted=node.style in ("'", '"'))
     seen.add(id(node))
     if isinstance(node, SequenceNode):
-        return YSeq(tuple(_convert(n, display, seen) for n in node.value), display, _line(node))
+        return YSeq(tuple(_convert(n, display, seen, depth + 1) for n in node.value), display,
+                    _line(node))
     if isinstance(node, MappingNode):
         entries: list[tuple[YScalar, YNode]] = []
         firsts: dict[str, int] = {}
@@ -247,6 +266,6 @@ def _convert(node: Node, display: str, seen: set[int]) -> YNode:
                     hint="YAML would silently keep only the last one; remove one of them",
                 )
             firsts[key.text] = key.line
-            entries.append((key, _convert(value_node, display, seen)))
+            entries.append((key, _convert(value_node, display, seen, depth + 1)))
         return YMap(tuple(entries), display, _line(node))
     raise ContentError("unsupported YAML node", path=display, line=_line(node))

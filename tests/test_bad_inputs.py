@@ -285,7 +285,7 @@ CORPUS = [
         templates("/* Print stylesheet", "/* Print stylesheet", "brief.css"),
         lambda root: ((root / "templates/brief.css").unlink(),
                       (root / "templates/brief.css").mkdir())),
-        "templates/brief.css: Is a directory"),
+        "templates/brief.css: is a directory, not a template"),
     Bad("malformed PO file of a locale not built", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po", b'msgid "a"\nmsgstr "b\n')),

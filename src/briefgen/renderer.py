@@ -214,7 +214,11 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
     errors = []
     required = {*TEMPLATE_FILES.values(), *(f"{kind}.css" for kind in TEMPLATE_FILES)}
     for name in sorted(required):
-        if not (templates_dir / name).is_file():
+        if (templates_dir / name).is_dir():
+            errors.append(RenderError("is a directory, not a template",
+                                      path=f"{templates_dir.name}/{name}",
+                                      hint="move the directory away and restore the file"))
+        elif not (templates_dir / name).is_file():
             errors.append(RenderError("template missing", path=f"{templates_dir.name}/{name}",
                                       hint="restore it: every document kind needs its "
                                            ".html and its .css"))

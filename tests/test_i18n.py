@@ -257,6 +257,25 @@ def test_a_template_syntax_error_stops_update_and_extract_before_they_write(
     assert {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po*"))} == before
 
 
+def test_translations_are_held_to_the_markup_rules_of_their_english(example: Path) -> None:
+    root = example.parent
+    ask = f"case:{CASE}:ask:china-do-not-return"
+    translate(root, CASE_PO, ask, "![x](http://example.org/x.png) 송환하지 마십시오.")
+    templates_po = root / "locales/ko/templates.po"
+    text = templates_po.read_text(encoding="utf-8")
+    assert 'msgstr "핵심 사실"' in text
+    templates_po.write_text(text.replace('msgstr "핵심 사실"',
+                                         'msgstr "<span hidden>x</span>핵심 사실"'),
+                            encoding="utf-8")
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert (f"locales/ko/case.{CASE}.po:{po_line(root, CASE_PO, ask)}: {ask}: translation of "
+            in err)
+    assert "image 'http://example.org/x.png' is not allowed in text" in err
+    assert re.search(r"locales/ko/templates\.po:\d+: msgstr: translation of 'Key facts': "
+                     r"raw HTML '<span hidden>' is not allowed", err), err
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

@@ -267,7 +267,8 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     for message in (*catalog, *catalog.obsolete.values()):
         _restore_previous(message)
     problems = [problem for message in catalog if message.id and not message.fuzzy
-                for problem in _placeholder_problems(message, display)]
+                for problem in (*_placeholder_problems(message, display),
+                                *_markup_problems(message, display))]
     if problems:
         raise ProblemReport(problems)
     return catalog
@@ -313,6 +314,29 @@ def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenE
                     hint=f"keep every placeholder of the msgid ({kind.spell(wanted)}) "
                          "spelled as there; only their order may change"))
     return problems
+
+
+def _markup_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
+    """Raw HTML, images or unsafe links in a translation whose English has none.
+
+    The content's English is checked for them when it is loaded; a translation is
+    printed in its place, so it is held to the same rules (and a template label's
+    translation is inserted into the HTML as it is, which makes raw HTML there markup).
+    """
+    from briefgen import markup
+
+    english = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple | list) else (
+        message.string,)
+    allowed = {problem for text in english if "<" in str(text) or "[" in str(text)
+               for problem in markup.problems(str(text))}
+    return [ContentError(f"translation of {str(english[0])[:60]!r}: {problem}",
+                         path=display, line=message.lineno,
+                         field=str(message.context) if message.context else "msgstr",
+                         hint="write the translation as plain text with the Markdown its "
+                              "English uses")
+            for string in (str(s) for s in strings if s and ("<" in s or "[" in s))
+            for problem in markup.problems(string) if problem not in allowed]
 
 
 def _placeholder_problem(string: str, wanted: set[str], kind: _PlaceholderKind, *,

@@ -221,7 +221,9 @@ CORPUS = [
         lambda root: (templates("<html", "<html")(root),
                       (root / "templates/brief.html").write_bytes(
                           (root / "templates/brief.html").read_bytes() + b"\xff\n")),
-        "templates/brief.html: template is not UTF-8", command="validate"),
+        f"templates/brief.html:{len((REPO / 'templates/brief.html').read_bytes().splitlines()) + 1}"
+        ": template is not UTF-8 (byte 0xff: invalid start byte)",
+        command="validate"),
     Bad("template syntax error", templates("{% if view.group %}", "{% if view.group %"),
         "templates/brief.html:", extra=("template syntax error",)),
     Bad("template syntax errors and a bad fonts.yaml, found by validate", both(

@@ -276,6 +276,16 @@ def test_translations_are_held_to_the_markup_rules_of_their_english(example: Pat
                      r"raw HTML '<span hidden>' is not allowed", err), err
 
 
+def test_a_po_file_that_is_not_utf8_is_reported_at_its_line(example: Path) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    lines = po.read_bytes().split(b"\n")
+    lines[40] += b" \xff"
+    po.write_bytes(b"\n".join(lines))
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert "locales/ko/templates.po:41: PO file is not UTF-8 (byte 0xff" in err
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

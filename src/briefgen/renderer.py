@@ -241,8 +241,10 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
                                       line=exc.lineno, hint="fix the template tag on this line"))
             continue
         except UnicodeDecodeError as exc:
-            errors.append(RenderError(f"template is not UTF-8 ({exc.reason})", path=shown,
-                                      hint="save it as UTF-8"))
+            raw = file.read_bytes()
+            errors.append(RenderError(
+                f"template is not UTF-8 (byte 0x{raw[exc.start]:02x}: {exc.reason})",
+                path=shown, line=raw[:exc.start].count(b"\n") + 1, hint="save it as UTF-8"))
             continue
         for node in tree.find_all((jinja2.nodes.Include, jinja2.nodes.Extends,
                                    jinja2.nodes.Import, jinja2.nodes.FromImport)):

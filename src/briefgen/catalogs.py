@@ -177,12 +177,12 @@ _PO_LINE = re.compile(
 def _check_po_syntax(path: Path, display: str) -> None:
     """Babel's reader accepts some broken files (an unterminated string, say) silently;
     check each line's shape first so the translator gets the line number."""
-    raw = path.read_bytes()
+    data = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"PO file is not UTF-8 (byte 0x{raw[exc.start]:02x}: {exc.reason})",
-                           path=display, line=raw[:exc.start].count(b"\n") + 1,
+        raise ContentError(f"PO file is not UTF-8 (byte 0x{data[exc.start]:02x}: {exc.reason})",
+                           path=display, line=data[:exc.start].count(b"\n") + 1,
                            hint="save it as UTF-8") from None
     if text.startswith("\ufeff"):
         # msgfmt refuses it too; Babel would read the first line as broken.

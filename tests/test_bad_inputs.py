@@ -6,6 +6,7 @@ no traceback, nothing written, and the outputs of an earlier good build left int
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,6 +225,17 @@ CORPUS = [
         f"templates/brief.html:{len((REPO / 'templates/brief.html').read_bytes().splitlines()) + 1}"
         ": template is not UTF-8 (byte 0xff: invalid start byte)",
         command="validate"),
+    Bad("law file a symbolic link to itself",
+        lambda root: (root / "content/law/loop.yaml").symlink_to("loop.yaml"),
+        "content/law/loop.yaml: is a symbolic link that points back to itself"),
+    Bad("law file a symbolic link to nothing",
+        lambda root: (root / "content/law/gone.yaml").symlink_to("moved.yaml"),
+        "content/law/gone.yaml: is a symbolic link to moved.yaml, which does not exist"),
+    Bad("law file a pipe", lambda root: os.mkfifo(root / "content/law/pipe.yaml"),
+        "content/law/pipe.yaml: is not a regular file (a pipe or device?), not a YAML file"),
+    Bad("case.yaml a symbolic link to itself",
+        lambda root: ((root / CASE).unlink(), (root / CASE).symlink_to("case.yaml")),
+        f"{CASE}: is a symbolic link that points back to itself"),
     Bad("template syntax error", templates("{% if view.group %}", "{% if view.group %"),
         "templates/brief.html:", extra=("template syntax error",)),
     Bad("template syntax errors and a bad fonts.yaml, found by validate", both(

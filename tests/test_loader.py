@@ -208,3 +208,9 @@ def test_dates_outside_the_calendar_are_content_errors(tmp_path: Path) -> None:
     assert any(p.startswith(f"{at}:6: as_of: '0000-12-02' is in year 0") for p in found), found
     assert any(".start: 9999-12-31T23:00 is out of the range of dates" in p
                for p in found), found
+
+
+def test_yaml_files_are_found_whatever_the_case_of_their_extension(project: Make) -> None:
+    content = project("minimal")
+    (content / "sources/sources.yaml").rename(content / "sources/SOURCES.YAML")
+    assert "src-a" in load_content(content).sources

@@ -6,6 +6,8 @@ author sees all mistakes of a run at once (``ProblemReport``).
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -101,14 +103,34 @@ class _Reader:
     def yaml_files(self, directory: Path) -> list[Path]:
         if not directory.is_dir():
             return []
-        found = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+        found = sorted(p for p in directory.iterdir()
+                       if p.suffix.lower() in (".yaml", ".yml"))
         for odd in (p for p in found if not p.is_file()):
             # Skipped silently, its ids would show up as a flood of unknown references.
             shown = self.display(odd)
-            self.problems.error("is a directory, not a YAML file", path=shown,
-                                hint="move its files up, or rename it without .yaml")
+            self.problems.error(not_a_file(odd, "a YAML file"), path=shown,
+                                hint="move its files up, or rename it without .yaml"
+                                if odd.is_dir() else "replace it with the file itself")
             self.problems.unreadable.add(shown)
         return [p for p in found if p.is_file()]
+
+
+def not_a_file(path: Path, wanted: str) -> str:
+    """What is at ``path`` instead of ``wanted``, said so that it can be fixed."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:  # Python 3.11 reports a loop so
+            return "is a symbolic link that points back to itself"
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a symbolic link that points back to itself"
+            return f"is a symbolic link to {path.readlink()}, which does not exist"
+        if not target.is_file() and not target.is_dir():
+            return f"is a symbolic link to {target}, which is not a regular file"
+    if path.is_dir():
+        return f"is a directory, not {wanted}"
+    return f"is not a regular file (a pipe or device?), not {wanted}"
 
 
 def load_content(root: Path) -> Content:
@@ -156,8 +178,13 @@ def load_content(root: Path) -> Content:
             else []:
         case_file = case_dir / "case.yaml"
         if not case_file.is_file():
-            problems.error("case directory has no case.yaml", path=reader.display(case_dir),
-                           hint="add case.yaml or remove the directory")
+            if os.path.lexists(case_file):
+                problems.error(not_a_file(case_file, "a YAML file"),
+                               path=reader.display(case_file),
+                               hint="replace it with the case's YAML file")
+            else:
+                problems.error("case directory has no case.yaml", path=reader.display(case_dir),
+                               hint="add case.yaml or remove the directory")
             continue
         f = Fields(reader.read(case_file), "", CASE_KEYS, problems,
                    path=reader.display(case_file))

@@ -286,6 +286,18 @@ def test_a_po_file_that_is_not_utf8_is_reported_at_its_line(example: Path) -> No
     assert "locales/ko/templates.po:41: PO file is not UTF-8 (byte 0xff" in err
 
 
+@pytest.mark.parametrize("command", [("validate",), ("i18n", "update"), ("i18n", "status")])
+def test_a_directory_where_a_catalog_belongs_is_named_as_such(
+        example: Path, command: tuple[str, ...]) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    po.unlink()
+    po.mkdir()
+    code, _, err = run(*command, "--content", str(example))
+    assert code == 2
+    assert "locales/ko/templates.po: is a directory, not a PO file" in err
+    assert ".tmp" not in err
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

@@ -11,6 +11,7 @@ import collections
 import datetime as dt
 import gettext
 import io
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
+from briefgen.files import not_a_file
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -104,6 +106,7 @@ class Translator:
     def catalog(self, domain: str) -> Catalog | None:
         if domain not in self._catalogs:
             path = po_path(self.locales_dir, self.locale, domain)
+            _refuse_non_file(path, self._display(path))
             self._catalogs[domain] = read_catalog(path, self._display(path), self.locale) \
                 if path.is_file() else None
         return self._catalogs[domain]
@@ -252,6 +255,14 @@ class _EntryCheck:
                 path=self.display, line=self.start,
                 hint=f"the first is at line {first}: keep one of them, since only one "
                      "would be used")
+
+
+def _refuse_non_file(path: Path, display: str) -> None:
+    """A directory or a broken link where a catalog belongs is not "no catalog yet"."""
+    if os.path.lexists(path) and not path.is_file():
+        raise ContentError(not_a_file(path, "a PO file"), path=display,
+                           hint="replace it with the catalog file, or remove it and run "
+                                "'briefgen i18n update'")
 
 
 def read_catalog(path: Path, display: str, locale: str) -> Catalog:
@@ -413,6 +424,7 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
     entries as obsolete (``#~``) so no translator's work is silently thrown away.
     """
     babel_locale = locale.replace("-", "_")
+    _refuse_non_file(path, display)
     if path.is_file():
         catalog = read_catalog(path, display, locale)
         before = {(m.context, m.id) for m in catalog if m.id}

@@ -1,4 +1,5 @@
-"""Replace a file's contents so that nobody ever sees half of them.
+"""Replace a file's contents so that nobody ever sees half of them; say what is in a
+file's place when it is not a file.
 
 Every file briefgen writes (outputs and the manifest, catalogs and message templates,
 prepared fonts and the caches) goes through :func:`write_atomic`: a reader, a
@@ -9,6 +10,7 @@ importing another stage's libraries.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -78,3 +80,21 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def not_a_file(path: Path, wanted: str) -> str:
+    """What is at ``path`` instead of ``wanted``, said so that it can be fixed."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:  # Python 3.11 reports a loop so
+            return "is a symbolic link that points back to itself"
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a symbolic link that points back to itself"
+            return f"is a symbolic link to {path.readlink()}, which does not exist"
+        if not target.is_file() and not target.is_dir():
+            return f"is a symbolic link to {target}, which is not a regular file"
+    if path.is_dir():
+        return f"is a directory, not {wanted}"
+    return f"is not a regular file (a pipe or device?), not {wanted}"

@@ -6,7 +6,6 @@ author sees all mistakes of a run at once (``ProblemReport``).
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -17,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from briefgen.errors import ContentError, Problems, shown_path
 from briefgen.fields import LOCALE_RE, Fields
+from briefgen.files import not_a_file
 from briefgen.model import (
     DOCUMENT_KINDS,
     Account,
@@ -113,24 +113,6 @@ class _Reader:
                                 if odd.is_dir() else "replace it with the file itself")
             self.problems.unreadable.add(shown)
         return [p for p in found if p.is_file()]
-
-
-def not_a_file(path: Path, wanted: str) -> str:
-    """What is at ``path`` instead of ``wanted``, said so that it can be fixed."""
-    if path.is_symlink():
-        try:
-            target = path.resolve(strict=True)
-        except RuntimeError:  # Python 3.11 reports a loop so
-            return "is a symbolic link that points back to itself"
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                return "is a symbolic link that points back to itself"
-            return f"is a symbolic link to {path.readlink()}, which does not exist"
-        if not target.is_file() and not target.is_dir():
-            return f"is a symbolic link to {target}, which is not a regular file"
-    if path.is_dir():
-        return f"is a directory, not {wanted}"
-    return f"is not a regular file (a pipe or device?), not {wanted}"
 
 
 def load_content(root: Path) -> Content:

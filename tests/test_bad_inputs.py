@@ -55,6 +55,21 @@ def templates(old: str, new: str, name: str = "brief.html") -> Mutation:
     return apply
 
 
+def font_file(make: Callable[[Path], Path]) -> Mutation:
+    """Point the serif bold face of templates/fonts.yaml at what ``make`` puts in the
+    project."""
+    def apply(root: Path) -> None:
+        templates("/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf", str(make(root)),
+                  "fonts.yaml")(root)
+
+    return apply
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def both(*mutations: Mutation) -> Mutation:
     def apply(root: Path) -> None:
         for mutation in mutations:
@@ -371,6 +386,17 @@ CORPUS = [
         "templates/fonts.yaml:64: families[1].faces[2].file: font file missing: "
         "/usr/share/fonts/truetype/noto/NotoSerif-Bolt.ttf (install the package that "
         "provides it (apt-get install fonts-noto-core), or correct the path)"),
+    Bad("font file a directory", font_file(lambda root: (root / "fonts").mkdir() or root / "fonts"),
+        "fonts is a directory, not a font file (point file at the font file itself)",
+        extra=("templates/fonts.yaml:64: families[1].faces[2].file: ",)),
+    Bad("font file not a font, found by validate",
+        font_file(lambda root: write(root / "notes.ttf", "not a font")),
+        "templates/fonts.yaml:64: families[1].faces[2].file: cannot read font ",
+        command="validate", extra=("(point file at a TrueType or OpenType font",)),
+    Bad("font of another weight, found by validate",
+        templates("NotoSerif-Bold.ttf", "NotoSerif-Regular.ttf", "fonts.yaml"),
+        "templates/fonts.yaml:64: families[1].faces[2].file: Brief Serif 700 normal: ",
+        command="validate", extra=("NotoSerif-Regular.ttf is 400 normal",)),
     Bad("content and template errors in one run", both(
         replace(CASE, "status: ongoing", "status: on-going"),
         templates("{{ view.summary|md }}", "{{ view.summary|md }")),

@@ -368,3 +368,15 @@ def test_spec_errors_count_from_one_and_name_the_file_from_the_project(tmp_path:
         load_spec(spec)
     assert str(caught.value).startswith(
         "templates/fonts.yaml:19: families[2].faces[1].weight: '750' is not one of 400, 700")
+
+
+def test_a_font_cache_that_is_a_file_is_named_with_its_variable(
+        tmp_path: Path, small_spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = tmp_path / "cache"
+    taken.write_text("a file", encoding="utf-8")
+    monkeypatch.setenv(CACHE_ENV, str(taken))
+    with pytest.raises(FontError) as caught:
+        prepare_fonts(taken, spec_path=small_spec)
+    assert str(caught.value).startswith(
+        f"{taken}: cannot use the font cache ($BRIEFGEN_FONT_CACHE): it is a file, not a "
+        "directory")

@@ -396,6 +396,7 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
 def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
+    from briefgen.fonts import source_problems
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -412,8 +413,9 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         _fail_on_warnings(content, strict)
     except BriefgenError as exc:
         raise ProblemReport([*exc.each(), *problems]) from None
-    problems.extend(missing_font_files(specs_serving(specs, content.project.locales),
-                                       spec_path))
+    serving = specs_serving(specs, content.project.locales)
+    problems.extend(missing_font_files(serving, spec_path))
+    problems.extend(source_problems(serving, spec_path))
     if specs:
         problems.extend(_font_language_problems(content, specs, spec_path,
                                                 content.project.locales))

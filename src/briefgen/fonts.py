@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from fontTools import subset as ft_subset
 from fontTools import version as FONTTOOLS_VERSION
@@ -248,7 +248,17 @@ def prepare_fonts(
     missing = missing_font_files(specs, spec_path)
     if missing:
         raise missing[0] if len(missing) == 1 else ProblemReport(missing)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # Most often $BRIEFGEN_FONT_CACHE naming a file, or a folder nobody may write.
+        given = f" (${CACHE_ENV})" if os.environ.get(CACHE_ENV) else ""
+        reason = ("it is a file, not a directory"
+                  if cache_dir.exists() and not cache_dir.is_dir() else exc.strerror)
+        raise FontError(f"cannot use the font cache{given}: {reason}",
+                        path=str(cache_dir),
+                        hint=f"point ${CACHE_ENV} at a directory briefgen may write, or "
+                             "unset it to use .cache/fonts in the project") from None
     say = progress or (lambda _message: None)
 
     faces: dict[str, Face] = {}
@@ -489,44 +499,69 @@ def _check_source(spec: FaceSpec, spec_path: Path) -> int | None:
 
     Returns the face's index in a collection, None for a single-face file.
     """
-    where = shown(spec_path)
+    def error(message: str, hint: str) -> FontError:
+        return FontError(message, path=shown(spec_path), line=spec.file_line,
+                         field=spec.file_field, hint=hint)
+
     is_collection = spec.source.suffix.lower() in (".ttc", ".otc")
     if is_collection and spec.collection_face is None:
-        raise FontError(
+        raise error(
             f"{spec.family}: {spec.source} is a font collection",
-            path=where,
             hint="name the face to take from it with collection_face",
         )
     try:
-        if is_collection:
-            with TTCollection(spec.source, lazy=True) as collection:
-                names = [_family_name(font) for font in collection.fonts]
-                if spec.collection_face not in names:
-                    raise FontError(
-                        f"{spec.family}: {spec.source} has no face {spec.collection_face!r}",
-                        path=where,
-                        hint=f"faces in it: {', '.join(names)}",
-                    )
-                font_number: int | None = names.index(str(spec.collection_face))
-                weight, italic = _weight_and_italic(collection.fonts[font_number or 0])
-        else:
-            font_number = None
-            with TTFont(spec.source, lazy=True) as font:
-                weight, italic = _weight_and_italic(font)
+        # Opened here, not by fontTools: it leaves the file open when the header is bad.
+        with spec.source.open("rb") as handle:
+            font_number, weight, italic = _face_in(spec, handle, is_collection, error)
     except (TTLibError, OSError, KeyError, struct.error) as exc:
-        raise FontError(
+        packaged = spec.source.is_relative_to("/usr/share/fonts")
+        raise error(
             f"cannot read font {spec.source}: {exc}",
-            path=where,
-            hint=f"apt-get install --reinstall {spec.package}",
+            hint=f"apt-get install --reinstall {spec.package}" if packaged else
+                 "point file at a TrueType or OpenType font (.ttf, .otf, .ttc, .otc)",
         ) from exc
     if weight != spec.weight or italic != (spec.style == "italic"):
         actual = f"{weight} {'italic' if italic else 'normal'}"
-        raise FontError(
+        raise error(
             f"{spec.family} {spec.weight} {spec.style}: {spec.source} is {actual}",
-            path=where,
             hint="point the face at the file of that weight and style",
         )
     return font_number
+
+
+def _face_in(spec: FaceSpec, handle: BinaryIO, is_collection: bool,
+             error: Callable[..., FontError]) -> tuple[int | None, int, bool]:
+    """The configured face's index in its collection (None for a single-face file),
+    weight and italic flag."""
+    if is_collection:
+        with TTCollection(handle, lazy=True) as collection:
+            names = [_family_name(font) for font in collection.fonts]
+            if spec.collection_face not in names:
+                raise error(
+                    f"{spec.family}: {spec.source} has no face {spec.collection_face!r}",
+                    hint=f"faces in it: {', '.join(names)}",
+                )
+            font_number: int | None = names.index(str(spec.collection_face))
+            weight, italic = _weight_and_italic(collection.fonts[font_number or 0])
+    else:
+        font_number = None
+        with TTFont(handle, lazy=True) as font:
+            weight, italic = _weight_and_italic(font)
+    return font_number, weight, italic
+
+
+def source_problems(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,
+                    ) -> list[BriefgenError]:
+    """What preparing ``specs`` would find wrong with their source files (not a font, no
+    such face in the collection, another weight), without preparing them."""
+    problems: list[BriefgenError] = []
+    for spec in specs:
+        if spec.source.is_file():
+            try:
+                _check_source(spec, spec_path)
+            except FontError as exc:
+                problems.append(exc)
+    return problems
 
 
 def _weight_and_italic(font: TTFont) -> tuple[int, bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -18,7 +19,7 @@ from typing import Any, Literal, cast
 
 from briefgen import BUNDLED_TEMPLATES
 from briefgen.errors import BriefgenError, FontError, ProblemReport
-from briefgen.files import write_atomic
+from briefgen.files import not_a_file, write_atomic
 from briefgen.model import match_language
 from briefgen.yamlreader import YMap, YNode, YScalar, YSeq, read_yaml
 
@@ -241,7 +242,11 @@ def face_key(spec: FaceSpec, source_hashes: dict[Path, str] | None = None) -> di
 def missing_font_files(specs: Sequence[FaceSpec], spec_path: Path = DEFAULT_SPEC,
                        ) -> list[BriefgenError]:
     """Each face whose file is not on this machine, at its line in fonts.yaml."""
-    return [FontError(f"font file missing: {spec.source}", path=shown(spec_path),
+    return [FontError(f"{spec.source} {not_a_file(spec.source, 'a font file')}",
+                      path=shown(spec_path), line=spec.file_line, field=spec.file_field,
+                      hint="point file at the font file itself")
+            if os.path.lexists(spec.source) else
+            FontError(f"font file missing: {spec.source}", path=shown(spec_path),
                       line=spec.file_line, field=spec.file_field,
                       hint=f"install the package that provides it (apt-get install "
                            f"{spec.package}), or correct the path")

@@ -286,6 +286,41 @@ def test_bad_shard_is_a_usage_error(project: Make) -> None:
     assert "--shard: shard 4 of 3 does not exist" in out
 
 
+def test_the_manifest_is_read_under_the_lock_even_for_a_new_output_directory(
+        project: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Read before taking the lock, it could be replaced by another build in between,
+    # and this build would write back entries for files that are no longer there.
+    from briefgen import build as build_module
+
+    real = build_module.read_manifest
+    held = []
+
+    def read_manifest(out_dir: Path, problems: list[str] | None = None) -> object:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(fd)
+        return real(out_dir, problems)
+
+    monkeypatch.setattr(build_module, "read_manifest", read_manifest)
+    out = tmp_path / "new" / "output"
+    assert build(project("minimal"), "--out", str(out))[0] == 0
+    assert held == [True]
+
+
+def test_a_failed_first_build_leaves_no_output_directory(project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    edit(content / CASE, "text: Protect them.", "text: Protect them \U00013000.")
+    out = tmp_path / "output"
+    code, _ = build(content, "--out", str(out))
+    assert code == 2
+    assert not out.exists()
+
+
 def test_a_second_build_at_once_is_refused(project: Make) -> None:
     content = project("minimal")
     assert build(content)[0] == 0

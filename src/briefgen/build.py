@@ -57,7 +57,7 @@ from briefgen.publisher import (
     check_out_dir,
     clean_temporaries,
     file_sha256,
-    locked,
+    output_lock,
     publish,
     read_manifest,
     sha256,
@@ -508,6 +508,16 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
         _nothing_matches(selection)  # an empty shard of a large split is no mistake
     report = BuildReport(targets, warnings=list(content.warnings))
 
+    # --check writes nothing, so it takes no lock: CI may run it beside a build.
+    with contextlib.nullcontext() if options.check else output_lock(paths.out):
+        return _build_locked(paths, options, say, started, content, selection, targets,
+                             report)
+
+
+def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
+                  content: Content, selection: Selection, targets: list[Target],
+                  report: BuildReport) -> BuildReport:
+    """The rest of :func:`build`, with the output directory locked (unless --check)."""
     unreadable: list[str] = []
     previous = {e.path: e for e in read_manifest(paths.out, unreadable)}
     report.warnings.extend(unreadable)
@@ -536,15 +546,12 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
                       completeness(paths, content=content).items()
                       if counts[0] < counts[1] and locale in rendered}
 
-    # A directory that does not exist yet has no earlier outputs to protect; creating
-    # it just for the lock would leave it behind after a failed first build.
-    with locked(paths.out) if paths.out.exists() else contextlib.nullcontext():
-        clean_temporaries(paths.out)
-        publications = _render_all(content, paths, rebuild, options, say) if rebuild else []
-        keep = [previous[j.target.filename] for j in current]
-        keep += [e for name, e in previous.items()
-                 if name not in {j.target.filename for j in jobs} and e not in orphans]
-        publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
+    clean_temporaries(paths.out)
+    publications = _render_all(content, paths, rebuild, options, say) if rebuild else []
+    keep = [previous[j.target.filename] for j in current]
+    keep += [e for name, e in previous.items()
+             if name not in {j.target.filename for j in jobs} and e not in orphans]
+    publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
     report.written = [p.entry for p in publications]
     if publications:
         report.incomplete = incomplete

@@ -119,6 +119,27 @@ def locked(out_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir``'s lock for a whole build, from reading its manifest to writing
+    the new one: a build that read the manifest before another one replaced it would
+    write back entries for files that are no longer there.
+
+    A directory that does not exist yet is created to be locked, and removed again if
+    the build leaves it empty (a failed first build leaves nothing behind).
+    """
+    created = not out_dir.exists()
+    if created:
+        out_dir.mkdir(parents=True)
+    try:
+        with locked(out_dir):
+            yield
+    finally:
+        if created:
+            with contextlib.suppress(OSError):  # not empty: the build wrote its outputs
+                out_dir.rmdir()
+
+
 def clean_temporaries(out_dir: Path) -> list[Path]:
     """Remove half-written files a killed build left behind (never a finished output)."""
     pattern = f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"

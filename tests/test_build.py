@@ -352,6 +352,20 @@ def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:
     assert not list(out_dir.glob(".*.tmp"))
 
 
+def test_only_a_builds_own_leftovers_are_cleaned_up(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    leftover = out_dir / ".sample-case_brief_party-state_en.pdf.k2x9_q7m.tmp"
+    leftover.write_bytes(b"%PDF-1.7 half")
+    notes = out_dir / ".draft-notes.tmp"
+    notes.write_text("someone's notes", encoding="utf-8")
+    edit(content / CASE, "Release them.", "Release them now.")
+    assert build(content)[0] == 0
+    assert not leftover.exists()
+    assert notes.read_text(encoding="utf-8") == "someone's notes"
+
+
 def _rebuild_both_briefs(content: Path) -> tuple[Path, dict[str, bytes]]:
     """Build the sample, change a fact both briefs print; the output and its files."""
     assert build(content)[0] == 0

@@ -141,12 +141,19 @@ def output_lock(out_dir: Path) -> Iterator[None]:
 
 
 def clean_temporaries(out_dir: Path) -> list[Path]:
-    """Remove half-written files a killed build left behind (never a finished output)."""
-    pattern = f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"
-    stale = sorted(out_dir.glob(pattern)) if out_dir.is_dir() else []
+    """Remove half-written files a killed build left behind (never a finished output,
+    nor a file of someone else's that happens to end in .tmp)."""
+    stale = sorted(p for p in out_dir.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}")
+                   if _LEFTOVER.match(p.name)) if out_dir.is_dir() else []
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
+
+
+# A temporary file of write_atomic for one of the files a build writes: the file's name,
+# then the 8 characters tempfile.mkstemp adds.
+_LEFTOVER = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[A-Za-z0-9][A-Za-z0-9._+-]*"
+                       rf"\.(?:pdf|png|json)\.[a-z0-9_]{{8}}{re.escape(TEMPORARY_SUFFIX)}\Z")
 
 
 # What a build writes: plain file names in the output directory, never a path. A

@@ -115,6 +115,28 @@ def test_options_that_together_select_nothing(tmp_path: Path, args: tuple[str, .
     assert not out_dir.exists()
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--doc", "brief", "--pair", "ko+en"),
+     "--pair: --pair chooses the languages of handouts, and no handout is built"),
+    (("--doc", "handout", "--archive"),
+     "--archive: archive copies are made of briefs, and no brief is built"),
+])
+def test_options_that_the_document_kinds_make_meaningless(
+        tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    code, _, err = run("build", "--content", str(REPO / "content"), "--out",
+                       str(tmp_path / "out"), "--check", *args)
+    assert code == 2, err
+    assert expected in err
+
+
+def test_a_pair_given_twice_is_one_handout(tmp_path: Path) -> None:
+    code, _, err = run("build", "--content", str(REPO / "content"), "--out",
+                       str(tmp_path / "out"), "--check", "--doc", "handout",
+                       "--pair", "ko+en", "--pair", "ko+en")
+    assert code != 0
+    assert "1 output(s) out of date" in err
+
+
 def test_an_empty_shard_is_no_mistake(project: Make, tmp_path: Path) -> None:
     # The minimal sample makes two outputs, none built yet: of 5 shards, at least three
     # are empty, and checking one of those finds nothing stale.

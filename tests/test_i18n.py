@@ -298,6 +298,13 @@ def test_a_directory_where_a_catalog_belongs_is_named_as_such(
     assert ".tmp" not in err
 
 
+def test_fail_under_must_be_a_percentage(example: Path) -> None:
+    for odd in ("nan", "-1", "101"):
+        code, _, err = run("i18n", "status", "--content", str(example), "--fail-under", odd)
+        assert code == 2, odd
+        assert "--fail-under" in err
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

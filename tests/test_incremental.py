@@ -281,9 +281,14 @@ def test_merge_refuses_incomplete_entries_other_versions_and_a_directory(
 
 
 def test_bad_shard_is_a_usage_error(project: Make) -> None:
-    code, out = build(project("minimal"), "--shard", "4/3")
+    content = project("minimal")
+    code, out = build(content, "--shard", "4/3")
     assert code == 2
     assert "--shard: shard 4 of 3 does not exist" in out
+    for odd in ("\u0661/\u0662", " 1/2", "+1/2", "1/2.0"):  # Arabic-Indic digits, ...
+        code, out = build(content, "--shard", odd)
+        assert code == 2, odd
+        assert f"--shard: {odd!r} is not a shard" in out
 
 
 def test_the_manifest_is_read_under_the_lock_even_for_a_new_output_directory(

@@ -214,3 +214,10 @@ def test_yaml_files_are_found_whatever_the_case_of_their_extension(project: Make
     content = project("minimal")
     (content / "sources/sources.yaml").rename(content / "sources/SOURCES.YAML")
     assert "src-a" in load_content(content).sources
+
+
+def test_a_reference_listed_twice_is_refused_at_its_line(project: Make) -> None:
+    content = project("minimal")
+    edit(content / "project.yaml", "locales: [en]", "locales: [en, en]")
+    assert any(p.startswith("content/project.yaml:3: locales: 'en' is listed twice")
+               for p in problems(content)), problems(content)

@@ -306,6 +306,19 @@ def _nothing_matches(selection: Selection) -> None:
                      hint=hint)
 
 
+def _check_selection(selection: Selection) -> None:
+    """Refuse an option that the document kinds chosen make meaningless: quietly ignored,
+    it would look as if it had been applied."""
+    if not selection.documents:
+        return
+    if selection.pairs and "handout" not in selection.documents:
+        raise UsageError("--pair chooses the languages of handouts, and no handout is built",
+                         field="--pair", hint="drop --pair, or add --doc handout")
+    if selection.archive and "brief" not in selection.documents:
+        raise UsageError("archive copies are made of briefs, and no brief is built",
+                         field="--archive", hint="drop --archive, or add --doc brief")
+
+
 def parse_pair(text: str) -> tuple[str, str]:
     parts = [p.strip() for p in text.split("+")]
     if len(parts) != 2 or not all(parts):
@@ -321,6 +334,10 @@ def parse_pair(text: str) -> tuple[str, str]:
 def parse_shard(text: str) -> tuple[int, int]:
     try:
         k_text, n_text = text.split("/")
+        # ASCII digits only: int() also reads "٢" and " 2 ", which no CI matrix writes.
+        if not (k_text.isascii() and k_text.isdigit() and n_text.isascii()
+                and n_text.isdigit()):
+            raise ValueError(text)
         k, n = int(k_text), int(n_text)
     except ValueError:
         raise UsageError(f"{text!r} is not a shard", field="--shard",
@@ -498,6 +515,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     say: Reporter = reporter or _Silent()
     started = time.perf_counter()
     check_options(options)
+    _check_selection(selection)
     check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 import os
 import select
 import signal
@@ -230,7 +231,7 @@ def build(
     selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
                           tuple(locale or ()), include_restricted,
                           parse_shard(shard) if shard is not None else None,
-                          tuple(parse_pair(p) for p in pair or ()), archive)
+                          tuple(dict.fromkeys(parse_pair(p) for p in pair or ())), archive)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
                       jobs=jobs if jobs is not None else (os.cpu_count() or 1),
                       render_timeout=render_timeout, render_memory_mb=render_memory)
@@ -460,6 +461,12 @@ def i18n_status(
     from briefgen.build import Paths
     from briefgen.i18n import check_status, format_status, translation_status
 
+    if fail_under is not None and math.isnan(fail_under):
+        # Click's range check lets NaN through, and no percentage is ever under it.
+        from briefgen.errors import UsageError
+
+        raise UsageError("nan is not a percentage", field="--fail-under",
+                         hint="expected a number from 0 to 100, such as 90")
     report = translation_status(Paths.for_content(content), locales=tuple(locale or ()),
                                 cases=tuple(case or ()))
     for line in format_status(report, list_missing=missing):

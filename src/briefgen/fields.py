@@ -328,6 +328,11 @@ class Fields:
                 self._err(key, f"{shown!r} is not a valid {what}", item,
                           hint=f"expected a list of {what}s such as {example}")
                 continue
+            if item.text in out:
+                # Printed twice (a note number, a brief) or counted twice: never meant.
+                self._err(key, f"{item.text!r} is listed twice", item,
+                          hint="remove the repeated entry")
+                continue
             out.append(item.text)
         return tuple(out)
 

@@ -129,6 +129,19 @@ def test_options_that_the_document_kinds_make_meaningless(
     assert expected in err
 
 
+@pytest.mark.parametrize("inside", ["content", "content/cases", "locales", "templates"])
+def test_outputs_are_not_written_among_the_inputs(project: Make, inside: str) -> None:
+    content = project("minimal")
+    root = content.parent
+    for folder in ("locales", "templates"):
+        (root / folder).mkdir(exist_ok=True)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code, _, err = run("build", "--content", str(content), "--out", str(root / inside))
+    assert code == 2
+    assert f"--out: {root / inside} is inside the {inside.split('/')[0]} directory" in err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
 def test_a_pair_given_twice_is_one_handout(tmp_path: Path) -> None:
     code, _, err = run("build", "--content", str(REPO / "content"), "--out",
                        str(tmp_path / "out"), "--check", "--doc", "handout",

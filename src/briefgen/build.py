@@ -306,6 +306,19 @@ def _nothing_matches(selection: Selection) -> None:
                      hint=hint)
 
 
+def _check_out_is_apart(paths: Paths) -> None:
+    """Outputs written among the inputs would be read back as inputs (and, watched,
+    rebuild themselves without end)."""
+    out = paths.out.resolve()
+    for name, folder in (("content", paths.content), ("templates", paths.templates),
+                         ("locales", paths.locales)):
+        folder = folder.resolve()
+        if out == folder or folder in out.parents:
+            raise UsageError(f"{paths.out} is inside the {name} directory {folder}",
+                             field="--out",
+                             hint="build into a directory of its own, such as output/")
+
+
 def _check_selection(selection: Selection) -> None:
     """Refuse an option that the document kinds chosen make meaningless: quietly ignored,
     it would look as if it had been applied."""
@@ -516,6 +529,7 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     started = time.perf_counter()
     check_options(options)
     _check_selection(selection)
+    _check_out_is_apart(paths)
     check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")

@@ -127,6 +127,17 @@ def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
     assert caught.value.line == 7
 
 
+def test_a_misspelt_key_is_reported_as_such_not_as_the_key_missing(tmp_path: Path) -> None:
+    spec = tmp_path / "fonts.yaml"
+    assert "    package: fonts-noto-cjk\n" in SMALL_SPEC
+    spec.write_text(SMALL_SPEC.replace("    package: fonts-noto-cjk\n",
+                                       "    packge: fonts-noto-cjk\n", 1))
+    with pytest.raises(FontError) as caught:
+        load_spec(spec)
+    assert "unknown key 'packge' (did you mean 'package'?)" in str(caught.value)
+    assert "missing" not in str(caught.value)
+
+
 def test_every_problem_of_the_spec_is_reported_in_one_pass(tmp_path: Path) -> None:
     spec = tmp_path / "templates/fonts.yaml"
     spec.parent.mkdir()

@@ -546,6 +546,9 @@ def test_glossary_file_is_checked(example: Path) -> None:
             "ko, ja, note)") in lines
     assert "locales/glossary.yaml:5: terms[2].en: is missing (expected the English term)" in lines
     assert "terms[1].ja" not in lines  # a locale the project does not build (yet) is fine
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert "locales/glossary.yaml:3: terms[1].kr: unknown key 'kr'" in err
 
 
 def test_the_example_follows_its_glossary() -> None:

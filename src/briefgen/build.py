@@ -427,6 +427,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
     from briefgen.fonts import source_problems
+    from briefgen.i18n import load_glossary
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -459,6 +460,11 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
             problems.extend(_label_problems(content, paths, translators, [locale]))
         except BriefgenError as exc:  # a catalog that cannot be read
             problems.extend(exc.each())
+    try:
+        # Read by 'i18n status' only, but a translator's CI should hear of it here.
+        load_glossary(paths, content)
+    except BriefgenError as exc:
+        problems.extend(exc.each())
     if problems:
         raise ProblemReport(list({str(e): e for e in problems}.values()))
     return content

@@ -7,6 +7,7 @@ with nothing to render needs the key, and importing fontTools costs it a third o
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -329,20 +330,24 @@ def _map(
         )
     result = {key.text: value for key, value in node.entries}
     if required or optional:
+        known = sorted({*required, *optional})
+        # Before the missing keys: a misspelt key is why one is missing.
+        for key, _value in node.entries:
+            if key.text not in known:
+                close = difflib.get_close_matches(key.text, known, n=1)
+                raise FontError(
+                    f"unknown key {key.text!r}"
+                    + (f" (did you mean {close[0]!r}?)" if close else ""),
+                    path=key.path,
+                    line=key.line,
+                    field=label,
+                    hint=f"known keys: {', '.join(known)}",
+                )
         absent = sorted(set(required) - result.keys())
         if absent:
             raise FontError(
                 f"missing {', '.join(absent)}", path=node.path, line=node.line, field=label
             )
-        for key, _value in node.entries:
-            if key.text not in required and key.text not in optional:
-                raise FontError(
-                    f"unknown key {key.text!r}",
-                    path=key.path,
-                    line=key.line,
-                    field=label,
-                    hint=f"known keys: {', '.join(sorted({*required, *optional}))}",
-                )
     return result
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 import subprocess
 import zoneinfo
 from collections.abc import Callable
@@ -75,6 +76,18 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_handout_built_with_pair_is_no_orphan_of_the_next_full_build(
+        handouts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(handouts / "a4", out)
+    result = CliRunner().invoke(app, ["build", "--content", str(REPO / "content"), "--out",
+                                      str(out), "--check"])
+    assert result.exit_code == 3  # the briefs were never built
+    assert "orphaned" not in result.stderr
+    assert "zh-Hans+en" not in result.stderr
+
+
 def test_pictures_and_qr_code(handouts: Path) -> None:
     stem = handouts / "a4" / f"{CASE}_handout_washington-protest_ko+en"
     page = Image.open(f"{stem}.png")

@@ -410,12 +410,20 @@ def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,
 
 def _orphans(content: Content, previous: dict[str, ManifestEntry],
              selection: Selection) -> list[ManifestEntry]:
-    """Outputs in the manifest whose case, audience, locale or kind is gone."""
+    """Outputs in the manifest whose case, audience, event, locale or kind is gone.
+
+    A handout in any two of the project's locales is not an orphan: ``--pair`` builds
+    handouts beyond handout_pairs, and the next build must not delete them.
+    """
     if selection.narrowed:
         return []  # a partial build cannot tell what the full one would make
+    locales = content.project.locales
+    every_pair = tuple((a, b) for a in locales for b in locales if a != b)
     names = set()
-    for restricted, archive in ((False, False), (True, False), (False, True)):
-        for target in plan(content, Selection(include_restricted=restricted, archive=archive)):
+    for restricted, archive, pairs in ((False, False, ()), (True, False, ()),
+                                       (False, True, ()), (False, False, every_pair)):
+        for target in plan(content, Selection(include_restricted=restricted, archive=archive,
+                                              pairs=pairs)):
             names.add(target.filename)
     return [e for name, e in sorted(previous.items()) if name not in names]
 

@@ -97,6 +97,23 @@ def test_law_and_sources_rebuild_only_what_uses_them(project: Make) -> None:
     assert "built 0, up to date 4" in out
 
 
+def test_a_source_cited_only_for_a_ratification_rebuilds_the_briefs_citing_it(
+        project: Make) -> None:
+    content = project("minimal")
+    edit(content / "actors/actors.yaml", "        date: 1982-09-24\n        sources: [src-a]",
+         "        date: 1982-09-24\n        sources: [src-c]")
+    sources = content / "sources/sources.yaml"
+    sources.write_text(sources.read_text() + "  - id: src-c\n    outlet: Treaty Office\n"
+                       "    title: Status of the treaty\n    author: not stated\n"
+                       "    date: not stated\n    language: en\n")
+    assert build(content)[0] == 0
+    edit(sources, "title: Status of the treaty", "title: Status of the treaty (2015)")
+    code, out = build(content)
+    assert code == 0, out
+    assert "content/sources/sources.yaml (source src-c) changed" in out
+    assert "built 0" not in out
+
+
 def test_removed_audience_is_removed_and_recorded(project: Make,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     content = project("minimal")

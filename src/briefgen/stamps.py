@@ -165,6 +165,11 @@ def _cited_sources(content: Content, case: Case, instruments: Iterable[str]) -> 
     for instrument_id in instruments:
         for provision in content.instruments[instrument_id].provisions:
             cited.update(provision.sources)
+    # A brief cites its audience's ratifications and accessions of the law it prints.
+    for actor_id in case.audiences:
+        for entry in content.actors[actor_id].participation:
+            if entry.instrument in instruments:
+                cited.update(entry.sources)
     return cited
 
 

@@ -167,9 +167,9 @@ def _cited_sources(content: Content, case: Case, instruments: Iterable[str]) -> 
             cited.update(provision.sources)
     # A brief cites its audience's ratifications and accessions of the law it prints.
     for actor_id in case.audiences:
-        for entry in content.actors[actor_id].participation:
-            if entry.instrument in instruments:
-                cited.update(entry.sources)
+        for step in content.actors[actor_id].participation:
+            if step.instrument in instruments:
+                cited.update(step.sources)
     return cited
 
 

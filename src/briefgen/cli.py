@@ -138,7 +138,8 @@ def reports_errors(command: F) -> F:
                 _err(traceback.format_exc().rstrip())
             else:
                 _err(f"internal error: {type(exc).__name__}: {exc}")
-                _err("this is a bug in briefgen; run again with --debug for the traceback")
+                _err("this is a bug in briefgen; run it again as 'briefgen --debug "
+                     "COMMAND …' for the traceback")
             raise typer.Exit(1) from None
 
     # Typer's help keeps a docstring's line breaks: the terminal, not the source's
@@ -270,7 +271,8 @@ def watch(
     case: Annotated[list[str] | None, typer.Option(
         "--case", help="Only this case id (repeatable).")] = None,
     audience: Annotated[list[str] | None, typer.Option(
-        "--audience", help="Only briefs for this actor id (repeatable).")] = None,
+        "--audience", help="Only briefs for this actor id, e.g. china, or handouts for this "
+                           "event id (repeatable).")] = None,
     locale: Annotated[list[str] | None, typer.Option(
         "--locale", help="Only this locale (repeatable).")] = None,
     paper: Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")] = "a4",
@@ -449,7 +451,7 @@ def i18n_status(
     no_stale: Annotated[list[str] | None, typer.Option(
         "--no-stale", metavar="SECTION",
         help="Exit 2 on any stale translation in SECTION: a case id, a catalog (templates, "
-             "shared) or a context prefix such as law: (repeatable).")] = None,
+             "shared, case.ID) or a context prefix such as law: (repeatable).")] = None,
     fail_on_glossary: Annotated[bool, typer.Option(
         "--fail-on-glossary", help="Exit 2 if a translation lacks an approved glossary term.")]
     = False,
@@ -479,7 +481,7 @@ def i18n_status(
 @reports_errors
 def manifest_merge(
     manifests: Annotated[list[Path], typer.Argument(
-        help="The manifest.json files written by each shard.")],
+        metavar="MANIFEST...", help="The manifest.json files written by each shard.")],
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Where to write the merged manifest.")] = Path(
             "output/manifest.json"),

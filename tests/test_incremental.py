@@ -8,13 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from briefgen.build import BuildReport, Paths
 from briefgen.cli import app
+from briefgen.errors import BriefgenError
 
 from .conftest import REPO, edit, write
 
@@ -357,11 +359,23 @@ def test_a_second_build_at_once_is_refused(project: Make) -> None:
     assert "another briefgen build is writing to this directory" in out
 
 
-def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
-    from briefgen.build import BuildReport, Options, Paths, Selection
-    from briefgen.errors import BriefgenError
+class _Quiet:
+    def step(self, message: str) -> None: ...
+    def start(self, total: int) -> None: ...
+    def document(self, done: int, total: int, name: str, why: str) -> None: ...
+
+
+def watch_quietly(paths: Paths, changes: Iterator[set[tuple[int, str]]],
+                  reports: list[BuildReport], errors: list[BriefgenError]) -> None:
+    """Run ``briefgen watch`` over these batches of changes, collecting what it reports."""
+    from briefgen.build import Options, Selection
     from briefgen.watch import watch
 
+    watch(paths, Selection(), Options(), _Quiet(), on_report=reports.append,
+          on_error=errors.append, changes=changes)
+
+
+def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
     content = project("minimal")
     paths = Paths.for_content(content)
     reports: list[BuildReport] = []
@@ -374,23 +388,13 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
         edit(case_file, "priority: hgih", "priority: low")  # ...and its fix
         yield {(2, str(case_file))}
 
-    class Quiet:
-        def step(self, message: str) -> None: ...
-        def start(self, total: int) -> None: ...
-        def document(self, done: int, total: int, name: str, why: str) -> None: ...
-
-    watch(paths, Selection(), Options(), Quiet(), on_report=reports.append,
-          on_error=errors.append, changes=changes())
+    watch_quietly(paths, changes(), reports, errors)
     assert [len(r.written) for r in reports] == [2, 2]
     assert len(errors) == 1
     assert "'hgih' is not allowed (did you mean 'high'?)" in "\n".join(errors[0].lines())
 
 
 def test_watch_keeps_going_after_a_template_that_fails_while_rendering(project: Make) -> None:
-    from briefgen.build import BuildReport, Options, Paths, Selection
-    from briefgen.errors import BriefgenError
-    from briefgen.watch import watch
-
     content = project("minimal")
     templates = content.parent / "templates"
     shutil.copytree(REPO / "templates", templates)
@@ -406,13 +410,7 @@ def test_watch_keeps_going_after_a_template_that_fails_while_rendering(project: 
         template.write_text(original, encoding="utf-8")
         yield {(2, str(template))}
 
-    class Quiet:
-        def step(self, message: str) -> None: ...
-        def start(self, total: int) -> None: ...
-        def document(self, done: int, total: int, name: str, why: str) -> None: ...
-
-    watch(paths, Selection(), Options(), Quiet(), on_report=reports.append,
-          on_error=errors.append, changes=changes())
+    watch_quietly(paths, changes(), reports, errors)
     assert len(reports) == 2 and len(errors) == 1
     line = original.count("\n") + 1
     assert errors[0].lines()[0].startswith(

@@ -23,7 +23,7 @@ from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
-from briefgen.files import not_a_file
+from briefgen.files import bad_byte, not_a_file
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -184,9 +184,9 @@ def _check_po_syntax(path: Path, display: str) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"PO file is not UTF-8 (byte 0x{data[exc.start]:02x}: {exc.reason})",
-                           path=display, line=data[:exc.start].count(b"\n") + 1,
-                           hint="save it as UTF-8") from None
+        byte, at = bad_byte(data, exc)
+        raise ContentError(f"PO file is not UTF-8 (byte {byte}: {exc.reason})", path=display,
+                           line=at, hint="save it as UTF-8") from None
     if text.startswith("\ufeff"):
         # msgfmt refuses it too; Babel would read the first line as broken.
         raise ContentError("PO file starts with a byte-order mark (BOM)", path=display, line=1,
@@ -308,12 +308,19 @@ _PLACEHOLDER_KINDS = (
 )
 
 
-def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
-    """A translation that drops, misspells or breaks a placeholder of its English would
-    print "{pgae}" where the page number belongs, or stop the build in the middle."""
+def _forms(message: BabelMessage) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    """The English and the translation of ``message``, each as a tuple of its plural
+    forms (one form for a message without plurals)."""
     english = message.id if isinstance(message.id, tuple | list) else (message.id,)
     strings = message.string if isinstance(message.string, tuple | list) else (
         message.string,)
+    return tuple(english), tuple(strings)
+
+
+def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
+    """A translation that drops, misspells or breaks a placeholder of its English would
+    print "{pgae}" where the page number belongs, or stop the build in the middle."""
+    english, strings = _forms(message)
     problems: list[BriefgenError] = []
     for kind in _PLACEHOLDER_KINDS:
         wanted = {name for text in english for name in kind.pattern.findall(str(text))}
@@ -338,9 +345,7 @@ def _markup_problems(message: BabelMessage, display: str) -> list[BriefgenError]
     """
     from briefgen import markup
 
-    english = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    strings = message.string if isinstance(message.string, tuple | list) else (
-        message.string,)
+    english, strings = _forms(message)
     allowed = {problem for text in english if "<" in str(text) or "[" in str(text)
                for problem in markup.problems(str(text))}
     return [ContentError(f"translation of {str(english[0])[:60]!r}: {problem}",
@@ -348,7 +353,7 @@ def _markup_problems(message: BabelMessage, display: str) -> list[BriefgenError]
                          field=str(message.context) if message.context else "msgstr",
                          hint="write the translation as plain text with the Markdown its "
                               "English uses")
-            for string in (str(s) for s in strings if s and ("<" in s or "[" in s))
+            for string in (str(s) for s in strings if s) if "<" in string or "[" in string
             for problem in markup.problems(string) if problem not in allowed]
 
 

@@ -82,6 +82,11 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
     return temporary
 
 
+def bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:
+    """The byte ``exc`` stopped at, as ``0xff``, and the line of ``data`` it is on."""
+    return f"0x{data[exc.start]:02x}", data[:exc.start].count(b"\n") + 1
+
+
 def not_a_file(path: Path, wanted: str) -> str:
     """What is at ``path`` instead of ``wanted``, said so that it can be fixed."""
     if path.is_symlink():

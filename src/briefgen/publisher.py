@@ -150,16 +150,15 @@ def clean_temporaries(out_dir: Path) -> list[Path]:
     return stale
 
 
-# A temporary file of write_atomic for one of the files a build writes: the file's name,
-# then the 8 characters tempfile.mkstemp adds.
-_LEFTOVER = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[A-Za-z0-9][A-Za-z0-9._+-]*"
-                       rf"\.(?:pdf|png|json)\.[a-z0-9_]{{8}}{re.escape(TEMPORARY_SUFFIX)}\Z")
-
-
 # What a build writes: plain file names in the output directory, never a path. A
 # manifest naming anything else (edited by hand, or merged from elsewhere) must not make
 # a build overwrite or delete a file outside it.
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._+-]*"
+_FILE_NAME = re.compile(rf"{_NAME}\Z")
+# A temporary file of write_atomic for one of the files a build writes: the file's name,
+# then the 8 characters tempfile.mkstemp adds.
+_LEFTOVER = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}{_NAME}\.(?:pdf|png|json)"
+                       rf"\.[a-z0-9_]{{8}}{re.escape(TEMPORARY_SUFFIX)}\Z")
 _TEXT_FIELDS = ("case", "document", "audience", "path", "sha256", "paper",
                 "classification", "stamp")
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from briefgen.catalogs import MARK_PATTERN, Translator
 from briefgen.errors import BriefgenError, ProblemReport, RenderError
+from briefgen.files import bad_byte
 from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
@@ -241,10 +242,9 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
                                       line=exc.lineno, hint="fix the template tag on this line"))
             continue
         except UnicodeDecodeError as exc:
-            raw = file.read_bytes()
-            errors.append(RenderError(
-                f"template is not UTF-8 (byte 0x{raw[exc.start]:02x}: {exc.reason})",
-                path=shown, line=raw[:exc.start].count(b"\n") + 1, hint="save it as UTF-8"))
+            byte, line = bad_byte(file.read_bytes(), exc)
+            errors.append(RenderError(f"template is not UTF-8 (byte {byte}: {exc.reason})",
+                                      path=shown, line=line, hint="save it as UTF-8"))
             continue
         for node in tree.find_all((jinja2.nodes.Include, jinja2.nodes.Extends,
                                    jinja2.nodes.Import, jinja2.nodes.FromImport)):

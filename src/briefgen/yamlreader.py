@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from briefgen import __version__
 from briefgen.errors import ContentError
-from briefgen.files import write_atomic
+from briefgen.files import bad_byte, write_atomic
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -113,9 +113,9 @@ def _decode_and_parse(raw: bytes, display: str) -> YNode | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        byte, line = bad_byte(raw, exc)
         raise ContentError(
-            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            f"file is not valid UTF-8 (byte {byte})",
             path=display,
             line=line,
             hint="save the file as UTF-8",

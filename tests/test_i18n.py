@@ -323,6 +323,25 @@ def test_stale_is_reported_before_update_too(example: Path) -> None:
     assert code == 2
     assert f"{CASE_PO}:{po_line(example.parent, CASE_PO, FACT)}: {FACT}: translation is stale" \
         in err
+    # The hint points at the fact's text, not at the start of the fact.
+    lines = (example / f"cases/{CASE}/case.yaml").read_text().splitlines()
+    text_line = lines.index("  - id: handover") + 2
+    assert lines[text_line - 1].strip().startswith("text:")
+    assert f"review it against the English at content/cases/{CASE}/case.yaml:{text_line}," \
+        in err
+
+
+@pytest.mark.parametrize("field", ["title", "summary"])
+def test_a_missing_translation_points_at_its_english(example: Path, field: str) -> None:
+    # Not at the case's first line: a translator looking for the English of the summary
+    # should land on the summary.
+    translate(example.parent, CASE_PO, f"case:{CASE}:{field}", None)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    lines = (example / f"cases/{CASE}/case.yaml").read_text().splitlines()
+    (line,) = [n for n, text in enumerate(lines, 1) if text.startswith(f"{field}:")]
+    assert line > 1
+    assert f"its English is at content/cases/{CASE}/case.yaml:{line} " in err
 
 
 # --- build policy ----------------------------------------------------------------------

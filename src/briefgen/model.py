@@ -32,6 +32,10 @@ class Origin:
         lines = self.values.get(key, ())
         return lines[index] if index < len(lines) else self.line
 
+    def at(self, key: str) -> Origin:
+        """Where ``key``'s value is written (the item's start if it is not there)."""
+        return Origin(self.path, self.line_of(key))
+
 
 def match_language(lang: str, configured: Iterable[str]) -> str | None:
     """The configured language a BCP 47 tag is set in: exact, then by dropping subtags

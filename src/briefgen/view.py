@@ -272,8 +272,8 @@ class _Localizer:
         if actor.kind is ActorKind.STATE:
             return actor.name
         short = actor.short_name and self.shared(f"actor:{actor.id}:short_name",
-                                                 actor.short_name, actor.origin)
-        name = self.shared(f"actor:{actor.id}:name", actor.name, actor.origin)
+                                                 actor.short_name, actor.origin.at("short_name"))
+        name = self.shared(f"actor:{actor.id}:name", actor.name, actor.origin.at("name"))
         return f"{name} ({short})" if short else name
 
     def date(self, date: PartialDate, approximate: bool = False) -> str:
@@ -305,8 +305,8 @@ def build_brief_view(
     def note_restricted(*texts: str) -> None:
         restricted_texts.extend(t for t in texts if t)
 
-    title = loc.case(case, "title", case.title, case.origin)
-    summary = loc.case(case, "summary", case.summary, case.origin)
+    title = loc.case(case, "title", case.title, case.origin.at("title"))
+    summary = loc.case(case, "summary", case.summary, case.origin.at("summary"))
 
     group = None
     if case.group:
@@ -318,9 +318,11 @@ def build_brief_view(
                                                      m.description))
                 continue
             members.append(MemberView(
-                loc.case(case, f"member:{m.id}", m.description, m.origin), m.count,
+                loc.case(case, f"member:{m.id}", m.description, m.origin.at("description")),
+                m.count,
                 notes.cite(m.sources), m.sensitivity is Sensitivity.RESTRICTED))
-        group = GroupView(loc.case(case, "group", case.group.summary, case.group.origin),
+        group = GroupView(loc.case(case, "group", case.group.summary,
+                                   case.group.origin.at("summary")),
                           group_notes, tuple(members))
 
     facts: list[FactView] = []
@@ -331,10 +333,12 @@ def build_brief_view(
                             *(a.text for a in fact.accounts))
             continue
         accounts = tuple(
-            AccountView(loc.case(case, f"fact:{fact.id}:account:{a.id}", a.text, a.origin),
+            AccountView(loc.case(case, f"fact:{fact.id}:account:{a.id}", a.text,
+                                 a.origin.at("text")),
                         notes.cite(a.sources))
             for a in fact.accounts)
-        view = FactView(fact.id, loc.case(case, f"fact:{fact.id}", fact.text, fact.origin),
+        view = FactView(fact.id, loc.case(case, f"fact:{fact.id}", fact.text,
+                                          fact.origin.at("text")),
                         fact.status.value, notes.cite(fact.sources), accounts,
                         fact.sensitivity is Sensitivity.RESTRICTED)
         (disputed if fact.status is FactStatus.DISPUTED else facts).append(view)
@@ -346,10 +350,10 @@ def build_brief_view(
                                                entry.event))
             continue
         place = entry.place and loc.case(case, f"timeline:{entry.id}:place", entry.place,
-                                         entry.origin)
+                                         entry.origin.at("place"))
         timeline.append(TimelineView(
             loc.date(entry.date, entry.approximate), entry.date.iso(),
-            loc.case(case, f"timeline:{entry.id}:event", entry.event, entry.origin),
+            loc.case(case, f"timeline:{entry.id}:event", entry.event, entry.origin.at("event")),
             place or None, notes.cite(entry.sources),
             entry.sensitivity is Sensitivity.RESTRICTED))
 
@@ -357,7 +361,7 @@ def build_brief_view(
 
     analysis = tuple(
         AnalysisView(
-            loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin),
+            loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin.at("reasoning")),
             tuple(_citation(content, ref, loc) for ref in a.provisions),
             format_names([loc.actor_name(content.actors[x]) for x in a.concerns], locale),
             notes.cite([*a.sources, *_fact_sources(case, a.facts)]))
@@ -366,7 +370,7 @@ def build_brief_view(
     def ask_view(ask_index: int) -> AskView:
         ask = case.asks[ask_index]
         return AskView(
-            loc.case(case, f"ask:{ask.id}", ask.text, ask.origin), ask.priority.value,
+            loc.case(case, f"ask:{ask.id}", ask.text, ask.origin.at("text")), ask.priority.value,
             format_names([loc.actor_name(content.actors[x]) for x in ask.to], locale),
             notes.cite(ask.sources))
 
@@ -379,7 +383,7 @@ def build_brief_view(
                     for number, source_id in enumerate(notes.order, start=1))
 
     organisation = loc.shared("project:organisation", content.project.organisation,
-                              content.project.origin)
+                              content.project.origin.at("organisation"))
     if loc.errors:
         raise_report(loc.errors)
     return BriefView(
@@ -440,14 +444,14 @@ def _citation(content: Content, ref: str, loc: _Localizer) -> str:
     provision = content.instruments[instrument_id].provision(provision_id)
     assert provision is not None  # the loader checked every reference
     return loc.shared(f"law:{instrument_id}:{provision_id}:citation", provision.citation,
-                      provision.origin)
+                      provision.origin.at("citation"))
 
 
 def _provision_view(content: Content, provision: Provision, loc: _Localizer,
                     notes: _Notes) -> ProvisionView:
     instrument = content.instruments[provision.instrument_id]
     text = loc.shared(f"law:{instrument.id}:{provision.id}:text", provision.text,
-                      provision.origin)
+                      provision.origin.at("text"))
     # Our own rendering of legal text is never presented as the official one.
     unofficial = provision.unofficial_translation or (
         loc.locale != instrument.language and not loc.translator.is_source
@@ -472,7 +476,7 @@ def _obligations(
 
     def title_of(instrument_id: str) -> str:
         inst = content.instruments[instrument_id]
-        return loc.shared(f"law:{inst.id}:title", inst.title, inst.origin)
+        return loc.shared(f"law:{inst.id}:title", inst.title, inst.origin.at("title"))
 
     obligations: list[ObligationView] = []
     findings: list[ObligationView] = []
@@ -531,10 +535,12 @@ def _standing(inst: Instrument, audience: Actor, entries: Sequence[Participation
 
 def _source_view(content: Content, number: int, source_id: str, loc: _Localizer) -> SourceView:
     source = content.sources[source_id]
-    for text in (source.outlet, source.title, source.author):
+    for key, text in (("outlet", source.outlet), ("title", source.title),
+                      ("author", source.author)):
         if text:
-            loc.texts.append((text, str(source.origin)))
-    note = source.note and loc.shared(f"source:{source.id}:note", source.note, source.origin)
+            loc.texts.append((text, str(source.origin.at(key))))
+    note = source.note and loc.shared(f"source:{source.id}:note", source.note,
+                                      source.origin.at("note"))
     return SourceView(
         number=number,
         id=source.id,
@@ -611,21 +617,22 @@ def build_handout_view(
         loc.texts.append((f"{date} {time_range}", f"event time in {locale}"))
         columns.append(HandoutColumn(
             locale=locale,
-            title=loc.case(case, "title", case.title, case.origin),
-            summary=loc.case(case, "summary", case.summary, case.origin),
+            title=loc.case(case, "title", case.title, case.origin.at("title")),
+            summary=loc.case(case, "summary", case.summary, case.origin.at("summary")),
             # The loader refuses restricted facts here; filter again so a public document
             # can never receive one, whatever the content says.
-            facts=tuple(loc.case(case, f"fact:{ref}", facts[ref].text, facts[ref].origin)
+            facts=tuple(loc.case(case, f"fact:{ref}", facts[ref].text, facts[ref].origin.at("text"))
                         for ref in handout.facts
                         if facts[ref].sensitivity is Sensitivity.PUBLIC),
-            asks=tuple(loc.case(case, f"ask:{ref}", asks[ref].text, asks[ref].origin)
+            asks=tuple(loc.case(case, f"ask:{ref}", asks[ref].text, asks[ref].origin.at("text"))
                        for ref in handout.asks),
-            event_title=loc.case(case, f"event:{event.id}:title", event.title, event.origin),
+            event_title=loc.case(case, f"event:{event.id}:title", event.title,
+                                 event.origin.at("title")),
             event_date=date,
             event_time=time_range,
-            venue=loc.case(case, f"event:{event.id}:venue", event.venue, event.origin),
+            venue=loc.case(case, f"event:{event.id}:venue", event.venue, event.origin.at("venue")),
             call_to_action=loc.case(case, "handout:call_to_action", handout.call_to_action,
-                                    handout.origin),
+                                    handout.origin.at("call_to_action")),
         ))
         errors.extend(loc.errors)
         texts[locale] = tuple(loc.texts)
@@ -633,7 +640,7 @@ def build_handout_view(
     # like every other text.
     footer = _Localizer(content, translators[locales[0]], locales[0])
     organisation = footer.shared("project:organisation", content.project.organisation,
-                                 content.project.origin)
+                                 content.project.origin.at("organisation"))
     errors.extend(footer.errors)
     texts[locales[0]] += tuple(footer.texts)
     if errors:
@@ -644,8 +651,9 @@ def build_handout_view(
                        if m.sensitivity is Sensitivity.RESTRICTED]
     restricted += [t.event for t in case.timeline if t.sensitivity is Sensitivity.RESTRICTED]
     # Printed as written, in the first language's column font.
-    texts[locales[0]] += tuple((text, str(event.origin))
-                               for text in (event.address, event.organiser, handout.link))
+    texts[locales[0]] += ((event.address, str(event.origin.at("address"))),
+                          (event.organiser, str(event.origin.at("organiser"))),
+                          (handout.link, str(handout.origin.at("link"))))
     return HandoutView(
         case_id=case.id,
         lang=locales[0],

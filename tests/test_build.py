@@ -48,7 +48,8 @@ def test_uncovered_character_names_char_and_origin(project: Make) -> None:
          "The two were stopped at a checkpoint \u2603.")
     code, out = build(content)
     assert code == 2
-    assert ("content/cases/sample-case/case.yaml:20: character '\u2603' (U+2603) is not "
+    # The fact's text line, not the line of its id.
+    assert ("content/cases/sample-case/case.yaml:21: character '\u2603' (U+2603) is not "
             "covered by any configured font for en") in out
     assert not (content.parent / "output").exists()
 

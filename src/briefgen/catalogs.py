@@ -382,6 +382,11 @@ def _unquoted(parts: Iterable[str]) -> str:
 _PREVIOUS_FIELD = re.compile(rf"(msgctxt|msgid_plural|msgid)\s+((?:{_QUOTED.pattern}\s*)+)")
 
 
+def _open_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quoted string."""
+    return '"' in _QUOTED.sub("", text)
+
+
 def _restore_previous(message: BabelMessage) -> None:
     """Turn the ``#|`` lines Babel read as comments back into the previous English.
 
@@ -391,15 +396,27 @@ def _restore_previous(message: BabelMessage) -> None:
     re-wrapped on every update. A stale entry gets its previous English back, where
     write_po puts it (``#|``); on an entry that is not stale the lines are dropped.
     """
-    lines = [c for c in message.user_comments if c.startswith("|")]
+    lines: list[str] = []
+    kept: list[str] = []
+    for comment in message.user_comments:
+        if comment.startswith("|"):
+            lines.append(comment[1:].strip())
+        elif lines and (_open_quote(" ".join(lines)) or comment.startswith('"')):
+            # Babel's write_po wraps a long "# | …" comment at a space, inside a quoted
+            # string or between two, and its continuation is read back as a comment of
+            # its own ('| msgid "" "… Human' / 'Rights Watch " "…'): it belongs to the
+            # line before, not to the translator.
+            lines[-1] += " " + comment.strip()
+        else:
+            kept.append(comment)
     if not lines:
         return
-    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    message.user_comments = kept
     if not message.fuzzy:
         return
     # write_po wraps these lines like any comment, at a space inside a quoted string
     # ('#| msgid "" "… Human Rights' / '#| Watch " "…'): joined with that space again.
-    joined = " ".join(line[1:].strip() for line in lines)
+    joined = " ".join(lines)
     fields: dict[str, list[str]] = {}
     for keyword, body in _PREVIOUS_FIELD.findall(joined):
         fields.setdefault(keyword, []).extend(_QUOTED.findall(body))

@@ -237,11 +237,11 @@ def test_only_telling_sentences_are_looked_for_on_their_own() -> None:
     from briefgen.pdfcheck import needles
 
     # Too short to tell: "Ok." alone is not looked for.
-    assert needles(["Their cousin lives in Springfield. He works at the harbour office. Ok."]
-                   ) == ["Their cousin lives in Springfield. He works at the harbour office. Ok.",
-                         "Their cousin lives in Springfield.", "He works at the harbour office."]
+    text = "Their cousin lives in Springfield. He works at the harbour office. Ok."
+    assert list(needles([text])) == [
+        text, "Their cousin lives in Springfield.", "He works at the harbour office."]
     # Chinese puts no space after a full stop; each character weighs two.
-    assert needles(["他们的表亲住在那座城市里。他在港口办公室工作了很久。好。"])[1:] == [
+    assert list(needles(["他们的表亲住在那座城市里。他在港口办公室工作了很久。好。"]))[1:] == [
         "他们的表亲住在那座城市里。", "他在港口办公室工作了很久。"]
 
 

@@ -77,8 +77,11 @@ def test_public_view_has_no_restricted_items(project: Make) -> None:
     assert "harbour pilot" not in shown
     assert "Springfield" not in shown
     assert view.classification == "public"
-    assert "Their cousin lives in Springfield" in view.restricted_texts
-    assert "One is a retired harbour pilot" in view.restricted_texts
+    where = {r.text: r.where for r in view.restricted_texts}
+    assert where["Their cousin lives in Springfield"] == (
+        "content/cases/sample-case/case.yaml:25: fact:secret-fact")
+    assert where["One is a retired harbour pilot"] == (
+        "content/cases/sample-case/case.yaml:16: member:secret-member")
     assert [f.id for f in view.facts] == ["stopped"]
 
 

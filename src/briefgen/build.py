@@ -50,7 +50,7 @@ from briefgen.fontspec import (
 )
 from briefgen.fontspec import shown as spec_shown
 from briefgen.loader import load_content
-from briefgen.model import Content, Origin, match_language
+from briefgen.model import Content, Origin, RestrictedText, match_language
 from briefgen.publisher import (
     ManifestEntry,
     Publication,
@@ -781,7 +781,7 @@ class _Work:
     css_origin: str  # the stylesheet's template, named in messages about its rules
     css_keeps_lines: bool  # line N of css is line N of that template
     date: str
-    restricted: tuple[str, ...]
+    restricted: tuple[RestrictedText, ...]
     classification: str
     max_pages: int | None = None
     images: bool = False  # also write PNG pictures of the first page
@@ -1060,7 +1060,8 @@ def _label_texts(translator: Translator) -> list[str]:
     return [str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string]
 
 
-def _check_no_restricted(pdf: bytes, restricted: Sequence[str], name: str) -> None:
+def _check_no_restricted(pdf: bytes, restricted: Sequence[RestrictedText], name: str,
+                         ) -> None:
     """A public document must not carry restricted text; checked on the finished PDF."""
     if not restricted:
         return
@@ -1071,4 +1072,5 @@ def _check_no_restricted(pdf: bytes, restricted: Sequence[str], name: str) -> No
         raise TypesetError(
             "restricted material found in a public document: " + "; ".join(leaks),
             path=name,
-            hint="mark the passage that repeats it as restricted too, or reword it")
+            hint="reword the public text that repeats it or mark it restricted too; where "
+                 "the file name repeats it, rename the id")

@@ -131,6 +131,23 @@ class Translator:
             return Lookup(text, "stale", where)
         return Lookup(str(message.string), "translated", where)
 
+    def every_translation(self, domain: str, context: str) -> list[tuple[str, Origin]]:
+        """Every translation written for ``context``, current, stale or obsolete, and
+        its line: for the restricted-text check, as an outdated translation of a
+        restricted item still says what it said."""
+        catalog = None if self.is_source else self.catalog(domain)
+        if catalog is None:
+            return []
+        display = self.catalog_display(domain)
+        found: list[tuple[str, Origin]] = []
+        for message in (*catalog, *catalog.obsolete.values()):
+            if message.context != context or not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            found.extend((str(text), Origin(display, message.lineno or 0))
+                         for text in strings if text)
+        return found
+
     # gettext-style API for templates
     def gettext(self, text: str) -> str:
         return self.lookup(TEMPLATES_DOMAIN, None, text).text

@@ -8,6 +8,7 @@ off and validates every link again.
 
 from __future__ import annotations
 
+import html
 import re
 
 from markdown_it import MarkdownIt
@@ -30,6 +31,14 @@ def render_inline(text: str) -> str:
 
 def render_block(text: str) -> str:
     return str(_RENDER.render(text))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(text: str) -> str:
+    """The text a reader sees of ``text``'s Markdown: "*Pak* &amp; Ri" reads "Pak & Ri"."""
+    return html.unescape(_TAG.sub("", render_inline(text)))
 
 
 def problems(text: str) -> list[str]:

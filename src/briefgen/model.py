@@ -248,6 +248,19 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class RestrictedText:
+    """A text a public document must not carry, and where it is written.
+
+    ``whole``: look for the text itself. A restricted timeline entry's place is looked
+    for only by its sentences long enough to be telling ("Tumen" is in public text too).
+    """
+
+    text: str
+    where: str  # "path:line: what", for the message that finds it
+    whole: bool = True
+
+
+@dataclass(frozen=True)
 class Member:
     id: str
     description: str

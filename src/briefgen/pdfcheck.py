@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 import pikepdf
 import pypdfium2
 
+from briefgen.model import RestrictedText
+
 _SPACE = re.compile(r"\s+")
 # Scripts written without spaces between words, or with particles attached to them
 # (Korean): a restricted string found inside a longer run is still a leak there.
@@ -134,28 +136,46 @@ def _telling(sentence: str) -> bool:
     return sum(2 if _UNSPACED.match(c) else 1 for c in squashed) >= MIN_SENTENCE
 
 
-def needles(restricted: Sequence[str]) -> list[str]:
-    """What to look for: each restricted text, and each of its sentences of at least
-    :data:`MIN_SENTENCE` characters."""
-    found: dict[str, None] = {}
-    for text in restricted:
-        if len(_squash(text)[0]) >= 3:
-            found[text] = None
+def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
+    """What to look for, each with where its restricted text is written: each restricted
+    text (unless only its sentences are, see :class:`RestrictedText`), and each of its
+    sentences of at least :data:`MIN_SENTENCE` characters."""
+    found: dict[str, str] = {}
+    for item in restricted:
+        if isinstance(item, str):
+            item = RestrictedText(item, "")
+        text = item.text
+        if item.whole and len(_squash(text)[0]) >= 3:
+            found.setdefault(text, item.where)
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-        if len(sentences) > 1:
-            found.update((s, None) for s in sentences if _telling(s))
-    return list(found)
-
-
-def find_leaks(pdf: bytes, restricted: Sequence[str], *, filename: str = "") -> list[str]:
-    """Restricted strings (or sentences of them) found in the PDF or its file name, each
-    with where."""
-    looked_for = [(needle, _squash(needle)[0]) for needle in needles(restricted)]
-    found = []
-    places = [("file name", filename), *pdf_strings(pdf)]
-    for where, text in places:
-        squashed = _squash(text)
-        for needle, target in looked_for:
-            if _contains(squashed, target):
-                found.append(f"{needle[:60]!r} in {where}")
+        if len(sentences) > 1 or not item.whole:
+            for sentence in sentences:
+                if _telling(sentence):
+                    found.setdefault(sentence, item.where)
     return found
+
+
+# An id in a file name writes "Ri Chol-ho" as "ri-chol-ho": there, every mark that is not
+# a letter or digit separates words, in the name and in the restricted text alike.
+_NAME_SEPARATOR = re.compile(r"[\W_]+")
+
+
+def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
+               filename: str = "") -> list[str]:
+    """Restricted strings (or sentences of them) found in the PDF or its file name, each
+    with where it was found and where the restricted text is written."""
+    looked_for = needles(restricted)
+    found: dict[str, list[str]] = {}
+    name = _squash(_NAME_SEPARATOR.sub(" ", filename))
+    for needle in looked_for:
+        if _contains(name, _squash(_NAME_SEPARATOR.sub(" ", needle))[0]):
+            found.setdefault(needle, []).append("the file name")
+    targets = [(needle, _squash(needle)[0]) for needle in looked_for]
+    for where, text in pdf_strings(pdf):
+        squashed = _squash(text)
+        for needle, target in targets:
+            if _contains(squashed, target):
+                found.setdefault(needle, []).append(where)
+    return [f"{needle[:60]!r} in {', '.join(places)}"
+            + (f" (restricted: {looked_for[needle]})" if looked_for[needle] else "")
+            for needle, places in found.items()]

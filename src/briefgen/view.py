@@ -20,6 +20,7 @@ from briefgen.catalogs import (
 )
 from briefgen.errors import BriefgenError, ContentError
 from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
+from briefgen.markup import plain_text
 from briefgen.messages import case_domain
 from briefgen.model import (
     Actor,
@@ -35,6 +36,7 @@ from briefgen.model import (
     ParticipationKind,
     Priority,
     Provision,
+    RestrictedText,
     Sensitivity,
     TranslationPolicy,
 )
@@ -169,7 +171,7 @@ class BriefView:
     # (text, where it came from): every string shown, for the font coverage check
     texts: tuple[tuple[str, str], ...] = field(repr=False, default=())
     # text of restricted items, for the check of the finished PDF of a public document
-    restricted_texts: tuple[str, ...] = field(repr=False, default=())
+    restricted_texts: tuple[RestrictedText, ...] = field(repr=False, default=())
 
 
 class _Notes:
@@ -300,11 +302,6 @@ def build_brief_view(
     def shown(sensitivity: Sensitivity) -> bool:
         return include_restricted or sensitivity is Sensitivity.PUBLIC
 
-    restricted_texts: list[str] = []
-
-    def note_restricted(*texts: str) -> None:
-        restricted_texts.extend(t for t in texts if t)
-
     title = loc.case(case, "title", case.title, case.origin.at("title"))
     summary = loc.case(case, "summary", case.summary, case.origin.at("summary"))
 
@@ -314,8 +311,6 @@ def build_brief_view(
         members = []
         for m in case.group.members:
             if not shown(m.sensitivity):
-                note_restricted(m.description, _peek(translator, case, f"member:{m.id}",
-                                                     m.description))
                 continue
             members.append(MemberView(
                 loc.case(case, f"member:{m.id}", m.description, m.origin.at("description")),
@@ -329,8 +324,6 @@ def build_brief_view(
     disputed: list[FactView] = []
     for fact in case.facts:
         if not shown(fact.sensitivity):
-            note_restricted(fact.text, _peek(translator, case, f"fact:{fact.id}", fact.text),
-                            *(a.text for a in fact.accounts))
             continue
         accounts = tuple(
             AccountView(loc.case(case, f"fact:{fact.id}:account:{a.id}", a.text,
@@ -346,8 +339,6 @@ def build_brief_view(
     timeline = []
     for entry in case.timeline:
         if not shown(entry.sensitivity):
-            note_restricted(entry.event, _peek(translator, case, f"timeline:{entry.id}:event",
-                                               entry.event))
             continue
         place = entry.place and loc.case(case, f"timeline:{entry.id}:place", entry.place,
                                          entry.origin.at("place"))
@@ -411,7 +402,7 @@ def build_brief_view(
         other_asks=others,
         sources=sources,
         texts=tuple(loc.texts),
-        restricted_texts=tuple(dict.fromkeys(restricted_texts)),
+        restricted_texts=() if include_restricted else restricted_texts(case, [translator]),
     )
 
 
@@ -433,10 +424,39 @@ def _fact_sources(case: Case, fact_ids: Iterable[str]) -> list[str]:
     return out
 
 
-def _peek(translator: Translator, case: Case, context: str, text: str) -> str:
-    """The translation of a restricted item, without requiring one to exist."""
-    result = translator.lookup(case_domain(case.id), f"case:{case.id}:{context}", text)
-    return result.text if result.state == "translated" else ""
+def restricted_texts(case: Case, translators: Iterable[Translator],
+                     ) -> tuple[RestrictedText, ...]:
+    """What a public document of ``case`` must not carry: the text of every restricted
+    item, as written and as read (Markdown rendered), and every translation of it in
+    ``translators``' catalogs, current, stale or obsolete."""
+    items: list[tuple[str, str, Origin, bool]] = []  # (context, English, origin, whole)
+    if case.group:
+        items += [(f"member:{m.id}", m.description, m.origin.at("description"), True)
+                  for m in case.group.members if m.sensitivity is Sensitivity.RESTRICTED]
+    for fact in case.facts:
+        if fact.sensitivity is Sensitivity.RESTRICTED:
+            items.append((f"fact:{fact.id}", fact.text, fact.origin.at("text"), True))
+            items += [(f"fact:{fact.id}:account:{a.id}", a.text, a.origin.at("text"), True)
+                      for a in fact.accounts]
+    for entry in case.timeline:
+        if entry.sensitivity is Sensitivity.RESTRICTED:
+            items.append((f"timeline:{entry.id}:event", entry.event, entry.origin.at("event"),
+                          True))
+            if entry.place:
+                items.append((f"timeline:{entry.id}:place", entry.place,
+                              entry.origin.at("place"), False))
+    found: dict[str, RestrictedText] = {}
+    domain = case_domain(case.id)
+    translators = list(translators)
+    for context, english, origin, whole in items:
+        key = f"case:{case.id}:{context}"
+        written = [(english, origin), *(pair for t in translators
+                                        for pair in t.every_translation(domain, key))]
+        for text, where in written:
+            for variant in (text, plain_text(text)):
+                if variant.strip() and variant not in found:
+                    found[variant] = RestrictedText(variant, f"{where}: {context}", whole)
+    return tuple(found.values())
 
 
 def _citation(content: Content, ref: str, loc: _Localizer) -> str:
@@ -590,7 +610,7 @@ class HandoutView:
     classification: str = "public"
     # locale -> (text, where it came from), for the font coverage check
     texts: dict[str, tuple[tuple[str, str], ...]] = field(repr=False, default_factory=dict)
-    restricted_texts: tuple[str, ...] = field(repr=False, default=())
+    restricted_texts: tuple[RestrictedText, ...] = field(repr=False, default=())
 
 
 def build_handout_view(
@@ -645,11 +665,6 @@ def build_handout_view(
     texts[locales[0]] += tuple(footer.texts)
     if errors:
         raise_report(errors)
-    restricted = [f.text for f in case.facts if f.sensitivity is Sensitivity.RESTRICTED]
-    if case.group:
-        restricted += [m.description for m in case.group.members
-                       if m.sensitivity is Sensitivity.RESTRICTED]
-    restricted += [t.event for t in case.timeline if t.sensitivity is Sensitivity.RESTRICTED]
     # Printed as written, in the first language's column font.
     texts[locales[0]] += ((event.address, str(event.origin.at("address"))),
                           (event.organiser, str(event.origin.at("organiser"))),
@@ -665,5 +680,5 @@ def build_handout_view(
         as_of_iso=case.as_of.iso(),
         organisation=organisation,
         texts=texts,
-        restricted_texts=tuple(dict.fromkeys(restricted)),
+        restricted_texts=restricted_texts(case, [translators[x] for x in locales]),
     )

@@ -1,0 +1,168 @@
+"""Restricted text must not reach a public document, however it is written there: with
+Markdown, in a translation (current, stale or of a disputed fact's account), in a
+timeline place, in an id, on a handout."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Message
+from babel.messages.pofile import read_po, write_po
+from typer.testing import CliRunner
+
+from briefgen.catalogs import Translator
+from briefgen.cli import app
+from briefgen.loader import load_content
+from briefgen.pdfcheck import needles
+from briefgen.view import restricted_texts
+
+from .conftest import REPO, edit
+
+Make = Callable[[str], Path]
+SAMPLE = "cases/sample-case/case.yaml"
+CASE = "vietnam-nine-2015"
+KO_PO = f"locales/ko/case.{CASE}.po"
+LEAK = "restricted material found in a public document"
+
+
+def build(content: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["build", "--content", str(content), "--jobs", "1",
+                                      *args])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def change_po(root: Path, change: Callable[[dict[str, Message]], None]) -> None:
+    """Edit the Korean case catalog as a PO editor would (Babel reads and writes it)."""
+    path = root / KO_PO
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="ko")
+    change({str(m.context): m for m in catalog if m.id})
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=88, include_previous=True)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """The example's content and catalogs in English and Korean; returns content/."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "locales", root / "locales")
+    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
+    return root / "content"
+
+
+def ko_texts(content: Path) -> dict[str, str]:
+    """Each restricted text a Korean document is checked for, with where it is written."""
+    loaded = load_content(content)
+    translator = Translator("ko", "en", content.parent / "locales", content.parent)
+    return {r.text: r.where for r in restricted_texts(loaded.cases[CASE], [translator])}
+
+
+# --- what is looked for ------------------------------------------------------------------
+
+
+def test_markdown_is_looked_for_as_written_and_as_read(project: Make) -> None:
+    content = project("minimal")
+    edit(content / SAMPLE, "text: Their cousin lives in Springfield",
+         "text: Their cousin lives in *Springfield* & *Shelbyville*")
+    edit(content / SAMPLE, "The two were stopped at a checkpoint.",
+         "The two were stopped; their cousin lives in *Springfield* & *Shelbyville*.")
+    code, out = build(content)
+    assert code == 2
+    assert LEAK in out
+    assert "'Their cousin lives in Springfield & Shelbyville' in page " in out
+    assert "(restricted: content/cases/sample-case/case.yaml:25: fact:secret-fact)" in out
+
+
+def test_every_translation_of_a_restricted_item_is_looked_for(example: Path) -> None:
+    root = example.parent
+    case = example / f"cases/{CASE}/case.yaml"
+    account = "fact:reason-stopped:account:travel-documents"
+    member = "member:army-captain"
+    messages: dict[str, Message] = {}
+    change_po(root, messages.update)
+    korean = {key: str(messages[f"case:{CASE}:{key}"].string)
+              for key in (account, member)}
+    assert korean[account] not in ko_texts(example)
+
+    # The accounts of a restricted disputed fact, in English and in Korean.
+    edit(case, "        sources: [upi-2015-11-18, blog-2015-11-20]\n    sensitivity: public\n\n"
+               "  - id: infant-age",
+         "        sources: [upi-2015-11-18, blog-2015-11-20]\n    sensitivity: restricted\n\n"
+               "  - id: infant-age")
+    found = ko_texts(example)
+    assert korean[account] in found
+    assert found[korean[account]].startswith(f"{KO_PO}:")
+    assert found[korean[account]].endswith(f": {account}")
+    assert ("The group was detained because they lacked travel documents, according to an "
+            "undated article.") in found
+
+    # A stale translation still says what it said: before the catalog is updated, and
+    # after, when it is marked fuzzy.
+    assert korean[member] in found
+    edit(case, "captain in the North Korean army", "captain in the Korean People's Army")
+    assert korean[member] in ko_texts(example)
+    result = CliRunner().invoke(app, ["i18n", "update", "--content", str(example)])
+    assert result.exit_code == 0, result.stderr
+    assert f"{KO_PO}: " in result.stdout and " 1 stale" in result.stdout
+    assert korean[member] in ko_texts(example)
+
+
+def test_a_restricted_place_is_looked_for_by_its_telling_sentences() -> None:
+    from briefgen.model import RestrictedText
+
+    looked_for = needles([RestrictedText("Tumen", "a", whole=False),
+                          RestrictedText("a garrison near Tumen, cell block 7", "b",
+                                         whole=False),
+                          RestrictedText("Moved north.", "c")])
+    assert looked_for == {"a garrison near Tumen, cell block 7": "b", "Moved north.": "c"}
+
+
+# --- found in the finished document ----------------------------------------------------
+
+
+def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) -> None:
+    content = project("minimal")
+    edit(content / SAMPLE, "    place: A checkpoint\n    event: The stop.\n    sources: [src-a]\n",
+         "    place: The border post at kilometre 14, cell 7\n    event: The stop.\n"
+         "    sources: [src-a]\n    sensitivity: restricted\n")
+    edit(content / SAMPLE, "    event: They set out.\n",
+         "    event: They set out.\n    place: The border post at kilometre 14, cell 7\n")
+    code, out = build(content)
+    assert code == 2
+    assert "'The border post at kilometre 14, cell 7' in page 1 text" in out
+    assert "(restricted: content/cases/sample-case/case.yaml:48: timeline:stop:place)" in out
+
+
+def test_restricted_words_in_an_id_are_found_in_the_file_name(project: Make) -> None:
+    content = project("minimal")
+    # The file name spells the audience's id "other-state"; written "Other state" in the
+    # restricted text, it is the same words.
+    edit(content / SAMPLE, "description: One is a retired harbour pilot",
+         "description: Other state")
+    code, out = build(content, "--audience", "other-state")
+    assert code == 2
+    assert "'Other state' in the file name" in out
+    assert "rename the id" in out
+
+
+@pytest.mark.slow
+def test_a_handout_is_checked_for_korean_translations_of_restricted_facts(
+        example: Path) -> None:
+    root = example.parent
+    restricted = f"case:{CASE}:fact:relatives-in-seoul"
+    public = f"case:{CASE}:fact:arrest-place"
+
+    def repeat(messages: dict[str, Message]) -> None:
+        target = messages[public]
+        target.string = f"{target.string} {messages[restricted].string}"
+
+    change_po(root, repeat)
+    code, out = build(example, "--doc", "handout")
+    assert code == 2, out
+    assert LEAK in out
+    assert f"(restricted: {KO_PO}:" in out and ": fact:relatives-in-seoul)" in out
+    assert not (root / "output").exists() or not any((root / "output").glob("*.pdf"))

@@ -246,3 +246,45 @@ def test_qr_code_has_alternative_text_in_the_document_language(
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     assert figures == [alt]
+
+
+def test_the_longest_link_allowed_fits_a_qr_code_of_version_10() -> None:
+    import segno
+
+    from briefgen.loader import MAX_QR_LINK
+
+    longest = "https://example.org/" + "a" * (MAX_QR_LINK - len("https://example.org/"))
+    assert segno.make(longest, error="m", micro=False).version == 10
+    assert segno.make(longest + "a", error="m", micro=False).version == 11
+
+
+@pytest.mark.slow
+def test_a_link_too_long_for_the_qr_code_is_refused_and_the_longest_scans(
+        project: Make) -> None:
+    from briefgen.loader import MAX_QR_LINK
+
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    case = content / "cases/sample-case/case.yaml"
+    longest = "https://example.org/" + "a" * (MAX_QR_LINK - len("https://example.org/"))
+    edit(case, "  link: https://example.org/x", f"  link: {longest}b")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    line = case.read_text(encoding="utf-8").splitlines().index(f"  link: {longest}b") + 1
+    assert (f"case.yaml:{line}: handout.link: is {MAX_QR_LINK + 1} bytes long, too long for "
+            f"the handout's QR code (at most {MAX_QR_LINK})") in result.stderr
+
+    edit(case, f"  link: {longest}b", f"  link: {longest}")
+    result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
+                                      "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    (png,) = (content.parent / "output").glob("*_handout_vigil_ko+en.png")
+    assert [c.text for c in zxingcpp.read_barcodes(Image.open(png))] == [longest]
+
+
+def test_a_disputed_fact_on_a_handout_is_an_error(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    edit(content / "cases/sample-case/case.yaml", "  facts: [stopped]", "  facts: [stopped, when]")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    assert "handout.facts: refers to disputed fact 'when' (a handout prints a fact's text " \
+           "alone" in result.stderr

@@ -527,6 +527,13 @@ def _event(f: Fields) -> Event | None:
                  url=url, origin=f.origin)
 
 
+# The handout prints its QR code 30 mm wide, quiet zone included. Up to version 10
+# (57 modules and 8 of quiet zone) a module is 0.46 mm, which a phone reads off a
+# photocopy at arm's length; version 10 at error correction M holds 213 bytes of an
+# address (ISO/IEC 18004, table 7). Checked against segno in the tests.
+MAX_QR_LINK = 213
+
+
 def _handout(case: Fields) -> Handout | None:
     if not case.has("handout"):
         return None
@@ -535,9 +542,16 @@ def _handout(case: Fields) -> Handout | None:
     if f.ok and not f.optional_text("link"):
         f.problems.error("is missing", path=f.path, line=f.map.line, field=f._name("link"),
                          hint="the address the handout's QR code opens")
+    link = _url(f, "link") or ""
+    if len(link.encode()) > MAX_QR_LINK:
+        f.problems.error(
+            f"is {len(link.encode())} bytes long, too long for the handout's QR code "
+            f"(at most {MAX_QR_LINK})", path=f.path, line=f.line_of("link"),
+            field=f._name("link"),
+            hint="use a shorter address, such as the campaign page's own short link")
     return Handout(
         call_to_action=f.markdown("call_to_action"),
-        link=_url(f, "link") or "",
+        link=link,
         link_is_placeholder=f.boolean("link_is_placeholder"),
         facts=f.ids("facts", what="fact id"),
         asks=f.ids("asks", what="ask id"),
@@ -723,6 +737,14 @@ def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:
             problems.error(f"refers to restricted fact {ref!r}", path=where.path,
                            line=line, field="handout.facts",
                            hint="a handout is public material; choose public facts only")
+        elif fact.status is FactStatus.DISPUTED:
+            # A handout prints a fact as one line; a disputed fact's text is the question
+            # its accounts answer, and the accounts do not fit on the page.
+            problems.error(f"refers to disputed fact {ref!r}", path=where.path, line=line,
+                           field="handout.facts",
+                           hint="a handout prints a fact's text alone, and a disputed "
+                                "fact's text is only its question; choose a confirmed or "
+                                "reported fact")
     asks = {ask.id: ask for ask in case.asks}
     for index, ref in enumerate(handout.asks):
         if ref not in asks:

@@ -272,6 +272,15 @@ class _Localizer:
                 self.texts.append((name, f"CLDR territory name for {actor.country}"))
                 return name
         if actor.kind is ActorKind.STATE:
+            where = actor.origin.at("country")
+            # Checked here, not by the loader: the names come from CLDR, which only the
+            # views load, and a code CLDR does not know would print the content's English
+            # name in every language.
+            self.errors.append(ContentError(
+                f"{actor.country!r} is not a country code CLDR knows", path=where.path,
+                line=where.line, field="country",
+                hint="expected an ISO 3166-1 alpha-2 code, such as CN for China or VN for "
+                     "Vietnam"))
             return actor.name
         short = actor.short_name and self.shared(f"actor:{actor.id}:short_name",
                                                  actor.short_name, actor.origin.at("short_name"))

@@ -18,11 +18,12 @@ done
 
 # WeasyPrint's libraries; HarfBuzz's subsetter (without it WeasyPrint subsets fonts with
 # fontTools, about 7 s per CJK document); the fonts named in templates/fonts.yaml; and
-# the independent PDF readers the tests use; and venv for Debian's own python3.
+# the independent PDF readers the tests use, and GNU gettext, which they use to read the
+# catalogs back as other PO tools do; and venv for Debian's own python3.
 debian_packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
   fonts-noto-core fonts-noto-cjk
-  poppler-utils qpdf mupdf-tools
+  poppler-utils qpdf mupdf-tools gettext
   python3-venv
 )
 

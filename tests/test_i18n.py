@@ -203,6 +203,30 @@ def test_a_plain_babel_round_trip_of_a_stale_entry_leaves_no_stray_comments(
     assert not message.user_comments and not message.previous_id
 
 
+def test_a_stale_entry_is_written_as_gnu_gettext_reads_it(example: Path) -> None:
+    import subprocess
+
+    root = example.parent
+    po = root / CASE_PO
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, _, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    # msgcat keeps the previous English it could read, re-wrapped to its own width.
+    again = subprocess.run(["msgcat", "--width=79", str(po)], capture_output=True, text=True,
+                           check=True).stdout
+    previous = [line for line in again.splitlines() if line.startswith("#| ")]
+    joined = "".join(line[3:].strip().removeprefix("msgid ").strip('"') for line in previous)
+    assert f"Human Rights Watch, citing the group’s family members, {OLD_FACT}" in joined
+    po.write_text(again, encoding="utf-8")
+    (message,) = [m for m in read_catalog(po, CASE_PO, "ko") if m.context == FACT]
+    (restored,) = message.previous_id
+    assert restored.startswith("Vietnamese authorities handed the group over")
+    assert OLD_FACT in restored
+
+
 def test_update_check_passes_on_the_shipped_catalogs() -> None:
     code, out, err = run("i18n", "update", "--check", "--content", str(REPO / "content"))
     assert code == 0, err

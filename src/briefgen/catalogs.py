@@ -20,7 +20,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.catalog import Message as BabelMessage
-from babel.messages.pofile import PoFileError, read_po, unescape, write_po
+from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
 from briefgen.files import bad_byte, not_a_file
@@ -431,7 +431,7 @@ def _restore_previous(message: BabelMessage) -> None:
     message.user_comments = kept
     if not message.fuzzy:
         return
-    # write_po wraps these lines like any comment, at a space inside a quoted string
+    # Babel alone wraps these lines like any comment, at a space inside a quoted string
     # ('#| msgid "" "… Human Rights' / '#| Watch " "…'): joined with that space again.
     joined = " ".join(lines)
     fields: dict[str, list[str]] = {}
@@ -489,11 +489,40 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
     return catalog, (added, stale, len(catalog.obsolete))
 
 
+CATALOG_WIDTH = 88
+
+
 def catalog_bytes(catalog: Catalog) -> bytes:
     """The PO file ``catalog`` is written as."""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=88, sort_output=False, include_previous=True,
+    write_po(buffer, catalog, width=CATALOG_WIDTH, sort_output=False, include_previous=True,
              omit_header=False)
-    return buffer.getvalue()
+    return _rewrap_previous(buffer.getvalue().decode("utf-8")).encode("utf-8")
+
+
+def _rewrap_previous(text: str) -> str:
+    """``text`` with each entry's previous English written as gettext reads it.
+
+    Babel's write_po writes ``#| msgid`` as one comment and wraps it like prose, inside
+    its quoted strings ('#| msgid "" "… Human Rights' / '#| Watch, " "…'), which msgfmt,
+    Poedit and Weblate refuse. Each ``#|`` field is written again one quoted string per
+    line, as msgid itself is.
+    """
+    out: list[str] = []
+    block: list[str] = []
+    for line in [*text.split("\n"), None]:
+        if line is not None and line.startswith("#| "):
+            block.append(line[3:].strip())
+            continue
+        if block:
+            for keyword, body in _PREVIOUS_FIELD.findall(" ".join(block)):
+                lines = normalize(_unquoted(_QUOTED.findall(body)),
+                                  width=CATALOG_WIDTH - len("#| ")).split("\n")
+                out.append(f"#| {keyword} {lines[0]}")
+                out.extend(f"#| {quoted}" for quoted in lines[1:])
+            block = []
+        if line is not None:
+            out.append(line)
+    return "\n".join(out)
 
 

@@ -140,7 +140,8 @@ def test_a_korean_word_with_a_long_note_run_stays_whole() -> None:
     source = body("<li>영아 1명으로, 생후 11개월(휴먼라이츠워치, 바이스 뉴스, 날짜 미상의 기사) "
                   f'또는 1세(UPI)로 보도되었다.<sup class="notes">{notes}</sup></li>')
     out = transform(source)
-    assert f'로 <span class="nobreak">보도되었다.<sup class="notes">{notes}</sup></span>' in out
+    assert (f'로<span> </span><span class="nobreak">보도되었다.<sup class="notes">{notes}</sup>'
+            "</span>") in out
     assert out.count("nobreak") == 1
     assert_well_nested(out)
 
@@ -379,6 +380,29 @@ def test_without_keep_all_weasyprint_breaks_inside_korean_words(
     pdf = render(fonts, tmp_path, "ko", columns(KOREAN, range(30, 40, 3)), keep=False)
     texts = [line_text(line) for line in pdf_pages(pdf)[0]]
     assert " ".join(texts) != source
+
+
+# A paragraph that ends in a word kept whole with its note reference, as facts do.
+ENDS_IN_A_NOTE = (
+    "미 국무부 대변인은 바이스 뉴스에 미국이 “관련 보도를 인지하고 있다”고 밝혔으나 중국 "
+    "외교관들과 접촉했는지 여부는 밝히지 않았으며, 역내 모든 국가에 자국 영토 내의 북한 "
+    "난민과 비호 신청자를 보호할 것을 촉구했다.<sup>2</sup>"
+)
+
+
+@slow
+def test_a_word_kept_with_its_note_does_not_leave_a_word_alone_on_a_line(
+        fonts: FontSet, tmp_path: Path) -> None:
+    # WeasyPrint 70 broke the text before such a word after its first word when only
+    # the space before the word did not fit ("접촉했는지" alone on a line of a brief).
+    widths = range(60, 160, 1)
+    pdf = render(fonts, tmp_path, "ko", columns(ENDS_IN_A_NOTE, widths))
+    lone = []
+    for width, lines in zip(widths, pdf_pages(pdf), strict=True):
+        texts = [line_text(line) for line in lines]
+        if any(len(text.split()) < 3 for text in texts[:-1]):
+            lone.append((width, texts))
+    assert lone == []
 
 
 CHINESE_WIDTHS = range(20, 62, 2)

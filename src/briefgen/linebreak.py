@@ -357,7 +357,15 @@ def _insert_spans(html: str, ranges: list[tuple[int, int]]) -> str:
     out: list[str] = []
     position = 0
     for start, end in merged:
-        out.append(html[position:start])
+        if start - 1 >= position and html[start - 1] in " \n\t":
+            # WeasyPrint 70 lays out a text that ends in a space before a nowrap span as
+            # if the space had to fit on the line too; when only the space does not,
+            # it breaks that text after its first word ("in" alone on a line, the rest
+            # of the text on the next). The space in an element of its own avoids that.
+            out.append(html[position:start - 1])
+            out.append(f"<span>{html[start - 1]}</span>")
+        else:
+            out.append(html[position:start])
         out.append(f'<span class="{KEEP_CLASS}">')
         out.append(html[start:end])
         out.append("</span>")

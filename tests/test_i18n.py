@@ -349,6 +349,21 @@ def test_a_po_file_that_is_not_utf8_is_reported_at_its_line(example: Path) -> No
     assert "locales/ko/templates.po:41: PO file is not UTF-8 (byte 0xff" in err
 
 
+@pytest.mark.parametrize("charset", ["ISO-8859-1", "klingon", ""])
+@pytest.mark.parametrize("command", [("validate",), ("i18n", "update")])
+def test_a_header_that_declares_another_charset_is_refused_at_its_line(
+        example: Path, charset: str, command: tuple[str, ...]) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    edit(po, "charset=utf-8", f"charset={charset}")
+    before = po.read_bytes()
+    code, _, err = run(*command, "--content", str(example))
+    assert code == 2
+    assert (f"locales/ko/templates.po:17: the header declares charset={charset}, but "
+            "catalogs are read as UTF-8") in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert po.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", [("validate",), ("i18n", "update"), ("i18n", "status")])
 def test_a_directory_where_a_catalog_belongs_is_named_as_such(
         example: Path, command: tuple[str, ...]) -> None:

@@ -223,6 +223,27 @@ def _check_po_syntax(path: Path, display: str) -> None:
         if not line.startswith("#"):
             entries.feed(line, number, obsolete=obsolete)
     entries.feed("", len(text.splitlines()) + 1, obsolete=False)
+    _check_charset(text, display)
+
+
+_CHARSET = re.compile(r"Content-Type:[^\"]*?charset=([^\\\"\s;]*)", re.IGNORECASE)
+
+
+def _check_charset(text: str, display: str) -> None:
+    """The header must declare the encoding the file is in: Babel decodes the file by it,
+    so "charset=ISO-8859-1" on a UTF-8 file reads every Hangul syllable as three letters,
+    and a name Python does not know stops the reader."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = _CHARSET.search(line)
+        if found is None:
+            continue
+        if found.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise ContentError(
+                f"the header declares charset={found.group(1)}, but catalogs are read as "
+                "UTF-8", path=display, line=number,
+                hint='write "Content-Type: text/plain; charset=UTF-8\\n" in the header '
+                     "and save the file as UTF-8")
+        return
 
 
 class _EntryCheck:

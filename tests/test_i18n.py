@@ -790,3 +790,41 @@ def test_any_catalog_babel_writes_is_read_back_unchanged(
     read = read_catalog(path, "x.po", "ko")
     assert {(m.context, m.id): m.string for m in read if m.id} == {
         key: value for key, value in entries.items() if key[1]}
+
+
+def test_a_template_plural_is_extracted_with_its_plural_and_translated_by_count(
+        example: Path) -> None:
+    from briefgen.renderer import Renderer
+
+    root = example.parent
+    shutil.copytree(REPO / "templates", root / "templates")
+    edit(root / "templates/brief.html", '<h2>{{ _("Summary") }}</h2>',
+         '<h2>{{ _("Summary") }} {{ ngettext("%(num)s source", "%(num)s sources", '
+         "view.sources|length) }}</h2>")
+    code, _, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    po = root / "locales/ko/templates.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgid "%(num)s source"\nmsgid_plural "%(num)s sources"\nmsgstr[0] ""' in text
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    line = text.splitlines().index('msgid "%(num)s source"') + 1
+    assert (f"locales/ko/templates.po:{line}: label: template label '%(num)s source' has no "
+            "current translation (missing)") in err
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="ko")
+    catalog.get("%(num)s source").string = ("출처 %(num)s개",)
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=88, include_previous=True)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 0, err
+    code, out, err = run("i18n", "update", "--check", "--content", str(example))
+    assert code == 0, out + err
+
+    content = load_content(example)
+    translator = Translator("ko", "en", root / "locales", root)
+    view = build_brief_view(content, content.cases[CASE], "china", "ko", translator)
+    html = Renderer(root / "templates").render("brief", view, translator, paper="a4",
+                                               build_stamp="0").html
+    assert f"요약 출처 {len(view.sources)}개" in " ".join(html.split())

@@ -470,7 +470,8 @@ def build_template(messages: Iterable[Message], domain: str, project: str) -> Ca
                       creation_date=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
                       charset="utf-8")
     for message in messages:
-        catalog.add(message.text, context=message.context or None,
+        catalog.add((message.text, message.plural) if message.plural else message.text,
+                    context=message.context or None,
                     locations=[(message.origin.path, message.origin.line)])
     return catalog
 

@@ -19,6 +19,7 @@ class Message:
     text: str
     origin: Origin
     domain: str  # which catalog file holds it: "shared" or "case.<id>"
+    plural: str = ""  # the English plural of a template's ngettext message
 
 
 def case_domain(case_id: str) -> str:

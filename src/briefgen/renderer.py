@@ -276,6 +276,9 @@ def extract_template_messages(templates_dir: Path) -> Iterator[Message]:
                 "jinja2.ext:babel_extract", str(file),
                 options={"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
                          "lstrip_blocks": "true"}):
+            # ngettext gives (singular, plural, None): the None stands for the count.
             msgid = message[0] if isinstance(message, tuple) else message
+            plural = message[1] if isinstance(message, tuple) and len(message) > 1 else None
             if msgid:
-                yield Message(context or "", msgid, Origin(shown, lineno), "templates")
+                yield Message(context or "", msgid, Origin(shown, lineno), "templates",
+                              plural=plural if isinstance(plural, str) else "")

@@ -227,6 +227,14 @@ CORPUS = [
     Bad("stylesheet from /etc", templates(
         "/* Print stylesheet", '@import url("file:///etc/hosts");\n/* Print stylesheet',
         "brief.css"), "refused to fetch file:///etc/hosts"),
+    Bad("misspelt font family", templates('  font-family: "Brief Sans";',
+                                          '  font-family: "Brief Sanz";', "brief.css"),
+        "templates/brief.css:43: font family 'Brief Sanz' is not defined in "
+        "templates/fonts.yaml (the stylesheet has only the families fonts.yaml defines"),
+    Bad("generic font family in the font shorthand",
+        templates('font: 7pt/1.2 "Brief Sans";', 'font: 7pt/1.2 "Brief Sans", serif;',
+                  "brief.css"),
+        "templates/brief.css:20: font family 'serif' is not defined in templates/fonts.yaml"),
     Bad("nesting too deep for the parser",
         write_bytes("content/sources/deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"),
         "content/sources/deep.yaml: lists and mappings nest more than 64 levels deep"),

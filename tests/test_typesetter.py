@@ -275,8 +275,14 @@ def test_rejected_stylesheet_rules_are_reported_at_their_file_lines(
 def test_a_font_that_is_not_prepared_is_refused(fonts: FontSet, tmp_path: Path) -> None:
     shutil.copy("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf", tmp_path / "ar.ttf")
     css = "@font-face { font-family: Stray; src: url(ar.ttf) } p { font-family: Stray }"
-    with pytest.raises(TypesetError, match="not one of the prepared faces"):
+    with pytest.raises(ProblemReport) as refused:
         render(page("<p>مرحبا</p>", lang="ar"), fonts, tmp_path, stylesheets=(css,))
+    assert "font family 'Stray' is not defined" in "\n".join(refused.value.lines())
+    # Named where the stylesheet check does not look, it is still refused once drawn.
+    css = "@font-face { font-family: Stray; src: url(ar.ttf) }"
+    with pytest.raises(TypesetError, match="not one of the prepared faces"):
+        render(page('<p style="font-family: Stray">مرحبا</p>', lang="ar"), fonts, tmp_path,
+               stylesheets=(css,))
 
 
 def test_output_is_deterministic(fonts: FontSet, tmp_path: Path) -> None:

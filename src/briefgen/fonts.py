@@ -105,8 +105,13 @@ class PrepareReport:
 class FontSet:
     """The prepared faces, with the CSS and coverage checks built on them."""
 
-    def __init__(self, faces: Sequence[Face], *, cache_dir: Path, report: PrepareReport) -> None:
+    def __init__(self, faces: Sequence[Face], *, cache_dir: Path, report: PrepareReport,
+                 declared: Collection[str] = ()) -> None:
         self.faces: tuple[Face, ...] = tuple(faces)
+        # Every family fonts.yaml defines, prepared or not (a project without Korean
+        # prepares no Korean face, yet its stylesheet may name one for :lang(ko)).
+        self.declared_families: frozenset[str] = frozenset(
+            declared or (face.family for face in self.faces))
         self.cache_dir = cache_dir
         self.report = report
         self._cmaps: dict[Path, frozenset[int]] = {}
@@ -243,6 +248,7 @@ def prepare_fonts(
     """
     started = time.perf_counter()
     specs = load_spec(spec_path)
+    declared = [spec.family for spec in specs]
     if languages is not None:
         specs = specs_serving(specs, languages)
     missing = missing_font_files(specs, spec_path)
@@ -316,7 +322,8 @@ def prepare_fonts(
             f"prepared {len(jobs)} font face(s) in {report.seconds:.1f} s; "
             f"cache holds {report.total_bytes / 1e6:.1f} MB"
         )
-    return FontSet([faces[spec.stem] for spec in specs], cache_dir=cache_dir, report=report)
+    return FontSet([faces[spec.stem] for spec in specs], cache_dir=cache_dir, report=report,
+                   declared=declared)
 
 
 def _stamp_key(spec: FaceSpec, source_hashes: dict[Path, str]) -> dict[str, Any]:

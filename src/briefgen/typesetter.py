@@ -194,6 +194,9 @@ def typeset(
                                      url_fetcher=fetcher, font_config=font_config))
                 rejected.extend(_rejected_rules(records[read_before:], sheet_origin,
                                                 keeps_lines=keeps_lines))
+                if sheet_origin != "templates/fonts.yaml":
+                    rejected.extend(_unknown_families(css, fonts, sheet_origin,
+                                                      keeps_lines=keeps_lines))
             if rejected:
                 raise ProblemReport(rejected)
             document = wp.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -754,6 +757,73 @@ def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
         problems.append(TypesetError(
             f"WeasyPrint: {message.rstrip('.')}", path=origin, line=line,
             hint="fix or remove this rule: stylesheets must load without warnings"))
+    return problems
+
+
+_CSS_WIDE = frozenset({"inherit", "initial", "unset", "revert", "revert-layer"})
+_FONT_SIZES = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large",
+                         "xx-large", "xxx-large", "smaller", "larger"})
+
+
+def _unknown_families(css: str, fonts: FontSet, origin: str, *,
+                      keeps_lines: bool | None) -> list[TypesetError]:
+    """``font-family`` (and ``font``) values naming a family fonts.yaml does not define.
+
+    WeasyPrint accepts any name and, when no face has it, sets the text in whatever
+    the inherited family resolves to, without a warning: a misspelt "Brief Sanz" turns
+    the headings into the serif. Generic names (``serif``) are unknown too: the fonts
+    are only those of fonts.yaml, with no fallback.
+    """
+    import tinycss2
+
+    known = {family.casefold() for family in fonts.declared_families}
+    problems: list[TypesetError] = []
+
+    def check(tokens: list[Any], line: int) -> None:
+        names: list[list[str]] = [[]]
+        for token in tokens:
+            if token.type == "literal" and token.value == ",":
+                names.append([])
+            elif token.type in ("string", "ident"):
+                names[-1].append(token.value)
+        for parts in names:
+            name = " ".join(parts)
+            if name and name.casefold() not in known and name.casefold() not in _CSS_WIDE:
+                problems.append(TypesetError(
+                    f"font family {name!r} is not defined in templates/fonts.yaml",
+                    path=origin, line=line if keeps_lines else None,
+                    hint="the stylesheet has only the families fonts.yaml defines, and no "
+                         "fallback: " + ", ".join(sorted(fonts.declared_families))))
+
+    def families_of_font(tokens: list[Any]) -> list[Any]:
+        # The shorthand's families follow its size and optional "/line-height".
+        values = [t for t in tokens if t.type not in ("whitespace", "comment")]
+        for index, token in enumerate(values):
+            if token.type in ("dimension", "percentage", "number") or (
+                    token.type == "ident" and token.lower_value in _FONT_SIZES):
+                rest = values[index + 1:]
+                if rest and rest[0].type == "literal" and rest[0].value == "/":
+                    rest = rest[2:]
+                return rest
+        return []
+
+    def walk(rules: list[Any]) -> None:
+        for rule in rules:
+            if rule.type not in ("qualified-rule", "at-rule") or rule.content is None:
+                continue
+            if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+                continue
+            items = tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True,
+                                                   skip_comments=True)
+            for item in items:
+                if item.type == "declaration" and item.lower_name == "font-family":
+                    check(item.value, item.source_line)
+                elif item.type == "declaration" and item.lower_name == "font":
+                    check(families_of_font(item.value), item.source_line)
+                elif item.type in ("qualified-rule", "at-rule"):
+                    walk([item])
+
+    walk(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True))
     return problems
 
 

@@ -245,8 +245,10 @@ def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
     before = {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))}
     code, out, err = run("i18n", "update", "--check", "--content", str(example))
     assert code == 2
-    assert (f"{CASE_PO}: out of date: an update would change it (0 new, 1 stale, "
-            "0 obsolete after it) (run 'briefgen i18n update' and commit the result)") in err
+    line = po_line(root, CASE_PO, FACT)
+    assert (f"{CASE_PO}: out of date: an update would change it, from line {line - 1} (0 new, "
+            "1 stale, 0 obsolete after it) (run 'briefgen i18n update' and commit the "
+            "result)") in err
     assert "1 problem found; nothing was written" in err
     assert re.search(r"locales/ko/shared\.po: \d+ messages, up to date", out)
     assert {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))} == before
@@ -259,7 +261,30 @@ def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
     case.write_text("# A comment.\n" + case.read_text(encoding="utf-8"), encoding="utf-8")
     code, _, err = run("i18n", "update", "--check", "--content", str(example))
     assert code == 2
-    assert f"{CASE_PO}: out of date" in err and "shared.po" not in err
+    assert f"{CASE_PO}: out of date: source references have moved, from line " in err
+    assert "shared.po" not in err
+
+
+@pytest.mark.parametrize("change", ["crlf", "rewrapped"])
+def test_update_check_says_when_only_the_layout_differs(example: Path, change: str) -> None:
+    import subprocess
+
+    root = example.parent
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    po = root / CASE_PO
+    if change == "crlf":
+        po.write_bytes(po.read_bytes().replace(b"\n", b"\r\n"))
+        said = "only its line endings differ from what an update writes (CRLF or CR, not LF)"
+    else:  # what msgcat, and editors built on GNU gettext, write: 79 columns
+        po.write_text(subprocess.run(["msgcat", str(po)], capture_output=True, text=True,
+                                     check=True).stdout, encoding="utf-8")
+        said = ("only its layout differs from what an update writes (line wrapping or line "
+                "endings), from line ")
+    code, _, err = run("i18n", "update", "--check", "--content", str(example))
+    assert code == 2
+    assert f"{CASE_PO}: out of date: {said}" in err
+    if change == "rewrapped":
+        assert "; no translation would change (0 new, 0 stale, 0 obsolete after it)" in err
 
 
 def test_extract_check_passes_on_the_shipped_templates() -> None:

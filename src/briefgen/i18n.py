@@ -23,10 +23,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from briefgen.catalogs import (
@@ -36,6 +37,7 @@ from briefgen.catalogs import (
     merge_catalog,
     parse_locale,
     po_path,
+    read_catalog,
 )
 from briefgen.errors import (
     BriefgenError,
@@ -125,15 +127,44 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
             elif path.read_bytes() == data:
                 yield f"{shown}: {len(template)} messages, up to date"
             else:
-                # Moved source references alone make a catalog out of date too: the
-                # lines a translator is pointed to would be wrong.
-                problems.error(
-                    f"out of date: an update would change it ({counts} after it)",
-                    path=shown, hint="run 'briefgen i18n update' and commit the result")
+                problems.error(f"out of date: {_what_update_changes(path, data, catalog, shown)}"
+                               f" ({counts} after it)", path=shown,
+                               hint="run 'briefgen i18n update' and commit the result")
     problems.raise_if_any()
     for path, data, line in merged:
         write_atomic(path, data)
         yield line
+
+
+def _what_update_changes(path: Path, data: bytes, merged: Catalog, shown: str) -> str:
+    """What an update would change in the catalog at ``path``, as the check says it.
+
+    An editor that wraps lines at another width or saves with CRLF leaves every
+    translation as it was, yet the file differs from what an update writes; saying so
+    spares the translator a search for a change that is not there.
+    """
+    old = path.read_bytes().decode("utf-8", "replace")
+    new = data.decode("utf-8")
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    if old_lines == new_lines:
+        return "only its line endings differ from what an update writes (CRLF or CR, not LF)"
+    first = next(number for number, (a, b) in enumerate(
+        zip_longest(old_lines, new_lines), start=1) if a != b)
+
+    def entries(catalog: Catalog, *, locations: bool) -> list[tuple[object, ...]]:
+        return [(m.context, m.id, m.string, sorted(m.flags), list(m.previous_id),
+                 list(m.user_comments), list(m.auto_comments),
+                 list(m.locations) if locations else None)
+                for m in (*catalog, *catalog.obsolete.values())]
+
+    written = read_catalog(path, shown, merged.locale_identifier or "")
+    if entries(written, locations=True) == entries(merged, locations=True):
+        return (f"only its layout differs from what an update writes (line wrapping or "
+                f"line endings), from line {first}; no translation would change")
+    if entries(written, locations=False) == entries(merged, locations=False):
+        # The lines a translator is pointed to would be wrong.
+        return f"source references have moved, from line {first}"
+    return f"an update would change it, from line {first}"
 
 
 def pot_path(locales_dir: Path, domain: str) -> Path:

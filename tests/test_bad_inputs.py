@@ -200,6 +200,14 @@ CORPUS = [
         "'other' does not match its directory 'sample-case'"),
     Bad("state without country", replace(ACTORS, "    country: VN\n", ""),
         "actors[2].country: is missing (a state needs its ISO 3166 code"),
+    Bad("case file spelt case.yml", lambda root: (root / CASE).rename(
+        root / "content/cases/sample-case/case.yml"),
+        "content/cases/sample-case/case.yml: the case file must be named case.yaml, not "
+        "case.yml (rename it to case.yaml)", command="validate"),
+    Bad("a second case file beside case.yaml",
+        lambda root: shutil.copy(root / CASE, root / "content/cases/sample-case/Case.YML"),
+        "content/cases/sample-case/Case.YML: the case file must be named case.yaml, not "
+        "Case.YML (only case.yaml is read", command="validate"),
     Bad("country code CLDR does not know",
         replace(ACTORS, "    country: VN\n", "    country: XX\n"),
         f"{ACTORS}:14: country: 'XX' is not a country code CLDR knows (expected an ISO 3166-1"),

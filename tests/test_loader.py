@@ -42,6 +42,17 @@ def test_minimal_sample_loads(project: Make) -> None:
     assert content.warnings == ()
 
 
+def test_hidden_files_and_directories_are_not_content(project: Make) -> None:
+    content = project("minimal")
+    # An editor's lock or backup beside the real file, and a tool's directory of cases.
+    shutil.copy(content / "actors/actors.yaml", content / "actors/.#actors.yaml")
+    shutil.copy(content / "actors/actors.yaml", content / "actors/.actors.yaml.swp.yaml")
+    shutil.copytree(content / "cases/sample-case", content / "cases/.sample-case")
+    loaded = load_content(content)  # read, their ids would be duplicates
+    assert "party-state" in loaded.actors
+    assert list(loaded.cases) == ["sample-case"]
+
+
 def test_unknown_key_suggests_nearest(project: Make) -> None:
     content = project("minimal")
     edit(content / CASE, "    status: confirmed\n", "    staus: confirmed\n")

@@ -103,8 +103,10 @@ class _Reader:
     def yaml_files(self, directory: Path) -> list[Path]:
         if not directory.is_dir():
             return []
+        # Hidden files are editors' and tools' (".#actors.yaml", an Emacs lock), not
+        # content: read, their ids would clash with the real file's.
         found = sorted(p for p in directory.iterdir()
-                       if p.suffix.lower() in (".yaml", ".yml"))
+                       if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith("."))
         for odd in (p for p in found if not p.is_file()):
             # Skipped silently, its ids would show up as a flood of unknown references.
             shown = self.display(odd)
@@ -156,9 +158,22 @@ def load_content(root: Path) -> Content:
         problems.error("the cases directory is missing", path=reader.display(cases_dir),
                        hint="create cases/<case-id>/case.yaml (see docs/content-format.md), "
                             "or pass the right --content directory")
-    for case_dir in sorted(p for p in cases_dir.iterdir() if p.is_dir()) if cases_dir.is_dir() \
-            else []:
+    for case_dir in sorted(p for p in cases_dir.iterdir()
+                           if p.is_dir() and not p.name.startswith(".")) \
+            if cases_dir.is_dir() else []:
         case_file = case_dir / "case.yaml"
+        others = sorted(p.name for p in case_dir.iterdir() if p.name != "case.yaml"
+                        and p.name.lower() in ("case.yaml", "case.yml"))
+        for other in others:
+            # Stamps, catalogs and messages all name a case by its case.yaml: another
+            # spelling would be skipped without a word.
+            problems.error(f"the case file must be named case.yaml, not {other}",
+                           path=reader.display(case_dir / other),
+                           hint="rename it to case.yaml" if not case_file.exists()
+                           else "only case.yaml is read: move what it holds there and "
+                                "delete it")
+        if others and not os.path.lexists(case_file):
+            continue
         if not case_file.is_file():
             if os.path.lexists(case_file):
                 problems.error(not_a_file(case_file, "a YAML file"),

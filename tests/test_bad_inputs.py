@@ -117,6 +117,13 @@ CORPUS = [
         "content/sources/merge.yaml:3: YAML merge keys (<<) are not supported"),
     Bad("not utf-8", write_bytes("content/sources/latin1.yaml", b"sources:\n  - id: caf\xe9\n"),
         "content/sources/latin1.yaml:2: file is not valid UTF-8 (byte 0xe9)"),
+    Bad("utf-16 without a byte-order mark",
+        write_bytes("content/sources/notepad.yaml", "sources:\n  - id: a\n".encode("utf-16-le")),
+        "content/sources/notepad.yaml:1: file is saved as UTF-16, not UTF-8 (save the file "
+        "as UTF-8"),
+    Bad("utf-16 with a byte-order mark",
+        write_bytes("content/sources/notepad.yaml", "sources:\n  - id: a\n".encode("utf-16")),
+        "content/sources/notepad.yaml:1: file is saved as UTF-16, not UTF-8"),
     Bad("empty file", write_bytes("content/sources/empty.yaml", b""),
         "content/sources/empty.yaml: file is empty"),
     Bad("huge file", write_bytes("content/sources/huge.yaml", b"a: " + b"x" * 20_000_000),
@@ -200,6 +207,10 @@ CORPUS = [
         "'other' does not match its directory 'sample-case'"),
     Bad("state without country", replace(ACTORS, "    country: VN\n", ""),
         "actors[2].country: is missing (a state needs its ISO 3166 code"),
+    Bad("id too long for a file name", replace(ACTORS, "id: other-state",
+                                               "id: " + "-".join(["other-state"] * 6)),
+        "id: id is 71 characters long (at most 64) (shorten it; ids end up in file names)",
+        command="validate"),
     Bad("case file spelt case.yml", lambda root: (root / CASE).rename(
         root / "content/cases/sample-case/case.yml"),
         "content/cases/sample-case/case.yml: the case file must be named case.yaml, not "

@@ -374,6 +374,14 @@ def test_a_po_file_that_is_not_utf8_is_reported_at_its_line(example: Path) -> No
     assert "locales/ko/templates.po:41: PO file is not UTF-8 (byte 0xff" in err
 
 
+def test_a_po_file_saved_as_utf16_is_named_as_such(example: Path) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    po.write_bytes(po.read_text(encoding="utf-8").encode("utf-16"))
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert "locales/ko/templates.po:1: PO file is saved as UTF-16, not UTF-8" in err
+
+
 @pytest.mark.parametrize("charset", ["ISO-8859-1", "klingon", ""])
 @pytest.mark.parametrize("command", [("validate",), ("i18n", "update")])
 def test_a_header_that_declares_another_charset_is_refused_at_its_line(

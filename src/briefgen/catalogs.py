@@ -23,7 +23,7 @@ from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
-from briefgen.files import bad_byte, not_a_file
+from briefgen.files import bad_byte, looks_like_utf16, not_a_file
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -198,6 +198,9 @@ def _check_po_syntax(path: Path, display: str) -> None:
     """Babel's reader accepts some broken files (an unterminated string, say) silently;
     check each line's shape first so the translator gets the line number."""
     data = path.read_bytes()
+    if looks_like_utf16(data):
+        raise ContentError("PO file is saved as UTF-16, not UTF-8", path=display, line=1,
+                           hint="save it as UTF-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -20,6 +20,7 @@ from briefgen.yamlreader import YMap, YNode, YScalar, YSeq
 
 E = TypeVar("E", bound=StrEnum)
 
+MAX_ID = 64
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -189,6 +190,11 @@ class Fields:
             self._err(key, f"{node.text!r} is not a valid id", node,
                       hint="expected lower-case letters, digits and single hyphens, "
                            "such as 'vietnam-nine-2015'")
+        elif len(node.text) > MAX_ID:
+            # Output file names join a case's, an audience's and a locale's ids; most
+            # file systems allow 255 bytes in a name.
+            self._err(key, f"id is {len(node.text)} characters long (at most {MAX_ID})", node,
+                      hint="shorten it; ids end up in file names")
         return node.text
 
     def boolean(self, key: str, *, default: bool = False) -> bool:

@@ -87,6 +87,16 @@ def bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:
     return f"0x{data[exc.start]:02x}", data[:exc.start].count(b"\n") + 1
 
 
+def looks_like_utf16(data: bytes) -> bool:
+    """Whether ``data`` is UTF-16 text (a byte-order mark, or a zero byte beside most
+    letters, as Windows Notepad's "Unicode" saves): reported as such, not as a stray
+    byte or control character."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:400]
+    return len(head) >= 4 and head.count(0) * 3 >= len(head)
+
+
 def not_a_file(path: Path, wanted: str) -> str:
     """What is at ``path`` instead of ``wanted``, said so that it can be fixed."""
     if path.is_symlink():

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from briefgen import __version__
 from briefgen.errors import ContentError
-from briefgen.files import bad_byte, write_atomic
+from briefgen.files import bad_byte, looks_like_utf16, write_atomic
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -110,6 +110,9 @@ def _store(path: Path, tree: YNode | None) -> None:
 def _decode_and_parse(raw: bytes, display: str) -> YNode | None:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if looks_like_utf16(raw):
+        raise ContentError("file is saved as UTF-16, not UTF-8", path=display, line=1,
+                           hint="save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -497,7 +497,8 @@ def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path)
                                  "--locale", "ko", "--doc", "brief", "--jobs", "1"])
     assert result.exit_code == 0, result.stderr
     total = completeness(Paths.for_content(REPO / "content"))["ko"][1]
-    assert f"translation ko: {total - 1}/{total} messages (99%)" in result.stdout
+    assert (f"translation ko: {total - 1}/{total} messages (99%); untranslated text is "
+            "printed marked") in result.stdout
 
     # A build that renders no Korean says nothing about the Korean catalog.
     result = runner.invoke(app, ["build", "--content", str(content), "--audience", "china",
@@ -505,6 +506,19 @@ def test_build_reports_incomplete_translations_under_mark_policy(tmp_path: Path)
     assert result.exit_code == 0, result.stderr
     assert "china_en.pdf" in result.stderr + result.stdout
     assert "translation ko" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_strict_locale_missing_only_a_restricted_translation_says_none_was_printed(
+        tmp_path: Path) -> None:
+    content = _example_copy(tmp_path)
+    edit(content / "cases/vietnam-nine-2015/case.yaml", "a captain in the North Korean army",
+         "a captain in the Korean People's Army")
+    result = runner.invoke(app, ["build", "--content", str(content), "--audience", "china",
+                                 "--locale", "ko", "--doc", "brief", "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "none of the untranslated text is in the documents built" in result.stdout
+    assert "printed marked" not in result.stdout
 
 
 def test_a_handout_footer_without_a_current_translation_fails_a_strict_locale(

@@ -214,7 +214,8 @@ class BuildReport:
     warnings: list[Any] = field(default_factory=list)
     seconds: float = 0.0
     # locale -> (translated, total) for locales below 100 %, when anything was rendered
-    incomplete: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # locale: (translated, all messages, whether its policy prints untranslated text marked)
+    incomplete: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
 
     @property
     def out_of_date(self) -> bool:
@@ -585,14 +586,16 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     # build does not render: a malformed one must fail the build, not follow it.
     # Only the languages of what is rebuilt are reported: an English-only build is
     # not the place to hear about the Korean catalog.
-    incomplete: dict[str, tuple[int, int]] = {}
+    incomplete: dict[str, tuple[int, int, bool]] = {}
     if rebuild and len(content.project.locales) > 1:
         from briefgen.i18n import completeness
+        from briefgen.model import TranslationPolicy
 
         rendered = {locale for job in rebuild for locale in job.target.locales}
-        incomplete = {locale: counts for locale, counts in
-                      completeness(paths, content=content).items()
-                      if counts[0] < counts[1] and locale in rendered}
+        incomplete = {
+            locale: (*counts, content.project.policy(locale) is TranslationPolicy.MARK)
+            for locale, counts in completeness(paths, content=content).items()
+            if counts[0] < counts[1] and locale in rendered}
 
     clean_temporaries(paths.out)
     publications = _render_all(content, paths, rebuild, options, say) if rebuild else []

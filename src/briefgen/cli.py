@@ -255,9 +255,13 @@ def build(
         return
     for name in report.removed:
         typer.echo(f"removed {shown}/{name} (its case, audience or locale is gone)")
-    for tag, (done, total) in sorted(report.incomplete.items()):
+    for tag, (done, total, marked) in sorted(report.incomplete.items()):
+        # Under strict, a build that passed printed none of them: they belong to
+        # restricted items or to documents this build did not make.
+        said = ("untranslated text is printed marked" if marked else
+                "none of the untranslated text is in the documents built")
         typer.echo(f"translation {tag}: {done}/{total} messages ({100 * done // total}%); "
-                   "untranslated text is printed marked (see 'briefgen i18n status')")
+                   f"{said} (see 'briefgen i18n status')")
     typer.echo(f"built {len(report.written)}, up to date {len(report.current)}, removed "
                f"{len(report.removed)}, failed 0, in {report.seconds:.1f} s; manifest: "
                f"{shown}/manifest.json")

@@ -303,6 +303,13 @@ CORPUS = [
                "(invalid value)", "2 problems found")),
     Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
         "undefined template variable", extra=("sumary", "templates/brief.html:")),
+    Bad("undefined template variable, validate",
+        templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
+        "templates/brief.html:69: undefined template variable", command="validate"),
+    Bad("a template expression that raises, validate",
+        templates("{{ view.summary|md }}", "{{ (1 // 0)|string }}"),
+        "templates/brief.html:69: template failed while rendering: ZeroDivisionError",
+        command="validate"),
     Bad("unknown locale in project", replace(PROJECT, "locales: [en]", "locales: [en, xx]"),
         f"{PROJECT}:3: locales: unknown locale 'xx'"),
     Bad("malformed PO file", both(

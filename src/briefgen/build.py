@@ -460,7 +460,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         problems.extend(_font_language_problems(content, specs, spec_path,
                                                 content.project.locales))
     try:
-        _check_translations(content, paths, plan(content, Selection()))
+        _check_views_and_html(content, paths, plan(content, Selection()))
     except BriefgenError as exc:
         problems.extend(exc.each())
     translators = _translators(content, paths)
@@ -487,22 +487,30 @@ def _fail_on_warnings(content: Content, strict: bool) -> None:
             for w in content.warnings])
 
 
-def _check_translations(content: Content, paths: Paths, targets: Sequence[Target]) -> None:
-    """Build the view of every target, as a build would: each audience's brief prints
-    text of its own (its national law, its asks) and a handout its event's."""
+def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Target]) -> None:
+    """Build the view of every target and render its HTML, as a build would: each
+    audience's brief prints text of its own (its national law, its asks) and a handout
+    its event's, and a template fails on the view it is given (an undefined variable,
+    an expression that raises) only when it is rendered."""
+    from briefgen.renderer import Renderer
     from briefgen.view import build_brief_view, build_handout_view
 
     errors: list[BriefgenError] = []
     translators = _translators(content, paths)
+    renderer = Renderer(paths.templates)
     for target in targets:
         case = content.cases[target.case]
+        translator = translators[target.locale]
         try:
             if target.document == "brief":
-                build_brief_view(content, case, target.audience, target.locale,
-                                 translators[target.locale], include_restricted=True)
+                view = build_brief_view(content, case, target.audience, target.locale,
+                                        translator, include_restricted=True)
+                renderer.render("brief", view, translator, paper="a4", build_stamp="0")
             else:
-                build_handout_view(content, case, target.audience, target.locales,
-                                   translators)
+                handout = build_handout_view(content, case, target.audience, target.locales,
+                                             translators)
+                renderer.render("handout", handout, translator, paper="a4", build_stamp="0",
+                                scale=HANDOUT_SCALES[0])
         except BriefgenError as exc:
             errors.extend(exc.each())
     if errors:

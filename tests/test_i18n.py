@@ -861,3 +861,21 @@ def test_a_template_plural_is_extracted_with_its_plural_and_translated_by_count(
     html = Renderer(root / "templates").render("brief", view, translator, paper="a4",
                                                build_stamp="0").html
     assert f"요약 출처 {len(view.sources)}개" in " ".join(html.split())
+
+
+def test_catalogs_no_document_reads_are_warned_about(example: Path) -> None:
+    root = example.parent
+    shutil.copy(root / "locales/ko/templates.po", root / "locales/ko/template.po")
+    (root / "locales/ja").mkdir()
+    shutil.copy(root / "locales/ko/shared.po", root / "locales/ja/shared.po")
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 0, err
+    assert ("warning: locales/ko/template.po: template.po is not a catalog any document "
+            "reads (expected templates.po, shared.po or case.<case-id>.po") in err
+    assert ("warning: locales/ja: locale: catalogs for 'ja', which is not one of the "
+            "project's locales (en, ko), are not read") in err
+    # The fixture leaves zh-Hans out of the project's locales, not its catalogs.
+    assert "warning: locales/zh-Hans: locale: catalogs for 'zh-Hans'" in err
+    code, _, err = run("validate", "--strict", "--content", str(example))
+    assert code == 2
+    assert "3 problems found" in err

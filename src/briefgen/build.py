@@ -40,6 +40,8 @@ from briefgen.errors import (
     ProblemReport,
     TypesetError,
     UsageError,
+    Warning_,
+    shown_path,
 )
 from briefgen.fontspec import (
     FaceSpec,
@@ -450,6 +452,8 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         problems.extend(exc.each())
     try:
         content = load_content(paths.content)
+        content = replace(
+            content, warnings=(*content.warnings, *_unused_catalogs(content, paths)))
         _fail_on_warnings(content, strict)
     except BriefgenError as exc:
         raise ProblemReport([*exc.each(), *problems]) from None
@@ -477,6 +481,36 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     if problems:
         raise ProblemReport(list({str(e): e for e in problems}.values()))
     return content
+
+
+def _unused_catalogs(content: Content, paths: Paths) -> list[Warning_]:
+    """PO files under locales/ that no build reads: a locale project.yaml does not list,
+    a misspelt catalog name, a case that does not exist. A translator's work there
+    would be lost without a word."""
+    from briefgen.i18n import POT_DIR
+    from briefgen.messages import case_domain
+
+    if not paths.locales.is_dir():
+        return []
+    wanted = {"templates", "shared", *(case_domain(case_id) for case_id in content.cases)}
+    found = []
+    for directory in sorted(p for p in paths.locales.iterdir()
+                            if p.is_dir() and p.name != POT_DIR and not p.name.startswith(".")):
+        shown = shown_path(directory, paths.content.parent)
+        if directory.name not in content.project.locales:
+            if any(directory.glob("*.po")):
+                found.append(Warning_(
+                    f"catalogs for {directory.name!r}, which is not one of the project's "
+                    f"locales ({', '.join(content.project.locales)}), are not read",
+                    path=shown, field="locale"))
+            continue
+        for po in sorted(directory.glob("*.po")):
+            if po.stem not in wanted:
+                found.append(Warning_(
+                    f"{po.name} is not a catalog any document reads (expected "
+                    "templates.po, shared.po or case.<case-id>.po of an existing case)",
+                    path=shown_path(po, paths.content.parent)))
+    return found
 
 
 def _fail_on_warnings(content: Content, strict: bool) -> None:

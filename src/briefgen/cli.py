@@ -371,8 +371,8 @@ def validate(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Treat warnings as errors.")] = False,
 ) -> None:
-    """Check all content and translations, the templates' syntax and
-    templates/fonts.yaml; write nothing."""
+    """Check all content and translations, the templates (syntax, and every document's
+    HTML) and templates/fonts.yaml; write nothing."""
     from briefgen.build import Paths
     from briefgen.build import validate as run_validate
 

@@ -879,3 +879,17 @@ def test_catalogs_no_document_reads_are_warned_about(example: Path) -> None:
     code, _, err = run("validate", "--strict", "--content", str(example))
     assert code == 2
     assert "3 problems found" in err
+
+
+def test_an_entry_without_msgstr_is_reported_at_its_line(example: Path) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    lines = po.read_text(encoding="utf-8").split("\n")
+    at = lines.index('msgid "Page {page} of {pages}"')
+    assert lines[at + 1].startswith("msgstr ")
+    del lines[at + 1]
+    po.write_text("\n".join(lines), encoding="utf-8")
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert re.search(r"locales/ko/templates\.po:\d+: malformed PO file: missing msgstr for "
+                     r"msgid 'Page \{page\} of \{pages\}' \(open it in Poedit", err), err
+    assert " on " not in err.split("(open")[0]

@@ -312,7 +312,10 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
     except PoFileError as exc:
-        raise ContentError(f"malformed PO file: {exc}", path=display,
+        # Babel ends its messages with " on <line>" ("missing msgstr for msgid 'x' on 21").
+        found = re.fullmatch(r"(.*?) on (\d+)", str(exc), re.DOTALL)
+        message, line = (found.group(1), int(found.group(2))) if found else (str(exc), None)
+        raise ContentError(f"malformed PO file: {message}", path=display, line=line,
                            hint="open it in Poedit or run msgfmt --check to find the error"
                            ) from None
     except (UnicodeDecodeError, ValueError) as exc:

@@ -893,3 +893,22 @@ def test_an_entry_without_msgstr_is_reported_at_its_line(example: Path) -> None:
     assert re.search(r"locales/ko/templates\.po:\d+: malformed PO file: missing msgstr for "
                      r"msgid 'Page \{page\} of \{pages\}' \(open it in Poedit", err), err
     assert " on " not in err.split("(open")[0]
+
+
+@pytest.mark.parametrize(("locale", "joined"), [
+    ("zh-Hans", "</cite>。作者：Keegan Hamilton。日期："),
+    ("en", "</cite>. Author: Keegan Hamilton. Date: "),
+    ("ko", "</cite>. 저자: Keegan Hamilton. 날짜: "),
+])
+def test_the_parts_of_a_source_entry_are_spaced_as_the_language_spaces_sentences(
+        locale: str, joined: str) -> None:
+    from briefgen.renderer import Renderer
+
+    content = load_content(REPO / "content")
+    translator = Translator(locale, "en", REPO / "locales", REPO)
+    view = build_brief_view(content, content.cases[CASE], "china", locale, translator)
+    html = Renderer(REPO / "templates").render("brief", view, translator, paper="a4",
+                                               build_stamp="0").html
+    assert joined in html
+    if locale == "zh-Hans":
+        assert "（摘要）</span><span class=\"unofficial\">" in html

@@ -132,6 +132,10 @@ class Renderer:
             "paper": PAPER_SIZES[paper],
             "stamp": build_stamp,
             "scale": scale,
+            # Chinese and Japanese put no space between sentences or around full-width
+            # punctuation; where a template joins two pieces of text that other languages
+            # separate with a space, it writes {{ space }}.
+            "space": "" if translator.locale.split("-")[0] in ("zh", "ja") else " ",
         }
         # Korean words across elements kept whole, note references kept with the word
         # before them, untranslated text marked (briefgen.linebreak); the text itself is

@@ -169,6 +169,18 @@ def test_a_time_the_clocks_skip_is_an_error(project: Make) -> None:
             "America/New_York (the clocks skip it)") in result.stderr
 
 
+def test_a_time_that_happens_twice_is_read_as_the_first_and_warned_about(
+        project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-01T01:30", "2015-11-01T03:00")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 0, result.stderr
+    assert ("warning: content/cases/sample-case/case.yaml:70: events[1].start: "
+            "2015-11-01T01:30 happens twice in America/New_York (the clocks go back); it is "
+            "read as the first, 01:30 EDT (UTC-0400)") in result.stderr
+    result = CliRunner().invoke(app, ["validate", "--strict", "--content", str(content)])
+    assert result.exit_code == 2
+
+
 def test_a_restricted_fact_on_a_handout_is_an_error(project: Make) -> None:
     content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
     edit(content / "cases/sample-case/case.yaml", "  facts: [stopped]",
@@ -288,3 +300,17 @@ def test_a_disputed_fact_on_a_handout_is_an_error(project: Make) -> None:
     assert result.exit_code == 2
     assert "handout.facts: refers to disputed fact 'when' (a handout prints a fact's text " \
            "alone" in result.stderr
+
+
+def test_a_handout_without_events_is_warned_about(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    case = content / "cases/sample-case/case.yaml"
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text[:text.index("events:")] + text[text.index("handout:"):],
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 0, result.stderr
+    assert ("handout: the case has a handout but no events, so no handout is made"
+            in result.stderr)
+    result = CliRunner().invoke(app, ["validate", "--strict", "--content", str(content)])
+    assert result.exit_code == 2

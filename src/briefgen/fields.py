@@ -281,6 +281,13 @@ class Fields:
             self._err(key, f"{node.text} does not exist in {zone} (the clocks skip it)",
                       node, hint="check the time against the daylight-saving change")
             return None
+        if aware.replace(fold=1).utcoffset() != aware.utcoffset():
+            # The hour the clocks go back happens twice; an offset, which would say which,
+            # is refused above (the time zone is the event's place), so say what is read.
+            self.problems.warn(
+                f"{node.text} happens twice in {zone} (the clocks go back); it is read as "
+                f"the first, {aware.strftime('%H:%M %Z')} (UTC{aware.strftime('%z')})",
+                path=self.path, line=node.line, field=self._name(key))
         return aware
 
     def precision_agrees(self, key: str, date: PartialDate | None) -> None:

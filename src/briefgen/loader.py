@@ -699,6 +699,12 @@ def _check_references(content: Content, problems: Problems) -> None:
                   "sources/")
         if case.handout:
             _check_handout(case, case.handout, problems)
+            if not case.events:
+                # A handout is made per event: without one, the block makes nothing.
+                problems.warn("the case has a handout but no events, so no handout is made "
+                              "(add the event it is for under events:)",
+                              path=case.handout.origin.path, line=case.handout.origin.line,
+                              field="handout")
         if not problems.errors:
             _check_order(case, problems)
             _check_asked(case, problems)

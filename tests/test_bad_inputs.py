@@ -363,14 +363,14 @@ CORPUS = [
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",
                     'msgid "Page {page} of {pages}"\nmsgstr "{pages}쪽 중 {pgae}쪽"\n'.encode())),
-        "locales/ko/templates.po:1: msgstr: translation of 'Page {page} of {pages}': {pgae} "
+        "locales/ko/templates.po:2: msgstr: translation of 'Page {page} of {pages}': {pgae} "
         "is not in the English; {page} is missing (keep every placeholder of the msgid "
         "({page}, {pages}) spelled as there"),
     Bad("unclosed brace in a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",
                     'msgid "on or about {date}"\nmsgstr "{date경"\n'.encode())),
-        "locales/ko/templates.po:1: msgstr: translation of 'on or about {date}': cannot be "
+        "locales/ko/templates.po:2: msgstr: translation of 'on or about {date}': cannot be "
         "filled in (expected '}' before end of string)"),
     Bad("renamed template placeholder in a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),

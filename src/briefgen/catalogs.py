@@ -7,6 +7,7 @@ translator saved in Poedit or Weblate is what the next build uses. A fuzzy entry
 
 from __future__ import annotations
 
+import bisect
 import collections
 import datetime as dt
 import gettext
@@ -194,9 +195,10 @@ _PO_LINE = re.compile(
     rf'|{_QUOTED.pattern}|)$')
 
 
-def _check_po_syntax(path: Path, display: str) -> None:
+def _check_po_syntax(path: Path, display: str) -> str:
     """Babel's reader accepts some broken files (an unterminated string, say) silently;
-    check each line's shape first so the translator gets the line number."""
+    check each line's shape first so the translator gets the line number. Returns the
+    file's text."""
     data = path.read_bytes()
     if looks_like_utf16(data):
         raise ContentError("PO file is saved as UTF-16, not UTF-8", path=display, line=1,
@@ -227,6 +229,7 @@ def _check_po_syntax(path: Path, display: str) -> None:
             entries.feed(line, number, obsolete=obsolete)
     entries.feed("", len(text.splitlines()) + 1, obsolete=False)
     _check_charset(text, display)
+    return text
 
 
 _CHARSET = re.compile(r"Content-Type:[^\"]*?charset=([^\\\"\s;]*)", re.IGNORECASE)
@@ -307,7 +310,7 @@ def _refuse_non_file(path: Path, display: str) -> None:
 
 
 def read_catalog(path: Path, display: str, locale: str) -> Catalog:
-    _check_po_syntax(path, display)
+    text = _check_po_syntax(path, display)
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)
@@ -326,6 +329,14 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     problems = [problem for message in catalog if message.id and not message.fuzzy
                 for problem in (*_placeholder_problems(message, display),
                                 *_markup_problems(message, display))]
+    if problems:
+        # Babel numbers an entry by its msgid line; what is wrong is in the translation.
+        starts = [number for number, line in enumerate(text.splitlines(), start=1)
+                  if line.startswith("msgstr")]
+        for problem in problems:
+            at = bisect.bisect_right(starts, problem.line or 0)
+            if at < len(starts):
+                problem.line = starts[at]
     if problems:
         raise ProblemReport(problems)
     return catalog

@@ -913,3 +913,20 @@ def test_the_parts_of_a_source_entry_are_spaced_as_the_language_spaces_sentences
     assert joined in html
     if locale == "zh-Hans":
         assert "（摘要）</span><span class=\"unofficial\">" in html
+
+
+def test_an_escape_gettext_does_not_know_is_refused_at_its_line(example: Path) -> None:
+    po = example.parent / "locales/ko/templates.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr "핵심 사실"' in text
+    po.write_text(text.replace('msgstr "핵심 사실"', 'msgstr "핵심\\\\q 사실\\q"'),
+                  encoding="utf-8")
+    line = po.read_text(encoding="utf-8").splitlines().index('msgstr "핵심\\\\q 사실\\q"') + 1
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert f"locales/ko/templates.po:{line}: malformed PO file: unknown escape '\\\\q'" in err
+    # An escaped backslash before a letter is no unknown escape.
+    po.write_text(text.replace('msgstr "핵심 사실"', 'msgstr "핵심\\\\q 사실"'),
+                  encoding="utf-8")
+    code, _, err = run("validate", "--content", str(example))
+    assert "unknown escape" not in err

@@ -226,12 +226,24 @@ def _check_po_syntax(path: Path, display: str) -> str:
                                     "followed by a quoted string, a quoted continuation, or "
                                     "a # comment; check the quotes")
         if not line.startswith("#"):
+            bad = next((m for m in _ESCAPE.finditer(line) if m.group(1) not in '\\"ntr'),
+                       None)
+            if bad:
+                # Babel keeps "\q" as the two characters, msgfmt refuses the file.
+                raise ContentError(f"malformed PO file: unknown escape {bad.group()!r}",
+                                   path=display, line=number,
+                                   hint='write \\\\ for a backslash; the escapes are \\n, '
+                                        '\\t, \\r, \\" and \\\\')
             entries.feed(line, number, obsolete=obsolete)
     entries.feed("", len(text.splitlines()) + 1, obsolete=False)
     _check_charset(text, display)
     return text
 
 
+# Outside the quotes a line holds only keywords, so a backslash is in a string and
+# starts an escape (matched in turn, so "\\q" is a backslash and a q); \n, \t, \r, \"
+# and \\ are the ones Babel and msgfmt both read.
+_ESCAPE = re.compile(r"\\(.?)")
 _CHARSET = re.compile(r"Content-Type:[^\"]*?charset=([^\\\"\s;]*)", re.IGNORECASE)
 
 

@@ -40,8 +40,6 @@ from briefgen.errors import (
     ProblemReport,
     TypesetError,
     UsageError,
-    Warning_,
-    shown_path,
 )
 from briefgen.fontspec import (
     FaceSpec,
@@ -215,8 +213,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     warnings: list[Any] = field(default_factory=list)
     seconds: float = 0.0
-    # locale -> (translated, total) for locales below 100 %, when anything was rendered
-    # locale: (translated, all messages, whether its policy prints untranslated text marked)
+    # locale: (translated, all messages, whether its policy prints untranslated text
+    # marked), for locales below 100 %, when anything was rendered
     incomplete: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
 
     @property
@@ -438,7 +436,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
     from briefgen.fonts import source_problems
-    from briefgen.i18n import load_glossary
+    from briefgen.i18n import load_glossary, unused_catalogs
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -453,7 +451,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     try:
         content = load_content(paths.content)
         content = replace(
-            content, warnings=(*content.warnings, *_unused_catalogs(content, paths)))
+            content, warnings=(*content.warnings, *unused_catalogs(paths, content)))
         _fail_on_warnings(content, strict)
     except BriefgenError as exc:
         raise ProblemReport([*exc.each(), *problems]) from None
@@ -481,36 +479,6 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     if problems:
         raise ProblemReport(list({str(e): e for e in problems}.values()))
     return content
-
-
-def _unused_catalogs(content: Content, paths: Paths) -> list[Warning_]:
-    """PO files under locales/ that no build reads: a locale project.yaml does not list,
-    a misspelt catalog name, a case that does not exist. A translator's work there
-    would be lost without a word."""
-    from briefgen.i18n import POT_DIR
-    from briefgen.messages import case_domain
-
-    if not paths.locales.is_dir():
-        return []
-    wanted = {"templates", "shared", *(case_domain(case_id) for case_id in content.cases)}
-    found = []
-    for directory in sorted(p for p in paths.locales.iterdir()
-                            if p.is_dir() and p.name != POT_DIR and not p.name.startswith(".")):
-        shown = shown_path(directory, paths.content.parent)
-        if directory.name not in content.project.locales:
-            if any(directory.glob("*.po")):
-                found.append(Warning_(
-                    f"catalogs for {directory.name!r}, which is not one of the project's "
-                    f"locales ({', '.join(content.project.locales)}), are not read",
-                    path=shown, field="locale"))
-            continue
-        for po in sorted(directory.glob("*.po")):
-            if po.stem not in wanted:
-                found.append(Warning_(
-                    f"{po.name} is not a catalog any document reads (expected "
-                    "templates.po, shared.po or case.<case-id>.po of an existing case)",
-                    path=shown_path(po, paths.content.parent)))
-    return found
 
 
 def _fail_on_warnings(content: Content, strict: bool) -> None:

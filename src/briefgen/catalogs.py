@@ -449,6 +449,17 @@ def _unquoted(parts: Iterable[str]) -> str:
 _PREVIOUS_FIELD = re.compile(rf"(msgctxt|msgid_plural|msgid)\s+((?:{_QUOTED.pattern}\s*)+)")
 
 
+def _previous_fields(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """The (keyword, text) of each field in the ``#|`` lines ``lines`` (their ``#|``
+    taken off), however they were wrapped: lines are joined with the space they were
+    broken at, and a field's quoted strings are one text. A keyword given twice keeps
+    the text of both, as gettext reads a field continued after a stray break."""
+    fields: dict[str, list[str]] = {}
+    for keyword, body in _PREVIOUS_FIELD.findall(" ".join(lines)):
+        fields.setdefault(keyword, []).extend(_QUOTED.findall(body))
+    return [(keyword, _unquoted(parts)) for keyword, parts in fields.items()]
+
+
 def _open_quote(text: str) -> bool:
     """Whether ``text`` ends inside a quoted string."""
     return '"' in _QUOTED.sub("", text)
@@ -483,14 +494,11 @@ def _restore_previous(message: BabelMessage) -> None:
         return
     # Babel alone wraps these lines like any comment, at a space inside a quoted string
     # ('#| msgid "" "… Human Rights' / '#| Watch " "…'): joined with that space again.
-    joined = " ".join(lines)
-    fields: dict[str, list[str]] = {}
-    for keyword, body in _PREVIOUS_FIELD.findall(joined):
-        fields.setdefault(keyword, []).extend(_QUOTED.findall(body))
+    fields = dict(_previous_fields(lines))
     if "msgid" in fields:
-        previous = [_unquoted(fields["msgid"])]
+        previous = [fields["msgid"]]
         if "msgid_plural" in fields:
-            previous.append(_unquoted(fields["msgid_plural"]))
+            previous.append(fields["msgid_plural"])
         message.previous_id = previous
 
 
@@ -566,9 +574,8 @@ def _rewrap_previous(text: str) -> str:
             block.append(line[3:].strip())
             continue
         if block:
-            for keyword, body in _PREVIOUS_FIELD.findall(" ".join(block)):
-                lines = normalize(_unquoted(_QUOTED.findall(body)),
-                                  width=CATALOG_WIDTH - len("#| ")).split("\n")
+            for keyword, value in _previous_fields(block):
+                lines = normalize(value, width=CATALOG_WIDTH - len("#| ")).split("\n")
                 out.append(f"#| {keyword} {lines[0]}")
                 out.extend(f"#| {quoted}" for quoted in lines[1:])
             block = []

@@ -44,6 +44,7 @@ from briefgen.errors import (
     ContentError,
     Problems,
     UsageError,
+    Warning_,
     shown_path,
 )
 from briefgen.fields import Fields
@@ -165,6 +166,33 @@ def _what_update_changes(path: Path, data: bytes, merged: Catalog, shown: str) -
         # The lines a translator is pointed to would be wrong.
         return f"source references have moved, from line {first}"
     return f"an update would change it, from line {first}"
+
+
+def unused_catalogs(paths: Paths, content: Content) -> list[Warning_]:
+    """PO files under locales/ that no build reads: a locale project.yaml does not list,
+    a misspelt catalog name, a case that does not exist. A translator's work there
+    would be lost without a word."""
+    if not paths.locales.is_dir():
+        return []
+    wanted = {"templates", "shared", *(case_domain(case_id) for case_id in content.cases)}
+    found = []
+    for directory in sorted(p for p in paths.locales.iterdir()
+                            if p.is_dir() and p.name != POT_DIR and not p.name.startswith(".")):
+        shown = shown_path(directory, paths.content.parent)
+        if directory.name not in content.project.locales:
+            if any(directory.glob("*.po")):
+                found.append(Warning_(
+                    f"catalogs for {directory.name!r}, which is not one of the project's "
+                    f"locales ({', '.join(content.project.locales)}), are not read",
+                    path=shown, field="locale"))
+            continue
+        for po in sorted(directory.glob("*.po")):
+            if po.stem not in wanted:
+                found.append(Warning_(
+                    f"{po.name} is not a catalog any document reads (expected "
+                    "templates.po, shared.po or case.<case-id>.po of an existing case)",
+                    path=shown_path(po, paths.content.parent)))
+    return found
 
 
 def pot_path(locales_dir: Path, domain: str) -> Path:

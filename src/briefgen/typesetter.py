@@ -195,9 +195,11 @@ def typeset(
                                      url_fetcher=fetcher, font_config=font_config))
                 rejected.extend(_rejected_rules(records[read_before:], sheet_origin,
                                                 keeps_lines=keeps_lines))
-                if sheet_origin != "templates/fonts.yaml":
-                    rejected.extend(_unknown_families(css, fonts, sheet_origin,
-                                                      keeps_lines=keeps_lines))
+            # named[0] is the @font-face sheet made from fonts.yaml: it declares the
+            # families the others are checked against.
+            for css, sheet_origin, keeps_lines in named[1:]:
+                rejected.extend(_unknown_families(css, fonts, sheet_origin,
+                                                  keeps_lines=keeps_lines))
             if rejected:
                 raise ProblemReport(rejected)
             document = wp.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(

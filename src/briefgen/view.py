@@ -433,7 +433,7 @@ def _fact_sources(case: Case, fact_ids: Iterable[str]) -> list[str]:
     return out
 
 
-def restricted_texts(case: Case, translators: Iterable[Translator],
+def restricted_texts(case: Case, translators: Sequence[Translator],
                      ) -> tuple[RestrictedText, ...]:
     """What a public document of ``case`` must not carry: the text of every restricted
     item, as written and as read (Markdown rendered), and every translation of it in
@@ -456,7 +456,6 @@ def restricted_texts(case: Case, translators: Iterable[Translator],
                               entry.origin.at("place"), False))
     found: dict[str, RestrictedText] = {}
     domain = case_domain(case.id)
-    translators = list(translators)
     for context, english, origin, whole in items:
         key = f"case:{case.id}:{context}"
         written = [(english, origin), *(pair for t in translators

@@ -151,18 +151,27 @@ def lone_note_runs(pdf: Path) -> list[str]:
     return lone
 
 
-def test_rebuilding_in_another_process_gives_the_same_bytes(built: Path, tmp_path: Path
-                                                             ) -> None:
-    import subprocess
+def test_rebuilding_in_another_process_and_locale_gives_the_same_bytes(
+        built: Path, tmp_path: Path) -> None:
+    import os
     import sys
 
-    again = tmp_path / "again"
+    # fontconfig ranks faces by LC_ALL's language where a text's own does not decide:
+    # under a Korean locale a Chinese brief once took some characters from the Korean
+    # face. The locale need not be installed for fontconfig to read it.
+    again, scratch = tmp_path / "again", tmp_path / "tmp"
+    scratch.mkdir()
     subprocess.run([sys.executable, "-m", "briefgen", "build", "--content",
                     str(REPO / "content"), "--out", str(again), "--audience", "china",
-                    "--jobs", "1"], check=True, capture_output=True, cwd=tmp_path,
-                   env={**__import__("os").environ, "TZ": "Pacific/Auckland"})
-    for pdf in sorted(again.glob("*.pdf")):
+                    "--jobs", "2"], check=True, capture_output=True, cwd=tmp_path,
+                   env={**os.environ, "TZ": "Pacific/Auckland", "LC_ALL": "ko_KR.UTF-8",
+                        "TMPDIR": str(scratch)})
+    pdfs = sorted(again.glob("*.pdf"))
+    assert len(pdfs) == 3
+    for pdf in pdfs:
         assert pdf.read_bytes() == (built / pdf.name).read_bytes(), pdf.name
+    # Each render worker's WeasyPrint copies the fonts (tens of MB) into TMPDIR.
+    assert list(scratch.iterdir()) == []
 
 
 def test_fonts_are_ours_embedded_and_subset(built: Path) -> None:

@@ -156,6 +156,46 @@ def test_force_rebuilds_everything(project: Make) -> None:
     assert "(--force)" in out
 
 
+def test_check_sees_outputs_kept_from_builds_with_other_options(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    assert build(content, "--include-restricted")[0] == 0
+    assert build(content, "--check")[0] == 0
+    edit(content / CASE, "Release them.", "Release them now.")
+    code, out = build(content, "--check")
+    assert code == 3
+    assert ("sample-case_brief_party-state_en_restricted.pdf (content/cases/sample-case/"
+            "case.yaml changed; made by 'briefgen build --include-restricted')") in out
+    assert "run 'briefgen build' and 'briefgen build --include-restricted'" in out
+    # A plain build refreshes the public briefs and says the restricted one is stale.
+    code, out = build(content)
+    assert code == 0, out
+    assert ("warning: sample-case_brief_party-state_en_restricted.pdf is out of date "
+            "(content/cases/sample-case/case.yaml changed) and is kept as it is") in out
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "2 output(s) out of date; run 'briefgen build --include-restricted'" in out
+    assert build(content, "--include-restricted")[0] == 0
+    assert build(content, "--check")[0] == 0
+
+
+def test_a_handout_is_not_made_from_law_sources_or_actors() -> None:
+    from briefgen.loader import load_content
+    from briefgen.stamps import FileDigests, case_inputs
+
+    content = load_content(REPO / "content")
+    case = content.cases["vietnam-nine-2015"]
+    shared = {"files": FileDigests(REPO), "templates": REPO / "templates",
+              "catalogs": REPO / "locales", "fonts": "fonts", "options": {}}
+    brief = case_inputs(content, case, document="brief", locales=("en",), **shared)
+    handout = case_inputs(content, case, document="handout", locales=("ko", "en"), **shared)
+    made_of = ("content/law/", "content/sources/", "content/actors/")
+    assert {label.split("/")[1] for label in brief if label.startswith(made_of)} == {
+        "law", "sources", "actors"}
+    assert [label for label in handout if label.startswith(made_of)] == []
+    assert f"content/cases/{case.id}/case.yaml" in handout
+
+
 def test_template_change_is_named(project: Make) -> None:
     from .conftest import REPO
 

@@ -62,7 +62,14 @@ from briefgen.publisher import (
     read_manifest,
     sha256,
 )
-from briefgen.stamps import FileDigests, case_inputs, font_digest, reasons, stamp_of
+from briefgen.stamps import (
+    OPTIONS_INPUT,
+    FileDigests,
+    case_inputs,
+    font_digest,
+    reasons,
+    stamp_of,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -178,6 +185,10 @@ class Selection:
 # say why (measured with the example's Korean brief: at 64 MB the libraries do not load,
 # at 128 MB GLib cannot start a thread; 192 MB renders it).
 MIN_RENDER_MEMORY_MB = 256
+# Above these the limits cannot be set: a wait longer than threading.TIMEOUT_MAX
+# overflows, and RLIMIT_AS takes a C long of bytes. No document needs near either.
+MAX_RENDER_TIMEOUT = 86_400
+MAX_RENDER_MEMORY_MB = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,9 @@ class Job:
     target: Target
     inputs: dict[str, str]
     why: list[str]
+    # For an output an earlier build made with options this one was not given (a
+    # restricted brief, an archive copy, a handout in another pair): those options.
+    made_with: str = ""
 
     @property
     def stamp(self) -> str:
@@ -389,6 +403,26 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
     return jobs
 
 
+def _kept_jobs(content: Content, paths: Paths, kept: Sequence[tuple[Target, str]],
+               previous: dict[str, ManifestEntry], options: Options, fonts: str,
+               ) -> list[Job]:
+    """The jobs of outputs kept from builds with other options, each on the paper it
+    was built on: stamps record the options only as a digest, so each paper is tried,
+    this build's first."""
+    targets = [target for target, _ in kept]
+    by_paper = [_jobs(content, paths, targets, replace(options, paper=paper), fonts)
+                for paper in sorted(PAPERS, key=lambda paper: paper != options.paper)]
+    chosen = []
+    for index, (target, made_with) in enumerate(kept):
+        old = previous[target.filename].inputs
+        candidates = [jobs[index] for jobs in by_paper]
+        job = next((j for j in candidates if j.inputs.get(OPTIONS_INPUT)
+                    == old.get(OPTIONS_INPUT)), candidates[0])
+        job.made_with = made_with
+        chosen.append(job)
+    return chosen
+
+
 def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,
             force: bool) -> tuple[list[Job], list[Job]]:
     """Split ``jobs`` into (to rebuild, with reasons; current)."""
@@ -409,6 +443,25 @@ def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,
     return rebuild, current
 
 
+def _variants(content: Content) -> dict[str, tuple[Target, str]]:
+    """Every output some build of the whole content can make, by file name, with the
+    options that make it ("" for a plain ``briefgen build``)."""
+    project = content.project
+    every_pair = tuple((a, b) for a in project.locales for b in project.locales if a != b)
+    found: dict[str, tuple[Target, str]] = {}
+    for selection, made_with in ((Selection(), ""),
+                                 (Selection(include_restricted=True), "--include-restricted"),
+                                 (Selection(archive=True), "--archive"),
+                                 (Selection(documents=("handout",), pairs=every_pair), None)):
+        if made_with is None and "handout" not in project.documents:
+            continue
+        for target in plan(content, selection):
+            found.setdefault(target.filename, (target, made_with if made_with is not None
+                                               else f"--doc handout --pair "
+                                                    f"{'+'.join(target.locales)}"))
+    return found
+
+
 def _orphans(content: Content, previous: dict[str, ManifestEntry],
              selection: Selection) -> list[ManifestEntry]:
     """Outputs in the manifest whose case, audience, event, locale or kind is gone.
@@ -418,15 +471,21 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
     """
     if selection.narrowed:
         return []  # a partial build cannot tell what the full one would make
-    locales = content.project.locales
-    every_pair = tuple((a, b) for a in locales for b in locales if a != b)
-    names = set()
-    for restricted, archive, pairs in ((False, False, ()), (True, False, ()),
-                                       (False, True, ()), (False, False, every_pair)):
-        for target in plan(content, Selection(include_restricted=restricted, archive=archive,
-                                              pairs=pairs)):
-            names.add(target.filename)
+    names = _variants(content)
     return [e for name, e in sorted(previous.items()) if name not in names]
+
+
+def _kept(content: Content, previous: dict[str, ManifestEntry], selection: Selection,
+          targets: Sequence[Target]) -> list[tuple[Target, str]]:
+    """Outputs an earlier build made with other options (``--include-restricted``,
+    ``--archive``, ``--pair``) that this build keeps without making: each with those
+    options. ``--check`` must see them, or a committed restricted brief could go stale
+    behind a green check."""
+    if selection.narrowed:
+        return []
+    made = {t.filename for t in targets}
+    return [(target, made_with) for name, (target, made_with) in _variants(content).items()
+            if name in previous and name not in made]
 
 
 # -- the build ----------------------------------------------------------------------------
@@ -542,6 +601,21 @@ def check_options(options: Options) -> None:
         raise UsageError(f"{options.render_timeout:g} is not a time limit",
                          field="--render-timeout",
                          hint="expected a number of seconds above 0, such as 120")
+    if options.check and options.force:
+        raise UsageError("--check asks whether a build would change anything, and --force "
+                         "makes it rebuild everything", field="--force",
+                         hint="leave out --force: --check compares each output's inputs "
+                              "with those it was built from")
+    if options.render_timeout > MAX_RENDER_TIMEOUT:
+        raise UsageError(f"{options.render_timeout:g} s is longer than briefgen can wait",
+                         field="--render-timeout",
+                         hint=f"expected at most {MAX_RENDER_TIMEOUT} seconds, a day; the "
+                              f"default is {Options().render_timeout:g}")
+    if options.render_memory_mb > MAX_RENDER_MEMORY_MB:
+        raise UsageError(f"{options.render_memory_mb} MB is more memory than a limit can "
+                         "be set to", field="--render-memory",
+                         hint=f"expected at most {MAX_RENDER_MEMORY_MB}, 16 TiB; the "
+                              f"default is {Options().render_memory_mb}")
     if options.render_memory_mb < MIN_RENDER_MEMORY_MB:
         raise UsageError(f"{options.render_memory_mb} MB is too little for a render worker",
                          field="--render-memory",
@@ -580,10 +654,23 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     unreadable: list[str] = []
     previous = {e.path: e for e in read_manifest(paths.out, unreadable)}
     report.warnings.extend(unreadable)
-    jobs = _jobs(content, paths, targets, options,
-                 font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
-                             content.project.locales, paths.cache / "font-sources.json"))
-    rebuild, current = _decide(jobs, previous, paths.out, options.force)
+    kept = _kept(content, previous, selection, targets)
+    fonts = font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
+                        content.project.locales, paths.cache / "font-sources.json")
+    jobs = _jobs(content, paths, targets, options, fonts)
+    kept_jobs = _kept_jobs(content, paths, kept, previous, options, fonts)
+    stale_kept, _current_kept = _decide(kept_jobs, previous, paths.out, force=False)
+    if options.check:
+        # Checked as what they are: the build that made them is named with each.
+        report.targets = [*targets, *(target for target, _ in kept)]
+        rebuild, current = _decide(jobs, previous, paths.out, options.force)
+        rebuild += stale_kept
+    else:
+        rebuild, current = _decide(jobs, previous, paths.out, options.force)
+        report.warnings.extend(
+            f"{job.target.filename} is out of date ({'; '.join(job.why)}) and is kept as "
+            f"it is: this build does not make it; 'briefgen build {job.made_with}' does"
+            for job in stale_kept)
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
     report.current = [j.target for j in current]
@@ -818,6 +905,10 @@ class _WorkerSetup:
     allowed: tuple[Path, ...]
     memory_mb: int
     builder: int  # the pid of the build process
+    # The workers' temporary folder, made and removed by the build process: WeasyPrint
+    # copies every font it loads (tens of MB) into a folder of its own there, which a
+    # pool worker, ended without running its atexit hooks, would leave behind.
+    scratch: Path | None = None
 
 
 _worker_fonts: dict[str, FontSet] = {}
@@ -829,6 +920,10 @@ def _init_worker(setup: _WorkerSetup) -> None:
     from briefgen.fonts import load_fonts
 
     _end_with(setup.builder)
+    if setup.scratch is not None:
+        import tempfile
+
+        tempfile.tempdir = str(setup.scratch)
     limit = setup.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     _worker_fonts["fonts"] = load_fonts(setup.font_cache, spec_path=setup.spec,
@@ -925,16 +1020,18 @@ class _Typesetters:
 
     def __init__(self, setup: _WorkerSetup, options: Options, *, total: int) -> None:
         import multiprocessing
+        import tempfile
         from concurrent.futures import ProcessPoolExecutor
 
-        self.setup = setup
+        self.scratch = Path(tempfile.mkdtemp(prefix="briefgen-render-"))
+        self.setup = replace(setup, scratch=self.scratch)
         self.options = options
         # forkserver: workers start from a clean process, not a fork of one that may
         # hold threads or locks, and do not re-run the caller's __main__ as spawn would.
         self.pool = ProcessPoolExecutor(
             max_workers=max(1, min(options.jobs, total)),
             mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_init_worker, initargs=(setup,))
+            initializer=_init_worker, initargs=(self.setup,))
         self.submitted: list[tuple[_Work, Future[_Result]]] = []
 
     def __enter__(self) -> _Typesetters:
@@ -947,7 +1044,12 @@ class _Typesetters:
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 if process.is_alive():
                     process.kill()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def submit(self, item: _Work) -> None:
         self.submitted.append((item, self.pool.submit(_typeset_one, self.setup, item)))

@@ -244,12 +244,18 @@ def build(
     shown = shown_path(paths.out, Path.cwd().resolve())
     if check:
         for job in report.rebuilt:
-            _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)})")
+            made = (f"; made by 'briefgen build {job.made_with}'" if job.made_with else "")
+            _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
         for name in report.removed:
             _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
         if report.out_of_date:
+            commands = dict.fromkeys(
+                f"'briefgen build {job.made_with}'" if job.made_with else "'briefgen build'"
+                for job in report.rebuilt) or {"'briefgen build'": None}
+            listed = [*commands]
             _err(f"{len(report.rebuilt) + len(report.removed)} output(s) out of date; run "
-                 "'briefgen build'")
+                 + (f"{', '.join(listed[:-1])} and {listed[-1]}" if len(listed) > 1
+                    else listed[0]))
             raise typer.Exit(3)
         typer.echo(f"all {len(report.targets)} output(s) up to date")
         return

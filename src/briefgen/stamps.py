@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -82,28 +82,15 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
     return _digest_bytes(json.dumps(keys, sort_keys=True).encode())
 
 
-def case_inputs(
-    content: Content,
-    case: Case,
-    *,
-    document: str,
-    locales: Sequence[str],
-    files: FileDigests,
-    templates: Path,
-    catalogs: Path,
-    fonts: str,
-    options: Mapping[str, object],
-) -> dict[str, str]:
-    """label -> digest for everything one document of ``case`` is made from."""
+OPTIONS_INPUT = "build options and briefgen version"
+
+
+def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], None],
+                      inputs: dict[str, str]) -> None:
+    """The law, sources and actors a brief prints. A handout prints none of them (its
+    view is the case's own text, its event and the project), so a change to a law file
+    does not rebuild it."""
     root = Path(content.root)
-    inputs: dict[str, str] = {}
-
-    def add_file(path: Path) -> None:
-        inputs[files.label(path)] = files(path)
-
-    add_file(root / "project.yaml")
-    add_file(root / "cases" / case.id / "case.yaml")
-
     instruments: set[str] = set()
     for analysis in case.legal_analysis:
         for ref in analysis.provisions:
@@ -128,6 +115,32 @@ def case_inputs(
         actor = content.actors[actor_id]
         inputs[f"{actor.origin.path} (actor {actor_id})"] = data_digest(actor)
 
+
+def case_inputs(
+    content: Content,
+    case: Case,
+    *,
+    document: str,
+    locales: Sequence[str],
+    files: FileDigests,
+    templates: Path,
+    catalogs: Path,
+    fonts: str,
+    options: Mapping[str, object],
+) -> dict[str, str]:
+    """label -> digest for everything one document of ``case`` is made from."""
+    root = Path(content.root)
+    inputs: dict[str, str] = {}
+
+    def add_file(path: Path) -> None:
+        inputs[files.label(path)] = files(path)
+
+    add_file(root / "project.yaml")
+    add_file(root / "cases" / case.id / "case.yaml")
+
+    if document == "brief":
+        _add_brief_inputs(content, case, add_file, inputs)
+
     for locale in locales:
         if locale != content.project.source_locale:
             for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
@@ -142,7 +155,7 @@ def case_inputs(
 
     inputs["fonts"] = fonts
     options_blob = json.dumps({**options, "version": __version__}, sort_keys=True)
-    inputs["build options and briefgen version"] = _digest_bytes(options_blob.encode())
+    inputs[OPTIONS_INPUT] = _digest_bytes(options_blob.encode())
     return inputs
 
 

@@ -373,6 +373,11 @@ def _isolate_fontconfig(font_dir: Path) -> None:
                 hint="the font cache folder must be writable",
             ) from exc
     os.environ["FONTCONFIG_FILE"] = str(conf.resolve())
+    # fontconfig takes its default language from FC_LANG, else from LC_ALL, LC_CTYPE or
+    # LANG, and ranks faces by it wherever a text's own language does not decide: under
+    # LC_ALL=ko_KR.UTF-8 a Chinese brief set some characters in the Korean face. One
+    # fixed default keeps the PDF the same on every machine.
+    os.environ["FC_LANG"] = "en"
 
 
 def _font_configuration(wp: SimpleNamespace, fonts: FontSet) -> Any:

@@ -456,7 +456,7 @@ CORPUS = [
         "templates/fonts.yaml:64: families[1].faces[2].file: font file missing",
         command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
-        "--out: ", args=("--out", "{root}/blocker/out"), extra=("is not a directory",)),
+        "--out: ", args=("--out", "{root}/blocker/out"), extra=("a file, not a directory",)),
     # Root passes every permission check, yet nothing can be created under /proc: the
     # build must find out by trying, before it renders.
     *([Bad("out where nothing can be created", lambda root: None,

@@ -165,7 +165,7 @@ def test_unwritable_out_dir(project: Make, tmp_path: Path) -> None:
     code, _, err = run("build", "--content", str(project("minimal")), "--out",
                        str(blocker / "out"))
     assert code == 2
-    assert "--out" in err and "is not a directory" in err
+    assert f"--out: is below {blocker}, a file, not a directory" in err
 
 
 def test_check_refuses_a_file_for_out_but_not_a_read_only_directory(
@@ -185,8 +185,23 @@ def test_check_refuses_a_file_for_out_but_not_a_read_only_directory(
     blocker.write_text("not a directory")
     code, out, err = run("build", "--content", content, "--out", str(blocker), "--check")
     assert code == 2
-    assert f"--out: {blocker} is not a directory (choose a directory" in err
+    assert f"{blocker}: --out: is a file, not a directory (choose a directory" in err
     assert "out of date" not in out + err
+
+
+def test_out_may_not_be_empty_the_project_or_the_cache(project: Make) -> None:
+    content = project("minimal")
+    root = content.parent
+    code, _, err = run("build", "--content", str(content), "--out", "")
+    assert code == 2
+    assert "Invalid value for '--out': an empty path" in err
+    for out, expected in ((root, "is the project directory itself"),
+                          (root / ".cache", "is the cache folder"),
+                          (root / ".cache/fonts/x", "is inside the cache folder")):
+        code, _, err = run("build", "--content", str(content), "--out", str(out))
+        assert code == 2, out
+        assert f"--out: {out} {expected}" in err
+    assert list(root.glob("*.pdf")) == [] and not (root / "manifest.json").exists()
 
 
 def test_bad_content_writes_nothing(project: Make, tmp_path: Path) -> None:

@@ -332,6 +332,18 @@ def _check_out_is_apart(paths: Paths) -> None:
             raise UsageError(f"{paths.out} is inside the {name} directory {folder}",
                              field="--out",
                              hint="build into a directory of its own, such as output/")
+    for folder in (paths.cache, paths.font_cache):
+        folder = folder.resolve()
+        if out == folder or folder in out.parents:
+            where = "is" if out == folder else "is inside"
+            raise UsageError(f"{paths.out} {where} the cache folder {folder}", field="--out",
+                             hint="the cache may be deleted at any time; build into a "
+                                  "directory of its own, such as output/")
+    if out == paths.content.parent.resolve():
+        # The manifest and dozens of PDFs would sit among project.yaml's neighbours,
+        # and a later build's removals would act there.
+        raise UsageError(f"{paths.out} is the project directory itself", field="--out",
+                         hint="build into a directory of its own, such as output/")
 
 
 def _check_selection(selection: Selection) -> None:

@@ -43,11 +43,20 @@ app.add_typer(manifest_app, name="manifest")
 
 _state = {"debug": False, "terminated": False}
 
+def _path_argument(text: str) -> Path:
+    # An unset CI variable ('--out "$OUT"') gives "", which Path reads as the working
+    # directory: the build would write there without a word.
+    if not text:
+        raise typer.BadParameter("an empty path; give a directory, such as output/")
+    return Path(text)
+
+
 ContentOpt = Annotated[Path, typer.Option(
     "--content", help="Content directory (project.yaml, sources/, law/, actors/, cases/).",
-    show_default=True)]
+    show_default=True, parser=_path_argument)]
 OutOpt = Annotated[Path | None, typer.Option(
-    "--out", help="Output directory. Default: output/ beside the content directory.")]
+    "--out", help="Output directory. Default: output/ beside the content directory.",
+    parser=_path_argument)]
 
 
 def _err(line: str) -> None:

@@ -82,7 +82,8 @@ def check_out_dir(out_dir: Path, *, writable: bool = True) -> None:
     while not probe_dir.exists():
         probe_dir = probe_dir.parent
     if not probe_dir.is_dir():
-        raise OutputError(f"{probe_dir} is not a directory", path=str(out_dir), field="--out",
+        what = "is a file" if probe_dir == out_dir else f"is below {probe_dir}, a file"
+        raise OutputError(f"{what}, not a directory", path=str(out_dir), field="--out",
                           hint="choose a directory for the output")
     if not writable:
         return

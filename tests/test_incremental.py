@@ -196,6 +196,16 @@ def test_a_handout_is_not_made_from_law_sources_or_actors() -> None:
     assert f"content/cases/{case.id}/case.yaml" in handout
 
 
+def test_a_shard_with_no_output_warns_and_succeeds(project: Make) -> None:
+    content = project("minimal")
+    # Nothing is built yet: a shard with an output finds it missing.
+    results = [build(content, "--check", "--shard", f"{k}/20") for k in range(1, 21)]
+    empty = [out for code, out in results if code == 0]
+    assert len(empty) == 18  # 2 outputs over 20 shards
+    assert all("has none of the 2 outputs" in out for out in empty)
+    assert "warning: shard " in empty[0] and "nothing to do" in empty[0]
+
+
 def test_template_change_is_named(project: Make) -> None:
     from .conftest import REPO
 

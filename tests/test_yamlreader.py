@@ -108,3 +108,35 @@ def test_huge_file_is_refused_without_parsing(tmp_path: Path) -> None:
 def test_any_quoted_text_round_trips(text: str) -> None:
     # JSON strings are valid YAML 1.2 double-quoted scalars.
     assert scalar(f"value: {json.dumps(text, ensure_ascii=False)}\n", "value") == text
+
+
+def test_a_file_that_cannot_be_read_is_named_as_the_project_shows_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefgen.catalogs import read_catalog
+    from briefgen.stamps import FileDigests
+
+    case = tmp_path / "content/cases/c/case.yaml"
+    po = tmp_path / "locales/ko/shared.po"
+    for path in (case, po):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"")
+    real = Path.read_bytes
+
+    def refused(self: Path) -> bytes:
+        if self in (case, po):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    # Root reads files whatever their mode, so the refusal is simulated.
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    with pytest.raises(ContentError) as yaml_error:
+        read_yaml(case, "content/cases/c/case.yaml")
+    assert str(yaml_error.value) == "content/cases/c/case.yaml: cannot read file: " \
+        "Permission denied (check the file's permissions)"
+    with pytest.raises(ContentError) as po_error:
+        read_catalog(po, "locales/ko/shared.po", "ko")
+    assert str(po_error.value).startswith("locales/ko/shared.po: cannot read PO file: "
+                                          "Permission denied")
+    with pytest.raises(ContentError) as digest_error:
+        FileDigests(tmp_path)(po)
+    assert str(digest_error.value).startswith("locales/ko/shared.po: cannot read file")

@@ -649,9 +649,17 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     content = load_content(paths.content)
     _fail_on_warnings(content, options.strict)
     targets = plan(content, selection)
-    if not targets and content.cases and not plan(content, replace(selection, shard=None)):
-        _nothing_matches(selection)  # an empty shard of a large split is no mistake
     report = BuildReport(targets, warnings=list(content.warnings))
+    if not targets and content.cases:
+        unsharded = plan(content, replace(selection, shard=None))
+        if not unsharded:
+            _nothing_matches(selection)
+        elif selection.shard:
+            # No mistake: a CI matrix's shard count is fixed while the outputs vary.
+            k, n = selection.shard
+            report.warnings.append(
+                f"shard {k}/{n} has none of the {len(unsharded)} outputs (each output's "
+                "shard is chosen by a hash of its file name); nothing to do")
 
     # --check writes nothing, so it takes no lock: CI may run it beside a build.
     with contextlib.nullcontext() if options.check else output_lock(paths.out):

@@ -199,7 +199,11 @@ def _check_po_syntax(path: Path, display: str) -> str:
     """Babel's reader accepts some broken files (an unterminated string, say) silently;
     check each line's shape first so the translator gets the line number. Returns the
     file's text."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read PO file: {exc.strerror or exc}", path=display,
+                           hint="check the file's permissions") from None
     if looks_like_utf16(data):
         raise ContentError("PO file is saved as UTF-16, not UTF-8", path=display, line=1,
                            hint="save it as UTF-8")

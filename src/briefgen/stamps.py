@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
+from briefgen.errors import ContentError
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
 from briefgen.model import DOCUMENT_KINDS, Case, Content
 
@@ -57,8 +58,13 @@ class FileDigests:
     def __call__(self, path: Path) -> str:
         found = self._cache.get(path)
         if found is None:
-            found = self._cache[path] = _digest_bytes(path.read_bytes()) if path.is_file() \
-                else "absent"
+            try:
+                found = _digest_bytes(path.read_bytes()) if path.is_file() else "absent"
+            except OSError as exc:
+                raise ContentError(f"cannot read file: {exc.strerror or exc}",
+                                   path=self.label(path),
+                                   hint="check the file's permissions") from None
+            self._cache[path] = found
         return found
 
 

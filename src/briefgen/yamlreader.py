@@ -75,7 +75,8 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
     try:
         size = file.stat().st_size
     except OSError as exc:
-        raise ContentError(f"cannot read file: {exc.strerror}", path=display) from None
+        raise ContentError(f"cannot read file: {exc.strerror or exc}", path=display,
+                           hint="check the file's permissions") from None
     if size > MAX_FILE_BYTES:
         raise ContentError(
             f"file is {size / 1024 / 1024:.1f} MB; content files may be at most "
@@ -83,7 +84,11 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
             path=display,
             hint="split it into several files",
         )
-    raw = file.read_bytes()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror or exc}", path=display,
+                           hint="check the file's permissions") from None
     cached = None
     if cache_dir is not None:
         # The version is part of the key: another briefgen may lay trees out differently.

@@ -206,6 +206,21 @@ def test_a_shard_with_no_output_warns_and_succeeds(project: Make) -> None:
     assert "warning: shard " in empty[0] and "nothing to do" in empty[0]
 
 
+def test_a_change_to_briefgen_s_code_makes_outputs_stale(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefgen
+    from briefgen import stamps
+
+    content = project("minimal")
+    assert build(content)[0] == 0
+    digest = briefgen.code_digest()
+    assert len(digest) == 16 and digest == briefgen.code_digest()
+    monkeypatch.setattr(stamps, "code_digest", lambda: "0" * 16)
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "(build options and briefgen version changed)" in out
+
+
 def test_template_change_is_named(project: Make) -> None:
     from .conftest import REPO
 

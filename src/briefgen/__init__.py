@@ -1,8 +1,21 @@
 """briefgen: turn curated human-rights case material into printable advocacy documents."""
 
+import functools
+import hashlib
 from pathlib import Path
 
 __version__ = "0.1.0"
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of briefgen's own modules, recorded with the version number: a patched
+    install or a checkout between releases lays out documents differently under the
+    same number, and its outputs and caches must not pass for current."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _bundled_templates() -> Path:

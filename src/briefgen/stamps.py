@@ -17,7 +17,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from briefgen import __version__
+from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
 from briefgen.model import DOCUMENT_KINDS, Case, Content
@@ -160,7 +160,8 @@ def case_inputs(
             inputs[f"templates/{template.name}"] = files(template)
 
     inputs["fonts"] = fonts
-    options_blob = json.dumps({**options, "version": __version__}, sort_keys=True)
+    options_blob = json.dumps({**options, "version": __version__, "code": code_digest()},
+                              sort_keys=True)
     inputs[OPTIONS_INPUT] = _digest_bytes(options_blob.encode())
     return inputs
 

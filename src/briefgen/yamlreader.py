@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ruamel.yaml.nodes import Node
 
-from briefgen import __version__
+from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
 from briefgen.files import bad_byte, looks_like_utf16, write_atomic
 
@@ -92,7 +92,8 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
     cached = None
     if cache_dir is not None:
         # The version is part of the key: another briefgen may lay trees out differently.
-        key = hashlib.sha256(f"{__version__}\0{display}\0".encode() + raw).hexdigest()
+        key = hashlib.sha256(f"{__version__}\0{code_digest()}\0{display}\0".encode()
+                             + raw).hexdigest()
         cached = cache_dir / f"{key}.pickle"
         try:
             loaded = pickle.loads(cached.read_bytes())

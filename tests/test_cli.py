@@ -74,6 +74,22 @@ def test_list_shows_outputs(project: Make) -> None:
     assert "sample-case_brief_other-state_en.pdf" in out
 
 
+def test_list_takes_the_options_that_narrow_a_build(project: Make) -> None:
+    content = str(project("minimal"))
+    code, out, _ = run("list", "--content", content, "--audience", "party-state",
+                       "--include-restricted")
+    assert code == 0
+    assert out.splitlines()[-2:] == ["1 output(s):",
+                                     "  sample-case_brief_party-state_en_restricted.pdf"]
+    listed = [run("list", "--content", content, "--shard", f"{k}/2")[1] for k in (1, 2)]
+    names = sorted(line.strip() for text in listed for line in text.splitlines()
+                   if line.startswith("  "))
+    assert names == ["sample-case_brief_other-state_en.pdf",
+                     "sample-case_brief_party-state_en.pdf"]
+    code, _, err = run("list", "--content", content, "--audience", "nobody")
+    assert code == 2 and "--audience: unknown" in err
+
+
 def test_unknown_case_is_a_usage_error(project: Make, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     code, _, err = run("build", "--content", str(project("minimal")), "--out", str(out_dir),

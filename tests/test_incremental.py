@@ -485,6 +485,9 @@ def test_watch_keeps_going_after_a_template_that_fails_while_rendering(project: 
 @pytest.mark.parametrize(("option", "message"), [
     (["--jobs", "0"], "--jobs: 0 is not a number of jobs"),
     (["--paper", "a5"], "--paper: unknown paper size 'a5'"),
+    (["--render-timeout", "0"], "--render-timeout: 0 is not a time limit"),
+    (["--doc", "brief", "--pair", "en+ko"], "--pair: --pair chooses the languages of "
+                                            "handouts, and no handout is built"),
 ])
 def test_watch_ends_at_once_on_an_option_no_saved_file_can_fix(
         project: Make, monkeypatch: pytest.MonkeyPatch, option: list[str], message: str) -> None:

@@ -300,6 +300,16 @@ def plan(content: Content, selection: Selection) -> list[Target]:
     return targets
 
 
+def select(content: Content, selection: Selection) -> list[Target]:
+    """The outputs ``selection`` chooses, as :func:`plan`; options that together choose
+    none are a usage error, except a shard that happens to get no output."""
+    check_selection(selection)
+    targets = plan(content, selection)
+    if not targets and content.cases and not plan(content, replace(selection, shard=None)):
+        _nothing_matches(selection)
+    return targets
+
+
 def _nothing_matches(selection: Selection) -> None:
     """Refuse options that each name something real but together select no output: a
     build that makes nothing and says "built 0" looks like success."""
@@ -346,7 +356,7 @@ def _check_out_is_apart(paths: Paths) -> None:
                          hint="build into a directory of its own, such as output/")
 
 
-def _check_selection(selection: Selection) -> None:
+def check_selection(selection: Selection) -> None:
     """Refuse an option that the document kinds chosen make meaningless: quietly ignored,
     it would look as if it had been applied."""
     if not selection.documents:
@@ -641,25 +651,22 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     say: Reporter = reporter or _Silent()
     started = time.perf_counter()
     check_options(options)
-    _check_selection(selection)
+    check_selection(selection)
     _check_out_is_apart(paths)
     check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")
     content = load_content(paths.content)
     _fail_on_warnings(content, options.strict)
-    targets = plan(content, selection)
+    targets = select(content, selection)
     report = BuildReport(targets, warnings=list(content.warnings))
-    if not targets and content.cases:
-        unsharded = plan(content, replace(selection, shard=None))
-        if not unsharded:
-            _nothing_matches(selection)
-        elif selection.shard:
-            # No mistake: a CI matrix's shard count is fixed while the outputs vary.
-            k, n = selection.shard
-            report.warnings.append(
-                f"shard {k}/{n} has none of the {len(unsharded)} outputs (each output's "
-                "shard is chosen by a hash of its file name); nothing to do")
+    if not targets and selection.shard and content.cases:
+        # No mistake: a CI matrix's shard count is fixed while the outputs vary.
+        k, n = selection.shard
+        report.warnings.append(
+            f"shard {k}/{n} has none of the "
+            f"{len(plan(content, replace(selection, shard=None)))} outputs (each output's "
+            "shard is chosen by a hash of its file name); nothing to do")
 
     # --check writes nothing, so it takes no lock: CI may run it beside a build.
     with contextlib.nullcontext() if options.check else output_lock(paths.out):

@@ -20,12 +20,15 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from briefgen import __version__
 from briefgen.errors import BriefgenError, shown_path
+
+if TYPE_CHECKING:  # the CLI imports the build only when a command runs
+    from briefgen.build import Selection
 
 app = typer.Typer(
     name="briefgen",
@@ -53,10 +56,56 @@ def _path_argument(text: str) -> Path:
 
 ContentOpt = Annotated[Path, typer.Option(
     "--content", help="Content directory (project.yaml, sources/, law/, actors/, cases/).",
-    show_default=True, parser=_path_argument)]
+    show_default=True, parser=_path_argument, metavar="DIR")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Output directory. Default: output/ beside the content directory.",
-    parser=_path_argument)]
+    parser=_path_argument, metavar="DIR")]
+
+
+# Options that choose what is built, shared by build, watch and list so that each
+# takes the same selection in the same words.
+CaseOpt = Annotated[list[str] | None, typer.Option(
+    "--case", help="Only this case id (repeatable).")]
+DocOpt = Annotated[list[str] | None, typer.Option(
+    "--doc", help="Only this document kind, e.g. brief (repeatable).")]
+AudienceOpt = Annotated[list[str] | None, typer.Option(
+    "--audience", help="Only briefs for this actor id, e.g. china, or handouts for this "
+                       "event id (repeatable).")]
+LocaleOpt = Annotated[list[str] | None, typer.Option(
+    "--locale", help="Only this locale, e.g. ko (repeatable).")]
+RestrictedOpt = Annotated[bool, typer.Option(
+    "--include-restricted",
+    help="Build restricted briefs that include material marked restricted. They are "
+         "marked as such on every page and in their file name; never circulate them.")]
+ShardOpt = Annotated[str | None, typer.Option(
+    "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
+                    "outputs, for CI matrices. Merge the shards' manifests with "
+                    "'briefgen manifest merge'.")]
+ArchiveOpt = Annotated[bool, typer.Option(
+    "--archive", help="Build briefs as PDF/A-3b archive copies that embed their public "
+                      "content as JSON (file names end in _archive).")]
+PairOpt = Annotated[list[str] | None, typer.Option(
+    "--pair", help="Languages of the handouts, side by side, e.g. zh-Hans+en "
+                   "(repeatable). Default: handout_pairs in project.yaml.")]
+PaperOpt = Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Treat warnings (such as a timeline out of order) as errors.")]
+RenderTimeoutOpt = Annotated[float, typer.Option(
+    "--render-timeout", help="Seconds one document may take to typeset before the "
+                             "build fails.")]
+RenderMemoryOpt = Annotated[int, typer.Option(
+    "--render-memory", help="Megabytes of memory each render worker may use.")]
+
+
+def _selection(case: list[str] | None, doc: list[str] | None, audience: list[str] | None,
+               locale: list[str] | None, include_restricted: bool, shard: str | None,
+               pair: list[str] | None, archive: bool) -> Selection:
+    from briefgen.build import Selection, parse_pair, parse_shard
+
+    return Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
+                     tuple(locale or ()), include_restricted,
+                     parse_shard(shard) if shard is not None else None,
+                     tuple(dict.fromkeys(parse_pair(p) for p in pair or ())), archive)
 
 
 def _err(line: str) -> None:
@@ -186,25 +235,13 @@ def _main(
 def build(
     content: ContentOpt = Path("content"),
     out: OutOpt = None,
-    case: Annotated[list[str] | None, typer.Option(
-        "--case", help="Only this case id (repeatable).")] = None,
-    doc: Annotated[list[str] | None, typer.Option(
-        "--doc", help="Only this document kind, e.g. brief (repeatable).")] = None,
-    audience: Annotated[list[str] | None, typer.Option(
-        "--audience", help="Only briefs for this actor id, e.g. china, or handouts for this "
-                           "event id (repeatable).")] = None,
-    locale: Annotated[list[str] | None, typer.Option(
-        "--locale", help="Only this locale, e.g. ko (repeatable).")] = None,
-    paper: Annotated[str, typer.Option(
-        "--paper", help="Paper size: a4 or letter.")] = "a4",
-    include_restricted: Annotated[bool, typer.Option(
-        "--include-restricted",
-        help="Build restricted briefs that include material marked restricted. They are "
-             "marked as such on every page and in their file name; never circulate them.")]
-    = False,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Treat warnings (such as a timeline out of order) as errors.")]
-    = False,
+    case: CaseOpt = None,
+    doc: DocOpt = None,
+    audience: AudienceOpt = None,
+    locale: LocaleOpt = None,
+    paper: PaperOpt = "a4",
+    include_restricted: RestrictedOpt = False,
+    strict: StrictOpt = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Rebuild every selected output, even those that are up to date.")]
     = False,
@@ -214,34 +251,22 @@ def build(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="Render in this many worker processes. Default: the number "
                              "of CPU cores.")] = None,
-    shard: Annotated[str | None, typer.Option(
-        "--shard", help="Build only shard K of N (e.g. 1/4): a deterministic share of the "
-                        "outputs, for CI matrices. Merge the shards' manifests with "
-                        "'briefgen manifest merge'.")] = None,
-    archive: Annotated[bool, typer.Option(
-        "--archive", help="Build briefs as PDF/A-3b archive copies that embed their public "
-                          "content as JSON (file names end in _archive).")] = False,
-    pair: Annotated[list[str] | None, typer.Option(
-        "--pair", help="Languages of the handouts, side by side, e.g. zh-Hans+en "
-                       "(repeatable). Default: handout_pairs in project.yaml.")] = None,
-    render_timeout: Annotated[float, typer.Option(
-        "--render-timeout", help="Seconds one document may take to typeset before the "
-                                 "build fails.")] = 120.0,
-    render_memory: Annotated[int, typer.Option(
-        "--render-memory", help="Megabytes of memory each render worker may use.")] = 4096,
+    shard: ShardOpt = None,
+    archive: ArchiveOpt = False,
+    pair: PairOpt = None,
+    render_timeout: RenderTimeoutOpt = 120.0,
+    render_memory: RenderMemoryOpt = 4096,
 ) -> None:
     """Build documents: every case, document kind, audience and locale unless narrowed.
 
     Only outputs whose inputs changed since the last build are rendered again, and the
     reason is shown for each."""
-    from briefgen.build import Options, Paths, Selection, parse_pair, parse_shard
+    from briefgen.build import Options, Paths
     from briefgen.build import build as run_build
 
     paths = Paths.for_content(content, out)
-    selection = Selection(tuple(case or ()), tuple(doc or ()), tuple(audience or ()),
-                          tuple(locale or ()), include_restricted,
-                          parse_shard(shard) if shard is not None else None,
-                          tuple(dict.fromkeys(parse_pair(p) for p in pair or ())), archive)
+    selection = _selection(case, doc, audience, locale, include_restricted, shard, pair,
+                           archive)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
                       jobs=jobs if jobs is not None else (os.cpu_count() or 1),
                       render_timeout=render_timeout, render_memory_mb=render_memory)
@@ -287,20 +312,23 @@ def build(
 def watch(
     content: ContentOpt = Path("content"),
     out: OutOpt = None,
-    case: Annotated[list[str] | None, typer.Option(
-        "--case", help="Only this case id (repeatable).")] = None,
-    audience: Annotated[list[str] | None, typer.Option(
-        "--audience", help="Only briefs for this actor id, e.g. china, or handouts for this "
-                           "event id (repeatable).")] = None,
-    locale: Annotated[list[str] | None, typer.Option(
-        "--locale", help="Only this locale (repeatable).")] = None,
-    paper: Annotated[str, typer.Option("--paper", help="Paper size: a4 or letter.")] = "a4",
+    case: CaseOpt = None,
+    doc: DocOpt = None,
+    audience: AudienceOpt = None,
+    locale: LocaleOpt = None,
+    paper: PaperOpt = "a4",
+    include_restricted: RestrictedOpt = False,
+    strict: StrictOpt = False,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", help="Worker processes for each rebuild.")] = 1,
+    archive: ArchiveOpt = False,
+    pair: PairOpt = None,
+    render_timeout: RenderTimeoutOpt = 120.0,
+    render_memory: RenderMemoryOpt = 4096,
 ) -> None:
     """Build, then rebuild what changed whenever a file under content/, locales/ or
     templates/ changes. Errors are shown and the watch goes on; stop it with Ctrl-C."""
-    from briefgen.build import BuildReport, Options, Paths, Selection
+    from briefgen.build import BuildReport, Options, Paths
     from briefgen.watch import watch as run_watch
     from briefgen.watch import watched_dirs
 
@@ -314,12 +342,17 @@ def watch(
                          if paths.content.exists() else f"no content directory at {content}",
                          field="--content",
                          hint="pass --content DIR pointing at a directory with project.yaml")
-    selection = Selection(tuple(case or ()), (), tuple(audience or ()), tuple(locale or ()))
-    options = Options(paper=paper.lower(), jobs=jobs)
+    selection = _selection(case, doc, audience, locale, include_restricted, None, pair,
+                           archive)
+    options = Options(paper=paper.lower(), jobs=jobs, strict=strict,
+                      render_timeout=render_timeout, render_memory_mb=render_memory)
 
     def report(result: BuildReport) -> None:
+        for warning in result.warnings:
+            _err(f"warning: {warning}")
         typer.echo(f"built {len(result.written)}, up to date {len(result.current)}, removed "
-                   f"{len(result.removed)} in {result.seconds:.1f} s; watching for changes")
+                   f"{len(result.removed)}, failed 0, in {result.seconds:.1f} s; watching "
+                   "for changes")
 
     def error(exc: BriefgenError) -> None:
         for line in exc.lines():
@@ -401,13 +434,26 @@ def validate(
 
 @app.command("list")
 @reports_errors
-def list_(content: ContentOpt = Path("content")) -> None:
-    """List the cases, documents, audiences and locales a build would produce."""
-    from briefgen.build import Selection, plan
+def list_(
+    content: ContentOpt = Path("content"),
+    case: CaseOpt = None,
+    doc: DocOpt = None,
+    audience: AudienceOpt = None,
+    locale: LocaleOpt = None,
+    include_restricted: RestrictedOpt = False,
+    shard: ShardOpt = None,
+    archive: ArchiveOpt = False,
+    pair: PairOpt = None,
+) -> None:
+    """List the cases, documents, audiences and locales a build would produce, and its
+    outputs; the same options as build narrow the list as they narrow a build."""
+    from briefgen.build import select
     from briefgen.loader import load_content
 
+    selection = _selection(case, doc, audience, locale, include_restricted, shard, pair,
+                           archive)
     loaded = load_content(content)
-    targets = plan(loaded, Selection())
+    targets = select(loaded, selection)
     typer.echo("cases:     " + ", ".join(sorted(loaded.cases)))
     typer.echo("documents: " + ", ".join(loaded.project.documents))
     typer.echo("audiences: " + ", ".join(sorted({t.audience for t in targets})))

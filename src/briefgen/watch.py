@@ -22,6 +22,7 @@ from briefgen.build import (
     Selection,
     build,
     check_options,
+    check_selection,
 )
 from briefgen.errors import BriefgenError
 
@@ -44,6 +45,7 @@ def watch(
 ) -> None:
     """Build once, then again after every batch of changes."""
     check_options(options)
+    check_selection(selection)
     if changes is None:
         import watchfiles
 

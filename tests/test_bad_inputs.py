@@ -446,6 +446,13 @@ CORPUS = [
         templates("NotoSerif-Bold.ttf", "NotoSerif-Regular.ttf", "fonts.yaml"),
         "templates/fonts.yaml:64: families[1].faces[2].file: Brief Serif 700 normal: ",
         command="validate", extra=("NotoSerif-Regular.ttf is 400 normal",)),
+    *(Bad(f"content and translation errors in one run ({command})", both(
+        replace(CASE, "status: ongoing", "status: on-going"),
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po", b'msgid "a"\nmsgstr "b\n')),
+        f"{CASE}:4: status: 'on-going' is not allowed", command=command,
+        extra=("locales/ko/shared.po:2: malformed PO file", "2 problems found"))
+      for command in ("build", "validate")),
     Bad("content and template errors in one run", both(
         replace(CASE, "status: ongoing", "status: on-going"),
         templates("{{ view.summary|md }}", "{{ view.summary|md }")),

@@ -223,6 +223,8 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     assert "does not fit on 1 page(s): at the smallest type size (8 pt) it takes" in \
         result.stderr
     assert "under handout: (at content/cases/sample-case/case.yaml:" in result.stderr
+    # The Korean may be the longer text: its catalog is named too.
+    assert "; its translation in locales/ko/case.sample-case.po)" in result.stderr
     assert not (content.parent / "output").exists()
 
 

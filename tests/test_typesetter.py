@@ -332,3 +332,23 @@ def test_identifier_and_dates(fonts: FontSet, tmp_path: Path) -> None:
         "(templates and stylesheets must render without warnings)",
         "test.html: WeasyPrint reported: Invalid modified date: '2024-13-45' "
         "(templates and stylesheets must render without warnings)"]
+
+
+def test_an_image_of_too_many_pixels_is_refused_by_name(fonts: FontSet, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from briefgen.pictures import MAX_IMAGE_PIXELS, image_size
+
+    root = tmp_path / "templates"
+    root.mkdir()
+    # Few bytes, many pixels: the kind of file that costs seconds and hundreds of MB.
+    Image.new("1", (8000, 5000)).save(root / "huge.png")
+    assert (root / "huge.png").stat().st_size < 100_000
+    assert MAX_IMAGE_PIXELS < 8000 * 5000
+    with pytest.raises(ProblemReport) as refused:
+        render(page('<p>x</p><img src="huge.png">'), fonts, root)
+    (error,) = refused.value.each()
+    assert error.message == ("image templates/huge.png is 8000 x 5000 pixels (40 million); "
+                             "an image may have at most 35 million")
+    assert image_size((root / "huge.png").read_bytes()) == (8000, 5000)
+    assert image_size(b"<svg/>") is None

@@ -50,7 +50,7 @@ from briefgen.fontspec import (
 )
 from briefgen.fontspec import shown as spec_shown
 from briefgen.loader import load_content
-from briefgen.model import Content, Origin, RestrictedText, match_language
+from briefgen.model import Case, Content, RestrictedText, match_language
 from briefgen.publisher import (
     ManifestEntry,
     Publication,
@@ -517,7 +517,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
     from briefgen.fonts import source_problems
-    from briefgen.i18n import load_glossary, unused_catalogs
+    from briefgen.i18n import catalog_problems_without_content, load_glossary, unused_catalogs
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -535,7 +535,8 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
             content, warnings=(*content.warnings, *unused_catalogs(paths, content)))
         _fail_on_warnings(content, strict)
     except BriefgenError as exc:
-        raise ProblemReport([*exc.each(), *problems]) from None
+        raise ProblemReport([*exc.each(), *problems,
+                             *catalog_problems_without_content(paths)]) from None
     serving = specs_serving(specs, content.project.locales)
     problems.extend(missing_font_files(serving, spec_path))
     problems.extend(source_problems(serving, spec_path))
@@ -656,7 +657,15 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     check_out_dir(paths.out, writable=not options.check)
 
     say.step("loading content")
-    content = load_content(paths.content)
+    try:
+        content = load_content(paths.content)
+    except BriefgenError as exc:
+        from briefgen.i18n import catalog_problems_without_content
+
+        translations = catalog_problems_without_content(paths)
+        if not translations:
+            raise
+        raise ProblemReport([*exc.each(), *translations]) from None
     _fail_on_warnings(content, options.strict)
     targets = select(content, selection)
     report = BuildReport(targets, warnings=list(content.warnings))
@@ -845,6 +854,19 @@ def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_pa
 HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 
 
+def _handout_text_at(content: Content, case: Case, locales: Sequence[str]) -> str:
+    """Where a handout's text is written: the case file's handout block and, for each
+    language that is not the source's, the case catalog, as the translation may be
+    the longer text."""
+    assert case.handout is not None
+    from briefgen.messages import case_domain
+
+    catalogs = [f"locales/{locale}/{case_domain(case.id)}.po" for locale in locales
+                if locale != content.project.source_locale]
+    return f"at {case.handout.origin}" + "".join(
+        f"; its translation in {catalog}" for catalog in catalogs)
+
+
 def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                 renderer: Any, options: Options) -> tuple[_Work, list[_Coverage]]:
     """The HTML of one document (several sizes, for a handout) and the texts whose
@@ -868,7 +890,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      variants[0].css, variants[0].css_origin, variants[0].css_keeps_lines,
                      handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
-                     max_pages=1, images=True, content_origin=case.handout.origin), coverage
+                     max_pages=1, images=True,
+                     content_at=_handout_text_at(content, case, target.locales)), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
     rendered = renderer.render(target.document, view, translator, paper=options.paper,
@@ -914,7 +937,7 @@ class _Work:
     images: bool = False  # also write PNG pictures of the first page
     variant: str = "pdf/ua-1"
     attachments: tuple[tuple[str, bytes, str], ...] = ()
-    content_origin: Origin | None = None  # where its content is written, for messages
+    content_at: str = ""  # where its text is written (and translated), for messages
 
 
 @dataclass(frozen=True)
@@ -1029,7 +1052,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
                 path=item.name,
                 hint="shorten the case summary or the handout's call_to_action, or list "
                      "fewer facts or asks under handout:" + (
-                         f" (at {item.content_origin})" if item.content_origin else ""))
+                         f" ({item.content_at})" if item.content_at else ""))
     _check_no_restricted(result.pdf, item.restricted, item.name)
     images = {}
     if item.images:

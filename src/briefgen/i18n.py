@@ -195,6 +195,27 @@ def unused_catalogs(paths: Paths, content: Content) -> list[Warning_]:
     return found
 
 
+def catalog_problems_without_content(paths: Paths) -> list[BriefgenError]:
+    """The problems of every PO file under locales/ that need no content to find (its
+    syntax, header, placeholders and markup). When the content fails to load, these
+    are reported with its errors, so that one run lists a translator's mistakes too."""
+    if not paths.locales.is_dir():
+        return []
+    problems: list[BriefgenError] = []
+    for directory in sorted(p for p in paths.locales.iterdir()
+                            if p.is_dir() and p.name != POT_DIR and not p.name.startswith(".")):
+        try:
+            parse_locale(directory.name)
+        except BriefgenError:
+            continue  # not a locale: the content's check says so when it loads
+        for po in sorted(directory.glob("*.po")):
+            try:
+                read_catalog(po, shown_path(po, paths.content.parent), directory.name)
+            except BriefgenError as exc:
+                problems.extend(exc.each())
+    return problems
+
+
 def pot_path(locales_dir: Path, domain: str) -> Path:
     return locales_dir / POT_DIR / f"{domain}.pot"
 

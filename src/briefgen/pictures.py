@@ -31,6 +31,26 @@ def page_pictures(pdf: bytes) -> dict[str, bytes]:
     return {".png": _png(image), "_square.png": _png(square)}
 
 
+# What an image in a template may hold: four times a full A4 page at 300 dpi
+# (2480 x 3508). Pillow warns above 89 million pixels and refuses above twice that, and
+# an image that large costs seconds and hundreds of MB in every document it is in.
+MAX_IMAGE_PIXELS = 35_000_000
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """The width and height of the raster image ``data`` (read from its header, not
+    decoded), or None when Pillow does not read it as one (SVG, say)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     # No metadata chunks (no time stamp): the same page gives the same bytes.

@@ -241,7 +241,7 @@ def typeset(
                     **_PDF_OPTIONS,
                 )
         except wp.FatalURLFetchingError as exc:
-            if not fetcher.refused:  # pragma: no cover - only our fetcher raises it
+            if not (fetcher.refused or fetcher.oversized):  # pragma: no cover - ours only
                 raise TypesetError(f"WeasyPrint stopped: {exc}", path=origin) from exc
             pdf = b""
         except (TypesetError, ProblemReport):
@@ -254,6 +254,10 @@ def typeset(
             ) from exc
 
     # A refused URL is reported first: it explains the error WeasyPrint logged for it.
+    if fetcher.oversized:
+        raise ProblemReport([TypesetError(message, path=origin, hint=(
+            "scale it down: a full A4 page at 300 dpi is 2480 x 3508 pixels"))
+            for message in dict.fromkeys(fetcher.oversized)])
     if fetcher.refused:
         urls = ", ".join(dict.fromkeys(fetcher.refused))
         raise TypesetError(
@@ -274,6 +278,29 @@ def typeset(
 
 
 # --- WeasyPrint set-up ------------------------------------------------------------
+
+
+def _too_large(path: Path, data: bytes, roots: tuple[Path, ...], found: list[str]) -> bool:
+    """Whether ``path`` is an image of more pixels than a document may hold; if so,
+    what to tell the user is added to ``found``. Fonts and stylesheets are not images."""
+    if path.suffix.lower() not in _RASTER_SUFFIXES:
+        return False
+    from briefgen.pictures import MAX_IMAGE_PIXELS, image_size
+
+    size = image_size(data)
+    if size is None or size[0] * size[1] <= MAX_IMAGE_PIXELS:
+        return False
+    root = next((r for r in roots if r == path or r in path.parents), None)
+    shown = (f"{root.name}/{path.relative_to(root).as_posix()}" if root is not None
+             else path.as_posix())
+    found.append(f"image {shown} is {size[0]} x {size[1]} pixels "
+                 f"({size[0] * size[1] / 1e6:.0f} million); an image may have at most "
+                 f"{MAX_IMAGE_PIXELS / 1e6:.0f} million")
+    return True
+
+
+_RASTER_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif",
+                              ".tiff"})
 
 
 def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
@@ -314,6 +341,7 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
                 super().__init__(allowed_protocols=("data",), allow_redirects=False)
                 self.roots = roots
                 self.refused: list[str] = []
+                self.oversized: list[str] = []  # one message each
 
             def fetch(self, url: str, headers: Any = None) -> Any:
                 scheme = url.partition(":")[0].lower()
@@ -326,6 +354,8 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
                         # error, which _raise_for_log turns into a TypesetError.
                         data = path.read_bytes()
                         mime_type = _MIME_TYPES.guess_type(path.name)[0]
+                        if _too_large(path, data, self.roots, self.oversized):
+                            raise RefusedURL(f"image too large: {url}")
                         return urls.URLFetcherResponse(
                             url, data, {"Content-Type": mime_type or "application/octet-stream"}
                         )

@@ -146,6 +146,45 @@ def test_timeline_out_of_order_is_a_warning(project: Make) -> None:
     assert "comes after 'earlier'" in str(loaded.warnings[0])
 
 
+def test_block_markdown_in_text_is_a_warning_naming_its_line(project: Make) -> None:
+    content = project("minimal")
+    edit(content / CASE, "    text: Release them.\n",
+         "    text: |-\n      # Demands\n      - release them\n      - now\n")
+    (warning,) = load_content(content).warnings
+    line = next(number for number, text in enumerate(
+        (content / CASE).read_text().splitlines(), start=1) if text == "    text: |-")
+    assert str(warning).startswith(
+        f"content/{CASE}:{line}: asks[1].text: a heading (#) and a bulleted list prints "
+        "as typed: content text is inline Markdown")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("2015. Nine were arrested.", []),  # one line: meant as written
+    ("- 3 degrees", []),
+    ("They were held\nfor 30 days.", []),
+    ("They were held\n- first in Lao Cai\n- then in Dandong", ["a bulleted list"]),
+    ("Where:\n\n1. Lao Cai", ["a numbered list"]),
+    ("> said one\nof them", ["a quotation (>)"]),
+    ("See [1].\n\n[1]: https://example.org", ["a link reference definition ([label]: "
+                                                "address)"]),
+    ("[1]: https://example.org", ["a link reference definition ([label]: address)"]),
+])
+def test_block_syntax_is_found_where_it_would_be_laid_out(text: str, found: list[str]
+                                                         ) -> None:
+    from briefgen.markup import block_syntax
+
+    assert block_syntax(text) == found
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_one_line_without_a_reference_is_never_block_syntax(text: str) -> None:
+    from briefgen.markup import block_syntax
+
+    line = text.replace("\n", " ").replace("\r", " ")
+    if "]:" not in line:
+        assert block_syntax(line) == []
+
+
 def test_an_audience_no_ask_is_addressed_to_is_a_warning(project: Make) -> None:
     content = project("minimal")
     assert load_content(content).warnings == ()

@@ -162,6 +162,15 @@ class Fields:
     def markdown(self, key: str, *, required: bool = True) -> str:
         """Text with inline Markdown; raw HTML, images and unsafe links are refused."""
         value = self.text(key, required=required)
+        if "\n" in value or "]:" in value:
+            from briefgen import markup
+
+            if found := markup.block_syntax(value):
+                self.problems.warn(
+                    f"{' and '.join(found)} prints as typed: content text is inline "
+                    "Markdown (emphasis, code, links) set as running text; write it as "
+                    "sentences, or make each item an entry of its own",
+                    path=self.path, line=self.line_of(key), field=self._name(key))
         # Raw HTML, links and images all need "<" or "["; most text has neither, and
         # skipping the Markdown parser for it keeps loading (and no-op builds) fast.
         if not value or ("<" not in value and "[" not in value):

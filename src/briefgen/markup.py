@@ -64,3 +64,33 @@ def problems(text: str) -> list[str]:
 
     walk(_INSPECT.parse(text))
     return found
+
+
+# Block syntax a reader would expect to be laid out, by the token that starts it.
+_BLOCKS = {
+    "heading_open": "a heading (#)",
+    "bullet_list_open": "a bulleted list",
+    "ordered_list_open": "a numbered list",
+    "blockquote_open": "a quotation (>)",
+    "fence": "a fenced code block",
+    "code_block": "an indented code block",
+    "hr": "a horizontal rule",
+}
+
+
+def block_syntax(text: str) -> list[str]:
+    """The block Markdown ``text`` is written with, which content text (inline Markdown,
+    rendered as one paragraph) prints as typed: "# Heading", "- item", "[1]: https://…".
+
+    Only text of several lines is looked at for lists and headings: "2015. Nine were
+    arrested" or "- 3 °C" on one line is more likely meant as written.
+    """
+    if "\n" not in text and "]:" not in text:
+        return []
+    env: dict[str, object] = {}
+    tokens = _INSPECT.parse(text, env)
+    found = list(dict.fromkeys(_BLOCKS[t.type] for t in tokens
+                               if t.type in _BLOCKS and "\n" in text))
+    if env.get("references"):
+        found.append("a link reference definition ([label]: address)")
+    return found

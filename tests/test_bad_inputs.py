@@ -245,7 +245,7 @@ CORPUS = [
         "brief.css"), "refused to fetch http://example.org/evil.css"),
     Bad("stylesheet from /etc", templates(
         "/* Print stylesheet", '@import url("file:///etc/hosts");\n/* Print stylesheet',
-        "brief.css"), "refused to fetch file:///etc/hosts"),
+        "brief.css"), "refused to fetch /etc/hosts ("),
     Bad("misspelt font family", templates('  font-family: "Brief Sans";',
                                           '  font-family: "Brief Sanz";', "brief.css"),
         "templates/brief.css:43: font family 'Brief Sanz' is not defined in "
@@ -375,6 +375,13 @@ CORPUS = [
         "locales/ko/templates.po:2: msgstr: translation of 'Page {page} of {pages}': {pgae} "
         "is not in the English; {page} is missing (keep every placeholder of the msgid "
         "({page}, {pages}) spelled as there"),
+    Bad("Markdown in a template label's translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Summary"\nmsgstr "**요약** [링크](https://example.org)"\n'.encode())),
+        "locales/ko/templates.po:2: msgstr: translation of 'Summary': Markdown '**요약**' "
+        "would print as typed (template labels are plain text) (write the label as plain "
+        "text", command="validate"),
     Bad("unclosed brace in a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",

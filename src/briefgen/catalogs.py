@@ -344,7 +344,9 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
         _restore_previous(message)
     problems = [problem for message in catalog if message.id and not message.fuzzy
                 for problem in (*_placeholder_problems(message, display),
-                                *_markup_problems(message, display))]
+                                *_markup_problems(message, display),
+                                *(_label_markdown_problems(message, display)
+                                  if path.stem == "templates" else ()))]
     if problems:
         # Babel numbers an entry by its msgid line; what is wrong is in the translation.
         starts = [number for number, line in enumerate(text.splitlines(), start=1)
@@ -426,6 +428,29 @@ def _markup_problems(message: BabelMessage, display: str) -> list[BriefgenError]
                               "English uses")
             for string in (str(s) for s in strings if s) if "<" in string or "[" in string
             for problem in markup.problems(string) if problem not in allowed]
+
+
+def _label_markdown_problems(message: BabelMessage, display: str) -> list[BriefgenError]:
+    """Markdown in a template label's translation whose English has none. Labels
+    ("Summary", "Page 1 of 3") are not Markdown: "**요약**" would print with its
+    asterisks, and a link as its brackets and address."""
+    from briefgen import markup
+
+    english, strings = _forms(message)
+    if any("<" in markup.render_inline(str(text)) for text in english):
+        return []  # the English uses Markdown-like text itself; nothing to compare
+    return [ContentError(f"translation of {str(english[0])[:60]!r}: Markdown "
+                         f"{_first_markdown(string)!r} would print as typed (template "
+                         "labels are plain text)", path=display, line=message.lineno,
+                         field=str(message.context) if message.context else "msgstr",
+                         hint="write the label as plain text, as its English is")
+            for string in (str(s) for s in strings if s)
+            if "<" in markup.render_inline(string)]
+
+
+def _first_markdown(string: str) -> str:
+    found = re.search(r"\*\*?[^*]+\*\*?|_[^_]+_|`[^`]+`|\[[^\]]*\]\([^)]*\)", string)
+    return found.group(0)[:40] if found else string[:40]
 
 
 def _placeholder_problem(string: str, wanted: set[str], kind: _PlaceholderKind, *,

@@ -259,7 +259,7 @@ def typeset(
             "scale it down: a full A4 page at 300 dpi is 2480 x 3508 pixels"))
             for message in dict.fromkeys(fetcher.oversized)])
     if fetcher.refused:
-        urls = ", ".join(dict.fromkeys(fetcher.refused))
+        urls = ", ".join(dict.fromkeys(_described(url, roots) for url in fetcher.refused))
         raise TypesetError(
             f"refused to fetch {urls}",
             path=origin,
@@ -720,6 +720,21 @@ def _allowed_file(url: str, roots: Sequence[Path]) -> Path | None:
         return None
     path = Path(url2pathname(parts.path)).resolve()
     return path if any(path.is_relative_to(root) for root in roots) else None
+
+
+def _described(url: str, roots: Sequence[Path]) -> str:
+    """A refused URL as the user knows it: a file inside the project from the folder
+    above its root ("templates/evil.png"), saying where a symbolic link leads."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return url
+    written = Path(os.path.normpath(url2pathname(parts.path)))
+    root = next((r for r in roots if written.is_relative_to(r)), None)
+    if root is None:
+        return written.as_posix()
+    shown = (Path(root.name) / written.relative_to(root)).as_posix()
+    target = written.resolve()
+    return f"{shown} (a link to {target.as_posix()})" if target != written else shown
 
 
 def _content_identifier(html: str, stylesheets: Sequence[str]) -> bytes:

@@ -356,3 +356,38 @@ def test_an_image_of_too_many_pixels_is_refused_by_name(fonts: FontSet, tmp_path
                              "an image may have at most 35 million")
     assert image_size((root / "huge.png").read_bytes()) == (8000, 5000)
     assert image_size(b"<svg/>") is None
+
+
+def test_a_data_url_image_of_too_many_pixels_is_refused(fonts: FontSet, tmp_path: Path) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 5000)).save(buffer, format="PNG")
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    small = io.BytesIO()
+    Image.new("1", (80, 50)).save(small, format="PNG")
+    fine = base64.b64encode(small.getvalue()).decode()
+
+    # A small one in the same document is served as before.
+    html = page(f'<p>x</p><img alt="small" src="data:image/png;base64,{fine}">')
+    assert pikepdf_images(render(html, fonts, tmp_path).pdf) == [(80, 50)]
+    with pytest.raises(ProblemReport) as refused:
+        render(page(f'<p>x</p><img alt="small" src="data:image/png;base64,{fine}">'
+                    f'<img alt="huge" src="data:image/png;base64,{encoded}">'), fonts, tmp_path)
+    (error,) = refused.value.each()
+    assert error.message == ("image (a data: URL, image/png) is 8000 x 5000 pixels "
+                             "(40 million); an image may have at most 35 million")
+
+
+def pikepdf_images(pdf: bytes) -> list[tuple[int, int]]:
+    """The width and height of every image on the PDF's pages, read back with qpdf."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return [(int(image.Width), int(image.Height))
+                for page in document.pages for image in page.get_images().values()]

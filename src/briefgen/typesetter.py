@@ -280,19 +280,21 @@ def typeset(
 # --- WeasyPrint set-up ------------------------------------------------------------
 
 
-def _too_large(path: Path, data: bytes, roots: tuple[Path, ...], found: list[str]) -> bool:
-    """Whether ``path`` is an image of more pixels than a document may hold; if so,
-    what to tell the user is added to ``found``. Fonts and stylesheets are not images."""
-    if path.suffix.lower() not in _RASTER_SUFFIXES:
-        return False
+def _shown_path(path: Path, roots: tuple[Path, ...]) -> str:
+    """``path`` as its root's name and the rest, as a user knows it: templates/logo.png."""
+    root = next((r for r in roots if r == path or r in path.parents), None)
+    return (f"{root.name}/{path.relative_to(root).as_posix()}" if root is not None
+            else path.as_posix())
+
+
+def _too_large(shown: str, data: bytes, found: list[str]) -> bool:
+    """Whether the raster image ``data`` has more pixels than a document may hold; if
+    so, what to tell the user about it (``shown`` names it) is added to ``found``."""
     from briefgen.pictures import MAX_IMAGE_PIXELS, image_size
 
     size = image_size(data)
     if size is None or size[0] * size[1] <= MAX_IMAGE_PIXELS:
         return False
-    root = next((r for r in roots if r == path or r in path.parents), None)
-    shown = (f"{root.name}/{path.relative_to(root).as_posix()}" if root is not None
-             else path.as_posix())
     found.append(f"image {shown} is {size[0]} x {size[1]} pixels "
                  f"({size[0] * size[1] / 1e6:.0f} million); an image may have at most "
                  f"{MAX_IMAGE_PIXELS / 1e6:.0f} million")
@@ -346,7 +348,17 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
             def fetch(self, url: str, headers: Any = None) -> Any:
                 scheme = url.partition(":")[0].lower()
                 if scheme == "data":
-                    return super().fetch(url, headers)
+                    response = super().fetch(url, headers)
+                    if response.headers.get_content_maintype() != "image":
+                        return response
+                    # Read here to be measured; WeasyPrint would read it all anyway.
+                    data = response.read()
+                    response.close()
+                    kind = response.headers.get_content_type()
+                    if _too_large(f"(a data: URL, {kind})", data, self.oversized):
+                        raise RefusedURL("image too large: a data: URL")
+                    return urls.URLFetcherResponse(
+                        response.url, data, response.headers, response.status)
                 if scheme == "file":
                     path = _allowed_file(url, self.roots)
                     if path is not None:
@@ -354,7 +366,8 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
                         # error, which _raise_for_log turns into a TypesetError.
                         data = path.read_bytes()
                         mime_type = _MIME_TYPES.guess_type(path.name)[0]
-                        if _too_large(path, data, self.roots, self.oversized):
+                        if (path.suffix.lower() in _RASTER_SUFFIXES and _too_large(
+                                _shown_path(path, self.roots), data, self.oversized)):
                             raise RefusedURL(f"image too large: {url}")
                         return urls.URLFetcherResponse(
                             url, data, {"Content-Type": mime_type or "application/octet-stream"}

@@ -333,8 +333,11 @@ def test_killed_build_leaves_earlier_outputs_intact(project: Make) -> None:
     out_dir = content.parent / "output"
     before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
     edit(content / CASE, "Release them.", "Release them now.")
+    # Its own temporary folder: a killed build cannot remove its scratch folder.
+    (content.parent / "tmp").mkdir()
     process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
                                 str(content), "--jobs", "1"], stdout=subprocess.DEVNULL,
+                               env={**os.environ, "TMPDIR": str(content.parent / "tmp")},
                                stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     for line in process.stderr:  # kill it once it has started rendering

@@ -67,10 +67,14 @@ def _build_at_work(content: Path) -> tuple[subprocess.Popen[str], dict[int, str]
     """A ``briefgen build`` of ``content`` in its own process, caught while a render
     worker (a grandchild, forked by the forkserver) is at work; and its descendants."""
     root = content.parent
+    # A temporary folder of its own: what the build leaves there is seen (and a killed
+    # build's leftovers stay out of the machine's /tmp).
+    (root / "tmp").mkdir(exist_ok=True)
     # -m with the project as working directory puts it on sys.path, so the forkserver's
     # command line (which lists sys.path) and its workers' name it.
     process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
                                 str(content), "--jobs", "1"], cwd=root,
+                               env={**os.environ, "TMPDIR": str(root / "tmp")},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     seen = []
@@ -126,6 +130,7 @@ def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
         _gone_soon(children, root)
         out_dir = root / "output"
         assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before  # no .tmp either
+        assert list((root / "tmp").iterdir()) == []  # the workers' scratch folder is gone
     finally:
         if process.poll() is None:
             process.kill()

@@ -219,7 +219,18 @@ def test_a_template_mistake_is_reported_before_fonts_are_prepared(
     # One sentence of a restricted text of several is a leak too.
     ("Their cousin lives in Springfield. He works at the harbour office. Ok.",
      "The two were stopped at a checkpoint. He works at the harbour office.",
-     "He works at the harbour office."),
+     "He works at the harbour office"),
+    # The same sentence with other punctuation after it, or out of its quotation marks.
+    ("Their cousin lives in Springfield. He works at the harbour office.",
+     "The two were stopped; he works at the harbour office; they left.",
+     "He works at the harbour office"),
+    ("“He works at the harbour office.” Their cousin in Springfield said so.",
+     "The two were stopped; he works at the harbour office, a neighbour said.",
+     "He works at the harbour office"),
+    # A straight apostrophe for a curly one, a hyphen for a dash.
+    ("Their cousin’s flat is by the harbour — in Springfield.",
+     "The two were stopped. Their cousin's flat is by the harbour - in Springfield!",
+     "Their cousin’s flat is by the harbour — in Springfield"),
 ])
 def test_public_text_repeating_restricted_text_fails_the_build(
         project: Make, restricted: str | None, public: str, found: str) -> None:
@@ -239,10 +250,11 @@ def test_only_telling_sentences_are_looked_for_on_their_own() -> None:
     # Too short to tell: "Ok." alone is not looked for.
     text = "Their cousin lives in Springfield. He works at the harbour office. Ok."
     assert list(needles([text])) == [
-        text, "Their cousin lives in Springfield.", "He works at the harbour office."]
+        text.removesuffix("."), "Their cousin lives in Springfield",
+        "He works at the harbour office"]
     # Chinese puts no space after a full stop; each character weighs two.
     assert list(needles(["他们的表亲住在那座城市里。他在港口办公室工作了很久。好。"]))[1:] == [
-        "他们的表亲住在那座城市里。", "他在港口办公室工作了很久。"]
+        "他们的表亲住在那座城市里", "他在港口办公室工作了很久"]
 
 
 def test_raw_html_in_markdown_is_not_rendered(project: Make) -> None:

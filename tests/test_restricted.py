@@ -118,10 +118,31 @@ def test_a_restricted_place_is_looked_for_by_its_telling_sentences() -> None:
                           RestrictedText("a garrison near Tumen, cell block 7", "b",
                                          whole=False),
                           RestrictedText("Moved north.", "c")])
-    assert looked_for == {"a garrison near Tumen, cell block 7": "b", "Moved north.": "c"}
+    assert looked_for == {"a garrison near Tumen, cell block 7": "b", "Moved north": "c"}
 
 
 # --- found in the finished document ----------------------------------------------------
+
+
+def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    edit(templates / "brief.css", "html {", "html { hyphens: auto; ")
+    # Longer than a line: wherever it falls, it is hyphenated.
+    word = "Chongjinprovincialsecuritybureauheadquarterscompoundbuildingsevendetention" * 2
+    edit(content / SAMPLE, "text: Their cousin lives in Springfield",
+         f"text: Their cousin works at {word}")
+    edit(content / SAMPLE, "The two were stopped at a checkpoint.",
+         f"The two were stopped at a checkpoint. Their cousin works at {word}.")
+    code, out = build(content)
+    assert code == 2
+    assert f"'{f'Their cousin works at {word}'[:60]}' in page 1 text" in out
+    # A hyphen of the text's own that falls at a line end is still read as written.
+    from briefgen.pdfcheck import _page_readings, _squash
+
+    assert _squash("Ri Chol-ho")[0] in _page_readings("Ri Chol‐\r\nho went")[0][0]
+    assert "richolhowent" in _page_readings("Ri Chol‐\r\nho went")[1][0]
 
 
 def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) -> None:

@@ -25,8 +25,35 @@ _UNSPACED = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff"
                        r"\uac00-\ud7af\uf900-\ufaff]")
 
 
+# Marks that are typed one way and printed (or pasted) another: the same words with a
+# straight apostrophe, a curly one or a prime are the same words. Invisible marks (soft
+# hyphens, zero-width spaces and joiners) are dropped; a joiner inside a word would
+# otherwise hide it.
+_SAME_MARKS = str.maketrans({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\uff07", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
+    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", None),
+})
+
+
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    return unicodedata.normalize("NFKC", text).casefold().translate(_SAME_MARKS)
+
+
+# A word hyphenated at a line end (CSS ``hyphens: auto``; WeasyPrint prints U+2010, or
+# the stylesheet's hyphenate-character) is read back in two pieces. Page text is also
+# looked at with each hyphen before a line break removed; it is still looked at as it
+# is, since a hyphen that is part of the text ("Chol-ho") may fall there too.
+_LINE_END_HYPHEN = re.compile(r"-[^\S\n]*\r?\n\s*")
+
+
+def _page_readings(text: str) -> list[tuple[str, frozenset[int]]]:
+    readings = [_squash(text)]
+    joined = _LINE_END_HYPHEN.sub("", _normalise(text))
+    if joined != _normalise(text):
+        readings.append(_squash(joined))
+    return readings
 
 
 def _squash(text: str) -> tuple[str, frozenset[int]]:
@@ -127,7 +154,8 @@ def _destination_names(reader: pikepdf.Pdf) -> list[str]:
 # Where a restricted text has several sentences, each long enough to be telling is
 # looked for on its own: copying one sentence of a restricted fact leaks it as surely as
 # copying all of it. Shorter sentences ("He agreed.") would be found in unrelated text.
-_SENTENCE_END = re.compile(r"(?<=[。！？])\s*|(?<=[.!?])\s+")  # CJK puts no space after
+# CJK puts no space after a full stop; a quotation may close after one ("… office.”).
+_SENTENCE_END = re.compile(r"(?<=[。！？])[」』”’]?\s*|(?<=[.!?])\s+|(?<=[.!?][\"'”’»)\]])\s+")
 MIN_SENTENCE = 20  # characters, not counting whitespace; a CJK character counts as two
 
 
@@ -136,18 +164,32 @@ def _telling(sentence: str) -> bool:
     return sum(2 if _UNSPACED.match(c) else 1 for c in squashed) >= MIN_SENTENCE
 
 
+def _trimmed(text: str) -> str:
+    """``text`` without the punctuation at its ends: a sentence copied with a semicolon
+    for its full stop, or out of its quotation marks, is the same sentence."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace()
+                           or unicodedata.category(text[start]).startswith("P")):
+        start += 1
+    while end > start and (text[end - 1].isspace()
+                           or unicodedata.category(text[end - 1]).startswith("P")):
+        end -= 1
+    return text[start:end]
+
+
 def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
     """What to look for, each with where its restricted text is written: each restricted
     text (unless only its sentences are, see :class:`RestrictedText`), and each of its
-    sentences of at least :data:`MIN_SENTENCE` characters."""
+    sentences of at least :data:`MIN_SENTENCE` characters; all without the punctuation
+    at their ends."""
     found: dict[str, str] = {}
     for item in restricted:
         if isinstance(item, str):
             item = RestrictedText(item, "")
-        text = item.text
+        text = _trimmed(item.text)
         if item.whole and len(_squash(text)[0]) >= 3:
             found.setdefault(text, item.where)
-        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        sentences = [_trimmed(s) for s in _SENTENCE_END.split(item.text) if _trimmed(s)]
         if len(sentences) > 1 or not item.whole:
             for sentence in sentences:
                 if _telling(sentence):
@@ -172,9 +214,9 @@ def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
             found.setdefault(needle, []).append("the file name")
     targets = [(needle, _squash(needle)[0]) for needle in looked_for]
     for where, text in pdf_strings(pdf):
-        squashed = _squash(text)
+        readings = _page_readings(text) if where.endswith(" text") else [_squash(text)]
         for needle, target in targets:
-            if _contains(squashed, target):
+            if any(_contains(reading, target) for reading in readings):
                 found.setdefault(needle, []).append(where)
     return [f"{needle[:60]!r} in {', '.join(places)}"
             + (f" (restricted: {looked_for[needle]})" if looked_for[needle] else "")

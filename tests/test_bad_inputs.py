@@ -100,6 +100,11 @@ CORPUS = [
         f"{CASE}:3: asof: unknown key 'asof' (did you mean 'as_of'?)"),
     Bad("wrong type", replace(CASE, "title: A sample case", "title: [A, sample]"),
         f"{CASE}:2: title: is a list (expected text)"),
+    Bad("empty sensitivity", replace(CASE, "sensitivity: restricted", "sensitivity:"),
+        f"{CASE}:18: group.members[2].sensitivity: is empty (expected one of public, "
+        "restricted; leave the line out for public)"),
+    Bad("empty boolean", replace(CASE, "approximate: true", "approximate:"),
+        "approximate: is empty (expected true or false; leave the line out for false)"),
     Bad("yaml 1.1 boolean", replace(CASE, "approximate: true", "approximate: yes"),
         "timeline[2].approximate: 'yes' is not true or false"),
     Bad("yaml 1.1 boolean NO", replace(TREATY, "text_kind: summary",

@@ -169,6 +169,23 @@ def test_a_time_the_clocks_skip_is_an_error(project: Make) -> None:
             "America/New_York (the clocks skip it)") in result.stderr
 
 
+@pytest.mark.parametrize(("start", "problem"), [
+    # Python reads a bare date as midnight: the handout would print "12:00 AM".
+    ("2015-11-21", "'2015-11-21' has no time of day"),
+    ("2015-11-21 13:00", "'2015-11-21 13:00' is not written as YYYY-MM-DDTHH:MM"),
+    ("2015-11-21T13:00:30", "'2015-11-21T13:00:30' is not written as YYYY-MM-DDTHH:MM"),
+    ("2015-11-21T13:00-05:00", "'2015-11-21T13:00-05:00' carries an offset"),
+    ("21 November, 1 pm", "'21 November, 1 pm' is not a date and time"),
+])
+def test_an_event_time_must_be_written_as_documented(project: Make, start: str,
+                                                     problem: str) -> None:
+    content = _sample_with_event(project, start, "2015-11-21T14:00")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2, result.stderr
+    assert f"case.yaml:70: events[1].start: {problem}" in result.stderr
+    assert "(expected YYYY-MM-DDTHH:MM" in result.stderr or "offset" in problem
+
+
 def test_a_time_that_happens_twice_is_read_as_the_first_and_warned_about(
         project: Make) -> None:
     content = _sample_with_event(project, "2015-11-01T01:30", "2015-11-01T03:00")

@@ -24,6 +24,7 @@ MAX_ID = 64
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 NOT_STATED = "not stated"
 
 _KIND_NAMES = {YMap: "a mapping (key: value lines)", YSeq: "a list", YScalar: "a single value"}
@@ -207,6 +208,8 @@ class Fields:
         return node.text
 
     def boolean(self, key: str, *, default: bool = False) -> bool:
+        if self._empty_choice(key, "true or false", str(default).lower()):
+            return default
         node = self._scalar(key, False, "true or false")
         if node is None:
             return default
@@ -229,8 +232,22 @@ class Fields:
             self._err(key, f"{value} is too small", node, hint=f"expected at least {minimum}")
         return value
 
+    def _empty_choice(self, key: str, expected: str, default: str) -> bool:
+        """Whether ``key`` is written with no value, which is an error even where the key
+        may be left out: ``sensitivity:`` with nothing after it is a decision not yet
+        made, not a wish for the default."""
+        node = self.map.get(key)
+        if isinstance(node, YScalar) and node.text == "" and not node.quoted:
+            self._err(key, "is empty", node,
+                      hint=f"expected {expected}; leave the line out for {default}")
+            return True
+        return False
+
     def enum(self, key: str, kind: type[E], *, default: E | None = None) -> E:
         choices = [e.value for e in kind]
+        if default is not None and self._empty_choice(
+                key, "one of " + ", ".join(choices), default.value):
+            return default
         node = self._scalar(key, default is None, "one of " + ", ".join(choices))
         if node is None:
             return default if default is not None else next(iter(kind))
@@ -264,17 +281,28 @@ class Fields:
         node = self._scalar(key, True, "a local date and time such as 2015-11-21T13:00")
         if node is None:
             return None
+        written = node.text.strip()
+        expected = "expected YYYY-MM-DDTHH:MM in the event's time zone, e.g. 2015-11-21T13:00"
+        if isinstance(parse_date(written), PartialDate):
+            # Python would read it as midnight, and a handout print "12:00 AM".
+            self._err(key, f"{written!r} has no time of day", node,
+                      hint=f"{expected}; an event is printed with the time it starts "
+                           "and ends")
+            return None
         try:
-            value = dt.datetime.fromisoformat(node.text.strip())
+            value = dt.datetime.fromisoformat(written)
         except ValueError:
-            self._err(key, f"{node.text!r} is not a date and time", node,
-                      hint="expected YYYY-MM-DDTHH:MM in the event's time zone, e.g. "
-                           "2015-11-21T13:00")
+            self._err(key, f"{node.text!r} is not a date and time", node, hint=expected)
             return None
         if value.tzinfo is not None:
             self._err(key, f"{node.text!r} carries an offset", node,
                       hint="write the local time without an offset; the timezone field "
                            "says where it is")
+            return None
+        if not _LOCAL_TIME.fullmatch(written):
+            # Seconds, fractions or a space for the T: read, but not as documented.
+            self._err(key, f"{written!r} is not written as YYYY-MM-DDTHH:MM", node,
+                      hint=expected)
             return None
         if zone is None:
             return None

@@ -275,11 +275,11 @@ def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
                     hint="YAML would silently keep only the last one; remove one of them",
                 )
             firsts[key.text] = key.line
-            value = _convert(value_node, display, seen, depth + 1)
-            if isinstance(value, YScalar) and value.text == "" and not value.quoted:
+            converted = _convert(value_node, display, seen, depth + 1)
+            if isinstance(converted, YScalar) and converted.text == "" and not converted.quoted:
                 # YAML places a missing value where the next token starts, often the
                 # next line; the author looks for it after its key.
-                value = replace(value, line=key.line)
-            entries.append((key, value))
+                converted = replace(converted, line=key.line)
+            entries.append((key, converted))
         return YMap(tuple(entries), display, _line(node))
     raise ContentError("unsupported YAML node", path=display, line=_line(node))

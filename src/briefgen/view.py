@@ -508,6 +508,9 @@ def _obligations(
 
     obligations: list[ObligationView] = []
     findings: list[ObligationView] = []
+    # A customary rule's text is printed once: under its own entry when the analysis
+    # cites it, else under the first treaty it stands in for; elsewhere it is named.
+    customary_printed = set(cited)
     for instrument_id, provisions in cited.items():
         inst = content.instruments[instrument_id]
         entries = [p for p in audience.participation if p.instrument == inst.id]
@@ -530,8 +533,10 @@ def _obligations(
         if inst.kind is InstrumentKind.TREATY and standing != "party" and inst.customary:
             custom = content.instruments[inst.customary]
             customary_title = title_of(custom.id)
-            customary_views = tuple(_provision_view(content, p, loc, notes)
-                                    for p in custom.provisions)
+            if custom.id not in customary_printed:
+                customary_printed.add(custom.id)
+                customary_views = tuple(_provision_view(content, p, loc, notes)
+                                        for p in custom.provisions)
         obligations.append(ObligationView(
             inst.id, title_of(inst.id), inst.kind.value, standing, participation, views,
             customary_title, customary_views, standing_notes))

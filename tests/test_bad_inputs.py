@@ -255,6 +255,20 @@ CORPUS = [
                                           '  font-family: "Brief Sanz";', "brief.css"),
         "templates/brief.css:43: font family 'Brief Sanz' is not defined in "
         "templates/fonts.yaml (the stylesheet has only the families fonts.yaml defines"),
+    Bad("unclosed brace in a stylesheet", templates(
+        ".reasoning { break-inside: avoid-page; }", ".reasoning { break-inside: avoid-page;",
+        "brief.css"),
+        "templates/brief.css:122: '{' is never closed (add the missing '}': every rule "
+        "after it is ignored)"),
+    Bad("restricted brief without its warning on every page", templates(
+        "  @top-right { content: ", "  @top-right { --mark: ", "brief.css"),
+        "sample-case_brief_party-state_en_restricted.pdf: 'Contains restricted material: "
+        "do not circulate' is not printed on page(s) 2", args=("--include-restricted",)),
+    Bad("stray brace in a stylesheet", templates(
+        ".reasoning { break-inside: avoid-page; }",
+        ".reasoning { break-inside: avoid-page; } }", "brief.css"),
+        "templates/brief.css:122: '}' closes no '{' (remove it: the rule after it is "
+        "ignored)"),
     Bad("generic font family in the font shorthand",
         templates('font: 7pt/1.2 "Brief Sans";', 'font: 7pt/1.2 "Brief Sans", serif;',
                   "brief.css"),

@@ -391,3 +391,15 @@ def pikepdf_images(pdf: bytes) -> list[tuple[int, int]]:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         return [(int(image.Width), int(image.Height))
                 for page in document.pages for image in page.get_images().values()]
+
+
+def test_braces_are_paired_as_css_reads_them() -> None:
+    from briefgen.typesetter import _brace_problems
+
+    assert _brace_problems("a { content: '}'; }\n/* } */ b { c: \"\\\"}\" }\n") == ()
+    assert _brace_problems("a { b: c; }\n.x { y: z;\n.q { r: s; }\n") == (
+        ("'{' is never closed", 2, "add the missing '}': every rule after it is ignored"),)
+    assert [(m, line) for m, line, _ in _brace_problems("a {} }\nb {}\n/* x\n{")] == [
+        ("'}' closes no '{'", 1), ("a comment (/*) is never closed", 3)]
+    # An escaped brace is not a brace; an unclosed string ends at its line's end.
+    assert _brace_problems("a { content: \\}; }\nb { content: 'x }\n}") == ()

@@ -905,7 +905,9 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
                  view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
-                 attachments=attachments), [(view.lang, view.texts, translator)]
+                 attachments=attachments,
+                 every_page=translator.gettext(RESTRICTED_MARK) if target.restricted else "",
+                 ), [(view.lang, view.texts, translator)]
 
 
 def _public_json(view: Any) -> bytes:
@@ -938,6 +940,9 @@ class _Work:
     variant: str = "pdf/ua-1"
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     content_at: str = ""  # where its text is written (and translated), for messages
+    # Printed on every page, or the build fails: a restricted brief's warning, which
+    # comes from the stylesheet's page margins and is lost with a broken stylesheet.
+    every_page: str = ""
 
 
 @dataclass(frozen=True)
@@ -1054,6 +1059,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
                      "fewer facts or asks under handout:" + (
                          f" ({item.content_at})" if item.content_at else ""))
     _check_no_restricted(result.pdf, item.restricted, item.name)
+    _check_every_page(result.pdf, item.every_page, item.name)
     images = {}
     if item.images:
         from briefgen.pictures import page_pictures
@@ -1223,6 +1229,27 @@ def _label_texts(translator: Translator) -> list[str]:
     if catalog is None:
         return []
     return [str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string]
+
+
+# The warning the brief template prints on every page of a restricted brief.
+RESTRICTED_MARK = "Contains restricted material: do not circulate"
+
+
+def _check_every_page(pdf: bytes, mark: str, name: str) -> None:
+    """A restricted brief must say so on every page: a page printed or passed on alone
+    must not look like a public one."""
+    if not mark:
+        return
+    from briefgen.pdfcheck import pages_without
+
+    missing = pages_without(pdf, mark)
+    if missing:
+        raise TypesetError(
+            f"{mark!r} is not printed on page(s) {', '.join(map(str, missing))}",
+            path=name,
+            hint="a restricted brief carries its warning on every page; check the page "
+                 "margin rule (@top-right) in the brief's stylesheet, and that the "
+                 "stylesheet's braces are balanced")
 
 
 def _check_no_restricted(pdf: bytes, restricted: Sequence[RestrictedText], name: str,

@@ -139,6 +139,24 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
                 items[:0] = item.children
 
 
+def pages_without(pdf: bytes, text: str) -> list[int]:
+    """The numbers of the pages whose text (read by PDFium) does not contain ``text``."""
+    target = _squash(text)[0]
+    missing = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for number, page in enumerate(document, start=1):
+            textpage = page.get_textpage()
+            if not any(_contains(reading, target)
+                       for reading in _page_readings(str(textpage.get_text_range()))):
+                missing.append(number)
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return missing
+
+
 def _destination_names(reader: pikepdf.Pdf) -> list[str]:
     # PDF 1.2 and later keep them in a name tree; PDF 1.1 in a dictionary on the catalog.
     names: list[str] = []

@@ -198,6 +198,7 @@ def typeset(
             # named[0] is the @font-face sheet made from fonts.yaml: it declares the
             # families the others are checked against.
             for css, sheet_origin, keeps_lines in named[1:]:
+                rejected.extend(_unbalanced(css, sheet_origin, keeps_lines=keeps_lines))
                 rejected.extend(_unknown_families(css, fonts, sheet_origin,
                                                   keeps_lines=keeps_lines))
             if rejected:
@@ -829,6 +830,60 @@ def _rejected_rules(records: Sequence[logging.LogRecord], origin: str, *,
 _CSS_WIDE = frozenset({"inherit", "initial", "unset", "revert", "revert-layer"})
 _FONT_SIZES = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large",
                          "xx-large", "xxx-large", "smaller", "larger"})
+
+
+def _unbalanced(css: str, origin: str, *, keeps_lines: bool | None) -> list[TypesetError]:
+    """Braces that do not pair up, and a comment never closed.
+
+    CSS parsers recover from both without a word: an unclosed ``{`` swallows every rule
+    after it (the page margins with the classification and page numbers among them),
+    and a stray ``}`` the rule after it."""
+    return [TypesetError(message, path=origin, line=line if keeps_lines else None,
+                         hint=hint)
+            for message, line, hint in _brace_problems(css)]
+
+
+@functools.lru_cache(maxsize=16)
+def _brace_problems(css: str) -> tuple[tuple[str, int, str], ...]:
+    problems: list[tuple[str, int, str]] = []
+    opened: list[int] = []  # the line of each "{" not yet closed
+    line, index, length = 1, 0, len(css)
+    while index < length:
+        char = css[index]
+        if char == "\n":
+            line += 1
+        elif char == "\\":
+            index += 1  # an escaped character is never a brace or a quote
+            line += css[index:index + 1] == "\n"
+        elif css.startswith("/*", index):
+            end = css.find("*/", index + 2)
+            if end == -1:
+                problems.append(("a comment (/*) is never closed", line,
+                                 "add */ where the comment ends; everything after it is "
+                                 "ignored"))
+                break
+            line += css.count("\n", index, end)
+            index = end + 1
+        elif char in "\"'":
+            end = index + 1
+            while end < length and css[end] not in (char, "\n"):
+                end += 2 if css[end] == "\\" else 1
+            # An unclosed string ends at its line's end, as CSS has it.
+            index = end + 1 if end < length and css[end] == char else end
+            continue
+        elif char == "{":
+            opened.append(line)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                problems.append(("'}' closes no '{'", line,
+                                 "remove it: the rule after it is ignored"))
+        index += 1
+    problems.extend(("'{' is never closed", at,
+                     "add the missing '}': every rule after it is ignored")
+                    for at in opened[:1])
+    return tuple(problems)
 
 
 def _unknown_families(css: str, fonts: FontSet, origin: str, *,

@@ -264,6 +264,9 @@ CORPUS = [
         "  @top-right { content: ", "  @top-right { --mark: ", "brief.css"),
         "sample-case_brief_party-state_en_restricted.pdf: 'Contains restricted material: "
         "do not circulate' is not printed on page(s) 2", args=("--include-restricted",)),
+    Bad("unclosed brace in a stylesheet, found by validate", templates(
+        ".reasoning { break-inside: avoid-page; }", ".reasoning { break-inside: avoid-page;",
+        "brief.css"), "templates/brief.css:122: '{' is never closed", command="validate"),
     Bad("stray brace in a stylesheet", templates(
         ".reasoning { break-inside: avoid-page; }",
         ".reasoning { break-inside: avoid-page; } }", "brief.css"),

@@ -577,6 +577,7 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
     its event's, and a template fails on the view it is given (an undefined variable,
     an expression that raises) only when it is rendered."""
     from briefgen.renderer import Renderer
+    from briefgen.typesetter import unbalanced
     from briefgen.view import build_brief_view, build_handout_view
 
     errors: list[BriefgenError] = []
@@ -589,12 +590,16 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
             if target.document == "brief":
                 view = build_brief_view(content, case, target.audience, target.locale,
                                         translator, include_restricted=True)
-                renderer.render("brief", view, translator, paper="a4", build_stamp="0")
+                rendered = renderer.render("brief", view, translator, paper="a4",
+                                           build_stamp="0")
             else:
                 handout = build_handout_view(content, case, target.audience, target.locales,
                                              translators)
-                renderer.render("handout", handout, translator, paper="a4", build_stamp="0",
-                                scale=HANDOUT_SCALES[0])
+                rendered = renderer.render("handout", handout, translator, paper="a4",
+                                           build_stamp="0", scale=HANDOUT_SCALES[0])
+            # Found without typesetting, so validate reports it as a build would.
+            errors.extend(unbalanced(rendered.css, rendered.css_origin,
+                                     keeps_lines=rendered.css_keeps_lines))
         except BriefgenError as exc:
             errors.extend(exc.each())
     if errors:

@@ -198,7 +198,7 @@ def typeset(
             # named[0] is the @font-face sheet made from fonts.yaml: it declares the
             # families the others are checked against.
             for css, sheet_origin, keeps_lines in named[1:]:
-                rejected.extend(_unbalanced(css, sheet_origin, keeps_lines=keeps_lines))
+                rejected.extend(unbalanced(css, sheet_origin, keeps_lines=keeps_lines))
                 rejected.extend(_unknown_families(css, fonts, sheet_origin,
                                                   keeps_lines=keeps_lines))
             if rejected:
@@ -832,7 +832,7 @@ _FONT_SIZES = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-l
                          "xx-large", "xxx-large", "smaller", "larger"})
 
 
-def _unbalanced(css: str, origin: str, *, keeps_lines: bool | None) -> list[TypesetError]:
+def unbalanced(css: str, origin: str, *, keeps_lines: bool | None) -> list[TypesetError]:
     """Braces that do not pair up, and a comment never closed.
 
     CSS parsers recover from both without a word: an unclosed ``{`` swallows every rule

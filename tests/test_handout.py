@@ -198,6 +198,26 @@ def test_a_time_that_happens_twice_is_read_as_the_first_and_warned_about(
     assert result.exit_code == 2
 
 
+def test_a_handout_summary_is_printed_instead_of_the_cases(project: Make) -> None:
+    from briefgen.messages import case_messages
+
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    case = content / "cases/sample-case/case.yaml"
+    edit(case, "handout:\n", "handout:\n  summary: By the day of the vigil, two were held.\n")
+    result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
+                                      "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    (pdf,) = (content.parent / "output").glob("*handout*.pdf")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "By the day of the vigil, two were held." in text
+    assert "Two people were stopped and handed over." not in text
+    # Translated like the rest of the handout.
+    loaded = load_content(content)
+    assert "case:sample-case:handout:summary" in {
+        m.context for m in case_messages(loaded.cases["sample-case"])}
+
+
 def test_a_restricted_fact_on_a_handout_is_an_error(project: Make) -> None:
     content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
     edit(content / "cases/sample-case/case.yaml", "  facts: [stopped]",

@@ -63,7 +63,7 @@ CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", 
              "timeline", "legal_analysis", "asks", "events", "handout")
 EVENT_KEYS = ("id", "title", "start", "end", "timezone", "venue", "address", "organiser",
               "url", "sources")
-HANDOUT_KEYS = ("call_to_action", "link", "link_is_placeholder", "facts", "asks")
+HANDOUT_KEYS = ("summary", "call_to_action", "link", "link_is_placeholder", "facts", "asks")
 GROUP_KEYS = ("summary", "sources", "members")
 MEMBER_KEYS = ("id", "description", "count", "sources", "sensitivity")
 FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
@@ -565,6 +565,7 @@ def _handout(case: Fields) -> Handout | None:
             field=f._name("link"),
             hint="use a shorter address, such as the campaign page's own short link")
     return Handout(
+        summary=f.markdown("summary", required=False) or None,
         call_to_action=f.markdown("call_to_action"),
         link=link,
         link_is_placeholder=f.boolean("link_is_placeholder"),

@@ -80,6 +80,9 @@ def case_messages(case: Case) -> Iterator[Message]:
         yield from m(f"event:{event.id}:title", event.title, event.origin)
         yield from m(f"event:{event.id}:venue", event.venue, event.origin)
     if case.handout:
+        if case.handout.summary:
+            yield from m("handout:summary", case.handout.summary,
+                         case.handout.origin.at("summary"))
         yield from m("handout:call_to_action", case.handout.call_to_action,
                      case.handout.origin)
 

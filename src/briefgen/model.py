@@ -349,7 +349,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Handout:
-    """What a case's one-page public handout shows besides its summary and events."""
+    """What a case's one-page public handout shows besides its events."""
 
     call_to_action: str
     link: str
@@ -357,6 +357,9 @@ class Handout:
     facts: tuple[str, ...]
     asks: tuple[str, ...]
     origin: Origin
+    # Printed instead of the case's summary: a handout is for a day that may come before
+    # the case's as-of date, and must not say what was only known later.
+    summary: str | None = None
 
 
 @dataclass(frozen=True)

@@ -651,7 +651,9 @@ def build_handout_view(
         columns.append(HandoutColumn(
             locale=locale,
             title=loc.case(case, "title", case.title, case.origin.at("title")),
-            summary=loc.case(case, "summary", case.summary, case.origin.at("summary")),
+            summary=(loc.case(case, "handout:summary", handout.summary,
+                              handout.origin.at("summary")) if handout.summary
+                     else loc.case(case, "summary", case.summary, case.origin.at("summary"))),
             # The loader refuses restricted facts here; filter again so a public document
             # can never receive one, whatever the content says.
             facts=tuple(loc.case(case, f"fact:{ref}", facts[ref].text, facts[ref].origin.at("text"))

@@ -300,13 +300,16 @@ def _png(width: int, height: int) -> bytes:
 
 
 def test_a_render_that_needs_too_much_memory_fails_cleanly() -> None:
-    # Content may not embed images, so the document is made here: 9000 × 9000 pixels
-    # decode to 243 MB, more than a worker limited to 300 MB has left.
+    # Content may not embed images, so the document is made here: four images, each
+    # under the pixel limit (5000 × 5000 and a pixel less, 75 MB each decoded), together
+    # more than a worker limited to 300 MB has left.
     from briefgen.build import Options, _Silent, _Typesetters, _Work, _WorkerSetup
 
-    url = "data:image/png;base64," + base64.b64encode(_png(9000, 9000)).decode()
-    html = (f'<html lang="en"><head><title>x</title></head><body><p>x</p>'
-            f'<img src="{url}" alt="x" style="width: 10mm"></body></html>')
+    images = "".join(
+        f'<img src="data:image/png;base64,{base64.b64encode(_png(5000 - a, 5000 - b)).decode()}"'
+        ' alt="x" style="width: 10mm">' for a in (0, 1) for b in (0, 1))
+    html = (f'<html lang="en"><head><title>x</title></head><body><p>x</p>{images}'
+            '</body></html>')
     paths = Paths.for_content(REPO / "content")
     setup = _WorkerSetup(paths.font_cache, paths.templates / "fonts.yaml", ("en",),
                          (paths.templates, paths.font_cache), 300, os.getpid())

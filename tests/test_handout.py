@@ -73,6 +73,10 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
         assert flat("2015年11月21日星期六") in flat(text) and "下午" in text
     assert "3505 International Place NW, Washington DC 20008" in text
     assert URL in text
+    # The footer's labels and organisation are in both languages of the page.
+    label = {"ko": "임시 주소", "zh-Hans": "占位地址"}[first]
+    assert flat(f"({label} · placeholder address)") in flat(text)
+    assert flat("briefgen example content") in flat(text)
 
 
 @pytest.mark.slow

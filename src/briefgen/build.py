@@ -595,8 +595,10 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
             else:
                 handout = build_handout_view(content, case, target.audience, target.locales,
                                              translators)
-                rendered = renderer.render("handout", handout, translator, paper="a4",
-                                           build_stamp="0", scale=HANDOUT_SCALES[0])
+                rendered = renderer.render(
+                    "handout", handout, translator, paper="a4", build_stamp="0",
+                    scale=HANDOUT_SCALES[0],
+                    others=[translators[x] for x in target.locales[1:]])
             # Found without typesetting, so validate reports it as a build would.
             errors.extend(unbalanced(rendered.css, rendered.css_origin,
                                      keeps_lines=rendered.css_keeps_lines))
@@ -888,7 +890,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                                      for locale, texts in handout.texts.items()]
         variants = tuple(
             renderer.render("handout", handout, translator, paper=options.paper,
-                            build_stamp=job.stamp, scale=scale)
+                            build_stamp=job.stamp, scale=scale,
+                            others=[translators[x] for x in target.locales[1:]])
             for scale in HANDOUT_SCALES)
         assert case.handout is not None  # planned only for cases with a handout
         return _Work(target.filename, tuple(r.html for r in variants),

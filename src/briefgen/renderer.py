@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,11 +124,17 @@ class Renderer:
         return env
 
     def render(self, kind: str, view: BriefView | HandoutView, translator: Translator, *,
-               paper: str, build_stamp: str, scale: float = 10.0) -> Rendered:
+               paper: str, build_stamp: str, scale: float = 10.0,
+               others: Sequence[Translator] = ()) -> Rendered:
+        """``translator`` is the document's language; ``others`` those of a handout's
+        other columns, whose labels a template translates with ``gettext_in``."""
         env = self.environment(translator)
         name = TEMPLATE_FILES[kind]
         context: dict[str, Any] = {
             "view": view,
+            # {% set _ = gettext_in[locale] %} in a loop: that language's labels, still
+            # written _("…") so that extraction finds them.
+            "gettext_in": {t.locale: t.gettext for t in (translator, *others)},
             "paper": PAPER_SIZES[paper],
             "stamp": build_stamp,
             "scale": scale,

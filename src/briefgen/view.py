@@ -605,6 +605,7 @@ class HandoutColumn:
     event_time: str
     venue: str
     call_to_action: str
+    organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -668,16 +669,13 @@ def build_handout_view(
             venue=loc.case(case, f"event:{event.id}:venue", event.venue, event.origin.at("venue")),
             call_to_action=loc.case(case, "handout:call_to_action", handout.call_to_action,
                                     handout.origin.at("call_to_action")),
+            organisation=loc.shared("project:organisation", content.project.organisation,
+                                    content.project.origin.at("organisation")),
         ))
         errors.extend(loc.errors)
         texts[locale] = tuple(loc.texts)
-    # The footer's organisation is printed in the first language, under its policy
-    # like every other text.
-    footer = _Localizer(content, translators[locales[0]], locales[0])
-    organisation = footer.shared("project:organisation", content.project.organisation,
-                                 content.project.origin.at("organisation"))
-    errors.extend(footer.errors)
-    texts[locales[0]] += tuple(footer.texts)
+    # The document's metadata names the organisation in the first language.
+    organisation = columns[0].organisation
     if errors:
         raise_report(errors)
     # Printed as written, in the first language's column font.

@@ -263,3 +263,24 @@ def test_treaty_status_the_sources_do_not_give_is_not_asserted(built: Path) -> N
         text = squash(pdftotext(pdf))
         for step in ("Signature:", "Ratification:", "Accession:", "Succession:"):
             assert step not in text, (pdf.name, step)
+
+
+def test_provision_texts_are_set_alike_whatever_their_kind(built: Path) -> None:
+    # A summary of a provision and a quotation of one are set in one size, not the
+    # summary in the size of the case summary above them.
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    document = pypdfium2.PdfDocument(built / f"{CASE}_brief_united-states_en.pdf")
+    try:
+        sizes = {}
+        for page in document:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            for start in ("No government", "A party may not"):  # a quote, a summary
+                if (at := text.find(start)) != -1:
+                    sizes[start] = round(pdfium.FPDFText_GetFontSize(textpage, at), 2)
+            textpage.close()
+    finally:
+        document.close()
+    assert len(sizes) == 2 and len(set(sizes.values())) == 1, sizes

@@ -107,15 +107,8 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
     checked, and pypdf, which parses every object of WeasyPrint's one object stream in
     Python, took 90 ms per brief for the part qpdf reads in 10.
     """
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        for number, page in enumerate(document, start=1):
-            textpage = page.get_textpage()
-            yield f"page {number} text", str(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    finally:
-        document.close()
+    for number, text in _page_texts(pdf):
+        yield f"page {number} text", text
     with pikepdf.open(io.BytesIO(pdf)) as reader:
         for number, page in enumerate(reader.pages, start=1):
             for annot in page.obj.get("/Annots", ()):
@@ -139,22 +132,24 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
                 items[:0] = item.children
 
 
-def pages_without(pdf: bytes, text: str) -> list[int]:
-    """The numbers of the pages whose text (read by PDFium) does not contain ``text``."""
-    target = _squash(text)[0]
-    missing = []
+def _page_texts(pdf: bytes) -> Iterator[tuple[int, str]]:
+    """(number, text) of each page, as PDFium reads it."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         for number, page in enumerate(document, start=1):
             textpage = page.get_textpage()
-            if not any(_contains(reading, target)
-                       for reading in _page_readings(str(textpage.get_text_range()))):
-                missing.append(number)
+            yield number, str(textpage.get_text_range())
             textpage.close()
             page.close()
     finally:
         document.close()
-    return missing
+
+
+def pages_without(pdf: bytes, text: str) -> list[int]:
+    """The numbers of the pages whose text (read by PDFium) does not contain ``text``."""
+    target = _squash(text)[0]
+    return [number for number, page in _page_texts(pdf)
+            if not any(_contains(reading, target) for reading in _page_readings(page))]
 
 
 def _destination_names(reader: pikepdf.Pdf) -> list[str]:

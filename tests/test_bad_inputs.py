@@ -55,6 +55,18 @@ def templates(old: str, new: str, name: str = "brief.html") -> Mutation:
     return apply
 
 
+REASONING = ".reasoning { break-inside: avoid-page; }"
+BRIEF_SANS = '  font-family: "Brief Sans";'
+FONT_SHORTHAND = 'font: 7pt/1.2 "Brief Sans";'
+
+
+def css_at(text: str) -> str:
+    """``templates/brief.css:N`` for the shipped line that holds ``text``, so that an edit
+    elsewhere in the stylesheet does not break the expected messages below."""
+    lines = (REPO / "templates" / "brief.css").read_text(encoding="utf-8").splitlines()
+    return f"templates/brief.css:{next(n for n, line in enumerate(lines, 1) if text in line)}"
+
+
 def font_file(make: Callable[[Path], Path]) -> Mutation:
     """Point the serif bold face of templates/fonts.yaml at what ``make`` puts in the
     project."""
@@ -251,31 +263,28 @@ CORPUS = [
     Bad("stylesheet from /etc", templates(
         "/* Print stylesheet", '@import url("file:///etc/hosts");\n/* Print stylesheet',
         "brief.css"), "refused to fetch /etc/hosts ("),
-    Bad("misspelt font family", templates('  font-family: "Brief Sans";',
-                                          '  font-family: "Brief Sanz";', "brief.css"),
-        "templates/brief.css:43: font family 'Brief Sanz' is not defined in "
+    Bad("misspelt font family", templates(BRIEF_SANS, BRIEF_SANS.replace("Sans", "Sanz"),
+                                          "brief.css"),
+        css_at(BRIEF_SANS) + ": font family 'Brief Sanz' is not defined in "
         "templates/fonts.yaml (the stylesheet has only the families fonts.yaml defines"),
     Bad("unclosed brace in a stylesheet", templates(
-        ".reasoning { break-inside: avoid-page; }", ".reasoning { break-inside: avoid-page;",
-        "brief.css"),
-        "templates/brief.css:122: '{' is never closed (add the missing '}': every rule "
+        REASONING, REASONING.removesuffix(" }"), "brief.css"),
+        css_at(REASONING) + ": '{' is never closed (add the missing '}': every rule "
         "after it is ignored)"),
     Bad("restricted brief without its warning on every page", templates(
         "  @top-right { content: ", "  @top-right { --mark: ", "brief.css"),
         "sample-case_brief_party-state_en_restricted.pdf: 'Contains restricted material: "
         "do not circulate' is not printed on page(s) 2", args=("--include-restricted",)),
     Bad("unclosed brace in a stylesheet, found by validate", templates(
-        ".reasoning { break-inside: avoid-page; }", ".reasoning { break-inside: avoid-page;",
-        "brief.css"), "templates/brief.css:122: '{' is never closed", command="validate"),
+        REASONING, REASONING.removesuffix(" }"), "brief.css"),
+        css_at(REASONING) + ": '{' is never closed", command="validate"),
     Bad("stray brace in a stylesheet", templates(
-        ".reasoning { break-inside: avoid-page; }",
-        ".reasoning { break-inside: avoid-page; } }", "brief.css"),
-        "templates/brief.css:122: '}' closes no '{' (remove it: the rule after it is "
+        REASONING, REASONING + " }", "brief.css"),
+        css_at(REASONING) + ": '}' closes no '{' (remove it: the rule after it is "
         "ignored)"),
     Bad("generic font family in the font shorthand",
-        templates('font: 7pt/1.2 "Brief Sans";', 'font: 7pt/1.2 "Brief Sans", serif;',
-                  "brief.css"),
-        "templates/brief.css:20: font family 'serif' is not defined in templates/fonts.yaml"),
+        templates(FONT_SHORTHAND, FONT_SHORTHAND.replace(";", ", serif;"), "brief.css"),
+        css_at(FONT_SHORTHAND) + ": font family 'serif' is not defined in templates/fonts.yaml"),
     Bad("nesting too deep for the parser",
         write_bytes("content/sources/deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"),
         "content/sources/deep.yaml: lists and mappings nest more than 64 levels deep"),

@@ -60,11 +60,15 @@ BRIEF_SANS = '  font-family: "Brief Sans";'
 FONT_SHORTHAND = 'font: 7pt/1.2 "Brief Sans";'
 
 
+def at(text: str, name: str = "brief.html") -> str:
+    """``templates/NAME:N`` for the first shipped line that holds ``text``, so that an edit
+    elsewhere in the template does not break the expected messages below."""
+    lines = (REPO / "templates" / name).read_text(encoding="utf-8").splitlines()
+    return f"templates/{name}:{next(n for n, line in enumerate(lines, 1) if text in line)}"
+
+
 def css_at(text: str) -> str:
-    """``templates/brief.css:N`` for the shipped line that holds ``text``, so that an edit
-    elsewhere in the stylesheet does not break the expected messages below."""
-    lines = (REPO / "templates" / "brief.css").read_text(encoding="utf-8").splitlines()
-    return f"templates/brief.css:{next(n for n, line in enumerate(lines, 1) if text in line)}"
+    return at(text, "brief.css")
 
 
 def font_file(make: Callable[[Path], Path]) -> Mutation:
@@ -328,18 +332,27 @@ CORPUS = [
     Bad("ignored declaration in a template's style attribute",
         templates("<h1>{{ view.title }}</h1>",
                   '<h1 style="colr: red; margin: bogus">{{ view.title }}</h1>'),
-        "templates/brief.html:55: style attribute: WeasyPrint ignored `colr: red` "
+        at("<h1>{{ view.title }}</h1>") + ": style attribute: WeasyPrint ignored `colr: red` "
         "(unknown property)",
-        extra=("templates/brief.html:55: style attribute: WeasyPrint ignored `margin: bogus` "
+        extra=(at("<h1>{{ view.title }}</h1>") + ": style attribute: WeasyPrint ignored "
+               "`margin: bogus` "
                "(invalid value)", "2 problems found")),
+    Bad("template reaching into Python",
+        templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ ''.__class__.__mro__ }}"),
+        at("{{ view.summary|md }}") + ": template reached outside its values: access to "
+        "attribute '__class__' of 'str' object is unsafe"),
+    Bad("template altering a value, validate",
+        templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ cites.seen.append(1) }}"),
+        at("{{ view.summary|md }}") + ": template reached outside its values",
+        command="validate", extra=("names starting with '_' and methods that change a value",)),
     Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
         "undefined template variable", extra=("sumary", "templates/brief.html:")),
     Bad("undefined template variable, validate",
         templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
-        "templates/brief.html:69: undefined template variable", command="validate"),
+        at("{{ view.summary|md }}") + ": undefined template variable", command="validate"),
     Bad("a template expression that raises, validate",
         templates("{{ view.summary|md }}", "{{ (1 // 0)|string }}"),
-        "templates/brief.html:69: template failed while rendering: ZeroDivisionError",
+        at("{{ view.summary|md }}") + ": template failed while rendering: ZeroDivisionError",
         command="validate"),
     Bad("unknown locale in project", replace(PROJECT, "locales: [en]", "locales: [en, xx]"),
         f"{PROJECT}:3: locales: unknown locale 'xx'"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 from babel.messages.extract import extract_from_file
 from markupsafe import Markup
 
@@ -82,8 +83,12 @@ FILTERS: dict[str, Callable[..., Any]] = {
 
 def _environment(templates_dir: Path) -> jinja2.Environment:
     """The templates' environment, without translations: rendering installs a locale's,
-    template_syntax_errors none."""
-    env = jinja2.Environment(
+    template_syntax_errors none.
+
+    Sandboxed: a template reads the view and calls the filters, and nothing else (no
+    ``''.__class__.__mro__`` to reach Python, no ``list.append`` to alter the view), since
+    a content repository may take templates from contributors as it takes content."""
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -181,6 +186,13 @@ class Renderer:
             raise RenderError(f"template {exc.name!r} not found",
                               path=f"templates/{name}",
                               hint="restore the template or fix the include") from None
+        except jinja2.sandbox.SecurityError as exc:
+            path, line = _template_frame(self.templates_dir)
+            raise RenderError(f"template reached outside its values: {exc}",
+                              path=path or f"templates/{name}", line=line,
+                              hint="templates may read the view's fields and call the "
+                                   "filters only; names starting with '_' and methods "
+                                   "that change a value are refused") from None
         except BriefgenError:
             raise
         except Exception as exc:

@@ -121,6 +121,19 @@ def test_a_restricted_place_is_looked_for_by_its_telling_sentences() -> None:
     assert looked_for == {"a garrison near Tumen, cell block 7": "b", "Moved north": "c"}
 
 
+def test_html_is_read_element_by_element_with_its_attributes() -> None:
+    from briefgen.pdfcheck import contains, html_strings
+
+    found = dict(html_strings(
+        "<style>p::before { content: 'Tumen' }</style><table><tr><td>Ri Chol</td>"
+        "<td>Howon</td></tr></table><img alt='cell block 7' src='x.png'>"))
+    text = found["the document text"]
+    assert not contains(text, "Tumen")  # stylesheets are read from the PDF they print in
+    # Without the cells apart, "Chol" would run into "Howon" and not be a word of its own.
+    assert contains(text, "Ri Chol")
+    assert found["an HTML alt attribute"] == "cell block 7"
+
+
 # --- found in the finished document ----------------------------------------------------
 
 
@@ -187,3 +200,22 @@ def test_a_handout_is_checked_for_korean_translations_of_restricted_facts(
     assert LEAK in out
     assert f"(restricted: {KO_PO}:" in out and ": fact:relatives-in-seoul)" in out
     assert not (root / "output").exists() or not any((root / "output").glob("*.pdf"))
+
+
+def test_a_restricted_sentence_cut_by_a_page_break_is_found(project: Make) -> None:
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    # A page with room for about three lines of text: the sentence, seven lines long, is
+    # on no one page.
+    edit(templates / "brief.css", "@page {\n  margin: 20mm 19mm 22mm 19mm;",
+         "@page {\n  margin: 20mm 19mm 22mm 19mm; size: 100mm 55mm !important;")
+    secret = ("Their cousin, who has lived for eleven years in the house behind the old "
+              "harbour market of Springfield, keeps the papers of both of them in a box "
+              "under the stairs of the bakery on the corner")
+    edit(content / SAMPLE, "text: Their cousin lives in Springfield", f"text: {secret}")
+    edit(content / SAMPLE, "The two were stopped at a checkpoint.",
+         f"The two were stopped at a checkpoint. {secret}.")
+    code, out = build(content, "--audience", "party-state")
+    assert code == 2, out
+    assert f"'{secret[:60]}' in the document text (restricted: " in out

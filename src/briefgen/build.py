@@ -1066,7 +1066,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
                 hint="shorten the case summary or the handout's call_to_action, or list "
                      "fewer facts or asks under handout:" + (
                          f" ({item.content_at})" if item.content_at else ""))
-    _check_no_restricted(result.pdf, item.restricted, item.name)
+    _check_no_restricted(result.pdf, html, item.restricted, item.name)
     _check_every_page(result.pdf, item.every_page, item.name)
     images = {}
     if item.images:
@@ -1260,14 +1260,15 @@ def _check_every_page(pdf: bytes, mark: str, name: str) -> None:
                  "stylesheet's braces are balanced")
 
 
-def _check_no_restricted(pdf: bytes, restricted: Sequence[RestrictedText], name: str,
-                         ) -> None:
-    """A public document must not carry restricted text; checked on the finished PDF."""
+def _check_no_restricted(pdf: bytes, html: str, restricted: Sequence[RestrictedText],
+                         name: str) -> None:
+    """A public document must not carry restricted text; checked on the finished PDF and
+    the HTML it was made from."""
     if not restricted:
         return
     from briefgen.pdfcheck import find_leaks
 
-    leaks = find_leaks(pdf, restricted, filename=name)
+    leaks = find_leaks(pdf, restricted, filename=name, html=html)
     if leaks:
         raise TypesetError(
             "restricted material found in a public document: " + "; ".join(leaks),

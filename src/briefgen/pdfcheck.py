@@ -2,11 +2,13 @@
 
 Templates can be wrong; the PDF is what reaches the reader. Public documents are read
 back (page text, metadata, outline, named destinations, link targets, attachments) and
-must not contain restricted text.
+must not contain restricted text. The HTML the PDF was made from is read too: a sentence
+that a page break cuts in two is on no one page, but it is whole in the HTML.
 """
 
 from __future__ import annotations
 
+import html.parser
 import io
 import itertools
 import re
@@ -132,6 +134,42 @@ def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:
                 items[:0] = item.children
 
 
+class _HtmlText(html.parser.HTMLParser):
+    """The text of an HTML document, each element's apart from the next (a cell's last
+    word is not one word with the next cell's first), and its attribute values."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.text.append(" ")
+        self.attributes += [(name, value) for name, value in attrs if value]
+        if tag in ("style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        self.text.append(" ")
+        if tag in ("style", "script") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def html_strings(document: str) -> Iterator[tuple[str, str]]:
+    """(where, text) for the text of an HTML document and its attribute values."""
+    parser = _HtmlText()
+    parser.feed(document)
+    parser.close()
+    yield "the document text", "".join(parser.text)
+    for name, value in parser.attributes:
+        yield f"an HTML {name} attribute", value
+
+
 def _page_texts(pdf: bytes) -> Iterator[tuple[int, str]]:
     """(number, text) of each page, as PDFium reads it."""
     document = pypdfium2.PdfDocument(pdf)
@@ -216,9 +254,10 @@ _NAME_SEPARATOR = re.compile(r"[\W_]+")
 
 
 def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
-               filename: str = "") -> list[str]:
-    """Restricted strings (or sentences of them) found in the PDF or its file name, each
-    with where it was found and where the restricted text is written."""
+               filename: str = "", html: str = "") -> list[str]:
+    """Restricted strings (or sentences of them) found in the PDF, its file name or the
+    HTML it was made from, each with where it was found and where the restricted text is
+    written."""
     looked_for = needles(restricted)
     found: dict[str, list[str]] = {}
     name = _squash(_NAME_SEPARATOR.sub(" ", filename))
@@ -226,7 +265,7 @@ def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
         if _contains(name, _squash(_NAME_SEPARATOR.sub(" ", needle))[0]):
             found.setdefault(needle, []).append("the file name")
     targets = [(needle, _squash(needle)[0]) for needle in looked_for]
-    for where, text in pdf_strings(pdf):
+    for where, text in itertools.chain(pdf_strings(pdf), html_strings(html)):
         readings = _page_readings(text) if where.endswith(" text") else [_squash(text)]
         for needle, target in targets:
             if any(_contains(reading, target) for reading in readings):

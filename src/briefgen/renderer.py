@@ -186,7 +186,7 @@ class Renderer:
             raise RenderError(f"template {exc.name!r} not found",
                               path=f"templates/{name}",
                               hint="restore the template or fix the include") from None
-        except jinja2.sandbox.SecurityError as exc:
+        except jinja2.exceptions.SecurityError as exc:
             path, line = _template_frame(self.templates_dir)
             raise RenderError(f"template reached outside its values: {exc}",
                               path=path or f"templates/{name}", line=line,

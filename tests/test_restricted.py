@@ -219,3 +219,25 @@ def test_a_restricted_sentence_cut_by_a_page_break_is_found(project: Make) -> No
     code, out = build(content, "--audience", "party-state")
     assert code == 2, out
     assert f"'{secret[:60]}' in the document text (restricted: " in out
+
+
+def test_a_public_brief_names_no_source_only_restricted_items_cite(project: Make) -> None:
+    import json
+
+    content = project("minimal")
+    (content / "sources/sources.yaml").write_text(
+        (content / "sources/sources.yaml").read_text(encoding="utf-8")
+        + "  - id: cousin-interview-springfield\n    outlet: not stated\n"
+          "    title: Interview\n    author: not stated\n    date: not stated\n"
+          "    language: en\n", encoding="utf-8")
+    edit(content / SAMPLE, "    status: reported\n    sources: [src-b]\n    sensitivity",
+         "    status: reported\n    sources: [cousin-interview-springfield]\n    sensitivity")
+    for args in ([], ["--include-restricted"]):
+        code, out = build(content, "--audience", "party-state", *args)
+        assert code == 0, out
+    entries = {e["classification"]: e for e in
+               json.loads((content.parent / "output/manifest.json").read_text())["outputs"]}
+    assert "sources.yaml (source cousin-interview-springfield)" in " ".join(
+        entries["restricted"]["inputs"])
+    assert "cousin-interview" not in json.dumps(entries["public"])
+    assert "src-b" in json.dumps(entries["public"])

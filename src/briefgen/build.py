@@ -420,7 +420,8 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
             locales=target.locales, files=files, templates=paths.templates,
             catalogs=paths.locales, fonts=fonts,
             options={"paper": options.paper, "restricted": target.restricted,
-                     "archive": target.archive})
+                     "archive": target.archive},
+            restricted=target.restricted)
         jobs.append(Job(target, inputs, []))
     return jobs
 

@@ -20,7 +20,15 @@ from typing import Any
 from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
-from briefgen.model import DOCUMENT_KINDS, Case, Content
+from briefgen.model import (
+    DOCUMENT_KINDS,
+    Case,
+    Content,
+    Fact,
+    Member,
+    Sensitivity,
+    TimelineEntry,
+)
 
 
 def _digest_bytes(data: bytes) -> str:
@@ -92,7 +100,7 @@ OPTIONS_INPUT = "build options and briefgen version"
 
 
 def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], None],
-                      inputs: dict[str, str]) -> None:
+                      inputs: dict[str, str], restricted: bool) -> None:
     """The law, sources and actors a brief prints. A handout prints none of them (its
     view is the case's own text, its event and the project), so a change to a law file
     does not rebuild it."""
@@ -108,7 +116,7 @@ def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], N
     for instrument_id in sorted(instruments):
         add_file(root.parent / content.instruments[instrument_id].origin.path)
 
-    for source_id in sorted(_cited_sources(content, case, instruments)):
+    for source_id in sorted(_cited_sources(content, case, instruments, restricted)):
         source = content.sources[source_id]
         inputs[f"{source.origin.path} (source {source_id})"] = data_digest(source)
 
@@ -133,8 +141,10 @@ def case_inputs(
     catalogs: Path,
     fonts: str,
     options: Mapping[str, object],
+    restricted: bool = False,
 ) -> dict[str, str]:
-    """label -> digest for everything one document of ``case`` is made from."""
+    """label -> digest for everything one document of ``case`` is made from; with
+    ``restricted``, for a document that prints restricted items too."""
     root = Path(content.root)
     inputs: dict[str, str] = {}
 
@@ -145,7 +155,7 @@ def case_inputs(
     add_file(root / "cases" / case.id / "case.yaml")
 
     if document == "brief":
-        _add_brief_inputs(content, case, add_file, inputs)
+        _add_brief_inputs(content, case, add_file, inputs, restricted)
 
     for locale in locales:
         if locale != content.project.source_locale:
@@ -166,17 +176,24 @@ def case_inputs(
     return inputs
 
 
-def _cited_sources(content: Content, case: Case, instruments: Iterable[str]) -> set[str]:
+def _cited_sources(content: Content, case: Case, instruments: Iterable[str],
+                   restricted: bool) -> set[str]:
+    """The sources a brief may print. A public brief's leave out those only restricted
+    items cite: the manifest names its inputs, and a source's id ("interview-cousin-
+    yanji") can tell as much as the item."""
+    def shown(item: Member | Fact | TimelineEntry) -> bool:
+        return restricted or item.sensitivity is Sensitivity.PUBLIC
+
     cited: set[str] = set()
     if case.group:
         cited.update(case.group.sources)
-        for member in case.group.members:
+        for member in filter(shown, case.group.members):
             cited.update(member.sources)
-    for fact in case.facts:
+    for fact in filter(shown, case.facts):
         cited.update(fact.sources)
         for account in fact.accounts:
             cited.update(account.sources)
-    for entry in case.timeline:
+    for entry in filter(shown, case.timeline):
         cited.update(entry.sources)
     for analysis in case.legal_analysis:
         cited.update(analysis.sources)

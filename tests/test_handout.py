@@ -137,6 +137,26 @@ def test_event_time_follows_daylight_saving() -> None:
         "오후 1:00~3:00 한국 표준시")
 
 
+def test_an_event_ending_on_another_day_names_both_days() -> None:
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    start = dt.datetime(2015, 11, 21, 20, 0, tzinfo=zone)
+    end = dt.datetime(2015, 11, 22, 6, 0, tzinfo=zone)
+    assert format_event_time(start, end, "en") == (
+        "Saturday, November 21, 2015\u2009–\u2009Sunday, November 22, 2015",
+        "Sat 8:00 PM\u2009–\u2009Sun 6:00 AM EST")
+    assert format_event_time(start, end, "ko") == (
+        "2015년 11월 21일 토요일 ~ 2015년 11월 22일 일요일",
+        "(토) 오후 8:00 ~ (일) 오전 6:00 미 동부 표준시")
+    # Midnight is the next day: not "8:00 PM – 12:00 AM" on one date.
+    date, times = format_event_time(start, start.replace(hour=23) + dt.timedelta(hours=1),
+                                    "en")
+    assert "Sunday" in date and "Sun 12:00" in times
+    # The clocks go back during the event: both zones are named.
+    night = dt.datetime(2015, 11, 1, 0, 30, tzinfo=zone)
+    times = format_event_time(night, night.replace(hour=3), "en")[1]
+    assert times.endswith("(EDT\u2009–\u2009EST)")
+
+
 def _sample_with_event(project: Make, start: str, end: str) -> Path:
     content = project("minimal")
     case = content / "cases/sample-case/case.yaml"

@@ -159,22 +159,45 @@ def format_event_time(start: dt.datetime, end: dt.datetime, locale: str) -> tupl
 
     "Saturday, November 21, 2015" and "1:00 – 2:00 PM EST"; "2015년 11월 21일 토요일" and
     "오후 1:00~2:00 미 동부 표준시". The zone is the one in force at the start, so a date
-    across a daylight-saving change is named correctly.
+    across a daylight-saving change is named correctly; an event that ends on another
+    day (an overnight vigil) names both days, and the day of each time: "Sat 8:00 PM –
+    Sun 6:00 AM EST".
     """
     loc = babel_locale(locale)
     zone = start.tzinfo
-    date = format_date(start, format="full", locale=loc)
-    times = format_interval(start, end, "hm", tzinfo=zone, locale=loc)
+    joined = str(loc.interval_formats.get(None) or "{0} – {1}")
+    if end.astimezone(zone).date() == start.date():
+        date = format_date(start, format="full", locale=loc)
+        times = format_interval(start, end, "hm", tzinfo=zone, locale=loc)
+    else:
+        date = joined.format(format_date(start, format="full", locale=loc),
+                             format_date(end.astimezone(zone), format="full", locale=loc))
+        times = joined.format(format_skeleton("Ehm", start, tzinfo=zone, locale=loc),
+                              format_skeleton("Ehm", end, tzinfo=zone, locale=loc))
+    times = _korean_day_periods(times, loc)
+    name = _zone_name(start, loc)
+    end_name = _zone_name(end.astimezone(zone), loc)
+    if end_name != name:  # daylight saving began or ended during the event
+        return date, f"{times} ({joined.format(name, end_name)})"
+    return date, f"{times} {name}"
+
+
+def _korean_day_periods(times: str, loc: Locale) -> str:
     # CLDR's abbreviated day periods for Korean are the Latin "AM"/"PM"; Korean readers
     # expect 오전/오후, which CLDR gives as the wide form.
+    if loc.language == "en":
+        return times
     abbreviated = loc.day_periods["format"]["abbreviated"]
     wide = loc.day_periods["format"]["wide"]
-    if loc.language != "en":
-        for period in ("am", "pm"):
-            short, full = abbreviated.get(period), wide.get(period)
-            if short and full and short.isascii() and not full.isascii():
-                times = times.replace(short, full)
-    name = get_timezone_name(start, width="short", locale=loc)
+    for period in ("am", "pm"):
+        short, full = abbreviated.get(period), wide.get(period)
+        if short and full and short.isascii() and not full.isascii():
+            times = times.replace(short, full)
+    return times
+
+
+def _zone_name(moment: dt.datetime, loc: Locale) -> str:
+    name = str(get_timezone_name(moment, width="short", locale=loc))
     if not name or name[0] in "+-" or name.startswith("GMT"):
-        name = get_timezone_name(start, width="long", locale=loc)
-    return date, f"{times} {name}"
+        name = str(get_timezone_name(moment, width="long", locale=loc))
+    return name

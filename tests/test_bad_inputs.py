@@ -249,6 +249,26 @@ CORPUS = [
     Bad("source url not a web address", replace(SOURCES, "    language: en\n",
                                                 "    language: en\n    url: www.example.org\n"),
         "url: 'www.example.org' is not a web address (expected an address starting with https://)"),
+    Bad("source url with a space", replace(SOURCES, "    language: en\n", "    language: en\n"
+                                           "    url: https://example.org/first report\n"),
+        "url: 'https://example.org/first report' is not a web address: it holds a space or "
+        "an invisible character (write a space as %20"),
+    Bad("source url without a host", replace(SOURCES, "    language: en\n",
+                                             "    language: en\n    url: https:///report\n"),
+        "url: 'https:///report' is not a web address: it names no host"),
+    Bad("customary naming a treaty",
+        replace(TREATY, "customary: custom\n", "customary: treaty\n"),
+        f"{TREATY}:5: customary: 'treaty' has kind: treaty, not customary (name the "
+        "instrument of kind: customary"),
+    Bad("national law of an organisation", write_bytes("content/law/agency-rules.yaml", (
+        "id: agency-rules\ntitle: Agency rules\nkind: national\nstate: agency\n"
+        "provisions:\n  - id: r1\n    article: Rule 1\n    citation: Rules, r. 1\n"
+        "    text: A rule.\n    text_kind: summary\n").encode()),
+        "content/law/agency-rules.yaml:4: state: 'agency' is an organisation, not a state: "
+        "national law is a state's"),
+    Bad("law language not a language code", replace(TREATY, "kind: treaty\n",
+                                                    "kind: treaty\nlanguage: english\n"),
+        f"{TREATY}:5: language: 'english' is not a language code", command="validate"),
     Bad("markdown raw html", replace(CASE, "Release them.", "Release <b>them</b>."),
         "text: raw HTML '<b>' is not allowed"),
     Bad("javascript link", replace(CASE, "Release them.", '"[Release](javascript:alert(1)) them."'),

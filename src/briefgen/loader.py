@@ -7,6 +7,8 @@ author sees all mistakes of a run at once (``ProblemReport``).
 from __future__ import annotations
 
 import os
+import unicodedata
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -316,8 +318,9 @@ def _normalise_locale(tag: str) -> str:
                                           for p in parts[1:])])
 
 
-def _language(f: Fields, key: str) -> str:
-    tag = f.text(key)
+def _language(f: Fields, key: str, *, default: str | None = None) -> str:
+    tag = (f.text(key, required=False, default=default) if default is not None
+           else f.text(key))
     if tag:
         try:
             Locale.parse(tag.replace("-", "_"))
@@ -344,9 +347,20 @@ def _source(f: Fields) -> Source:
 
 def _url(f: Fields, key: str) -> str | None:
     url = f.optional_text(key)
-    if url and not url.startswith(("https://", "http://")):
-        f.problems.error(f"{url!r} is not a web address", path=f.path, line=f.line_of(key),
-                         field=f._name(key), hint="expected an address starting with https://")
+    if not url:
+        return url
+    problem = hint = ""
+    if not url.startswith(("https://", "http://")):
+        problem, hint = "", "expected an address starting with https://"
+    elif any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        # A reader's browser would cut the link at the space, or the PDF carry it broken.
+        problem, hint = ": it holds a space or an invisible character", (
+            "write a space as %20, or copy the address again from the browser's bar")
+    elif not urllib.parse.urlsplit(url).hostname:
+        problem, hint = ": it names no host", "expected https://host/path"
+    if hint:
+        f.problems.error(f"{url!r} is not a web address{problem}", path=f.path,
+                         line=f.line_of(key), field=f._name(key), hint=hint)
         return None
     return url
 
@@ -381,7 +395,7 @@ def _instrument(f: Fields) -> Instrument:
         state=state,
         parties=parties,
         customary=f.ident("customary", required=False) or None,
-        language=f.text("language", required=False, default="en"),
+        language=_language(f, "language", default="en"),
         origin=f.origin,
     )
 
@@ -656,9 +670,24 @@ def _check_references(content: Content, problems: Problems) -> None:
     for inst in content.instruments.values():
         if inst.state:
             check([inst.state], actors, "actor", inst.origin, "state", "actors/")
+            actor = content.actors.get(inst.state)
+            if actor is not None and actor.kind is not ActorKind.STATE:
+                problems.error(
+                    f"{inst.state!r} is an {actor.kind.value}, not a state: national law "
+                    "is a state's", path=inst.origin.path, line=inst.origin.line_of("state"),
+                    field="state", hint="name the state whose law this is (an actor of "
+                                        "kind: state)")
         check(inst.parties, actors, "actor", inst.origin, "parties", "actors/")
         if inst.customary:
             check([inst.customary], instruments, "instrument", inst.origin, "customary", "law/")
+            rule = content.instruments.get(inst.customary)
+            if rule is not None and rule.kind is not InstrumentKind.CUSTOMARY:
+                # The brief prints it as binding on every state, party or not.
+                problems.error(
+                    f"{inst.customary!r} has kind: {rule.kind.value}, not customary",
+                    path=inst.origin.path, line=inst.origin.line_of("customary"),
+                    field="customary", hint="name the instrument of kind: customary that "
+                                            "states this treaty's rule as customary law")
         for prov in inst.provisions:
             check(prov.sources, sources, "source", prov.origin, "sources", "sources/")
     for actor in content.actors.values():

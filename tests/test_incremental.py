@@ -179,6 +179,31 @@ def test_check_sees_outputs_kept_from_builds_with_other_options(project: Make) -
     assert build(content, "--check")[0] == 0
 
 
+def test_a_stale_public_copy_kept_from_another_build_is_rebuilt(project: Make) -> None:
+    from briefgen.pdfcheck import contains, pdf_strings
+
+    content = project("minimal")
+    archive = content.parent / "output/sample-case_brief_party-state_en_archive.pdf"
+    assert build(content)[0] == 0
+    assert build(content, "--archive", "--audience", "party-state", "--paper", "letter")[0] == 0
+    assert any(contains(text, "stopped at a checkpoint")
+               for _, text in pdf_strings(archive.read_bytes()))
+    # The fact is marked restricted: the archive copy, which printed it, must not stay.
+    edit(content / CASE, "    status: confirmed\n    sources: [src-a, src-b]\n",
+         "    status: confirmed\n    sources: [src-a, src-b]\n    sensitivity: restricted\n")
+    code, out = build(content)
+    assert code == 0, out
+    assert ("sample-case_brief_party-state_en_archive.pdf (content/cases/sample-case/"
+            "case.yaml changed; kept from 'briefgen build --archive')") in out
+    assert "built 3" in out
+    assert not any(contains(text, "stopped at a checkpoint")
+                   for _, text in pdf_strings(archive.read_bytes()))
+    # Rebuilt on the paper it was made on, not this build's.
+    assert build(content, "--check")[0] == 0
+    entries = json.loads((content.parent / "output/manifest.json").read_text())["outputs"]
+    assert {e["path"]: e["paper"] for e in entries}[archive.name] == "letter"
+
+
 def test_a_handout_is_not_made_from_law_sources_or_actors() -> None:
     from briefgen.loader import load_content
     from briefgen.stamps import FileDigests, case_inputs

@@ -212,6 +212,7 @@ class Job:
     # For an output an earlier build made with options this one was not given (a
     # restricted brief, an archive copy, a handout in another pair): those options.
     made_with: str = ""
+    paper: str = "a4"  # the paper its stamp was computed for (a kept output keeps its own)
 
     @property
     def stamp(self) -> str:
@@ -422,7 +423,7 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
             options={"paper": options.paper, "restricted": target.restricted,
                      "archive": target.archive},
             restricted=target.restricted)
-        jobs.append(Job(target, inputs, []))
+        jobs.append(Job(target, inputs, [], paper=options.paper))
     return jobs
 
 
@@ -711,10 +712,19 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         rebuild += stale_kept
     else:
         rebuild, current = _decide(jobs, previous, paths.out, options.force)
-        report.warnings.extend(
-            f"{job.target.filename} is out of date ({'; '.join(job.why)}) and is kept as "
-            f"it is: this build does not make it; 'briefgen build {job.made_with}' does"
-            for job in stale_kept)
+        # A stale public copy (an archive, a handout in another pair) is rebuilt with the
+        # options that made it: left as it was, it could still print a fact that has
+        # since been marked restricted. A restricted brief is made only when asked for.
+        for job in stale_kept:
+            if job.target.restricted:
+                report.warnings.append(
+                    f"{job.target.filename} is out of date ({'; '.join(job.why)}) and is "
+                    f"kept as it is: this build does not make it; 'briefgen build "
+                    f"{job.made_with}' does")
+            else:
+                job.why.append(f"kept from 'briefgen build {job.made_with}'")
+                rebuild.append(job)
+                report.targets = [*report.targets, job.target]
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
     report.current = [j.target for j in current]
@@ -741,8 +751,8 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     clean_temporaries(paths.out)
     publications = _render_all(content, paths, rebuild, options, say) if rebuild else []
     keep = [previous[j.target.filename] for j in current]
-    keep += [e for name, e in previous.items()
-             if name not in {j.target.filename for j in jobs} and e not in orphans]
+    made = {j.target.filename for j in (*jobs, *rebuild)}
+    keep += [e for name, e in previous.items() if name not in made and e not in orphans]
     publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
     report.written = [p.entry for p in publications]
     if publications:
@@ -767,7 +777,7 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
 
     say.step("rendering HTML")
     renderer = Renderer(paths.templates)
-    documents = _documents(content, rebuild, translators, renderer, options, errors)
+    documents = _documents(content, rebuild, translators, renderer, errors)
 
     def before_preparing(faces: Sequence[FaceSpec]) -> None:
         # Preparing fonts takes minutes the first time. Every document's HTML is
@@ -811,7 +821,7 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
         entry = ManifestEntry(
             case=target.case, document=target.document, audience=target.audience,
             locales=target.locales, path=target.filename, sha256=sha256(result.pdf),
-            pages=result.pages, paper=options.paper, classification=item.classification,
+            pages=result.pages, paper=job.paper, classification=item.classification,
             stamp=job.stamp, inputs=dict(sorted(job.inputs.items())),
             images={name: sha256(data) for name, data in sorted(result.images.items())})
         publications.append(Publication(entry, result.pdf, result.images))
@@ -824,13 +834,13 @@ _Coverage = tuple[str, Sequence[tuple[str, str]], "Translator"]
 
 
 def _documents(content: Content, rebuild: Sequence[Job], translators: dict[str, Translator],
-               renderer: Any, options: Options, errors: list[BriefgenError],
+               renderer: Any, errors: list[BriefgenError],
                ) -> Iterator[tuple[_Work, list[_Coverage]]]:
     """Each rebuilt document's HTML, rendered when asked for; a document that cannot be
     rendered adds its problems to ``errors`` and is left out."""
     for job in rebuild:
         try:
-            rendered = _render_one(content, job, translators, renderer, options)
+            rendered = _render_one(content, job, translators, renderer)
         except BriefgenError as exc:
             errors.extend(exc.each())
             continue
@@ -876,7 +886,7 @@ def _handout_text_at(content: Content, case: Case, locales: Sequence[str]) -> st
 
 
 def _render_one(content: Content, job: Job, translators: dict[str, Translator],
-                renderer: Any, options: Options) -> tuple[_Work, list[_Coverage]]:
+                renderer: Any) -> tuple[_Work, list[_Coverage]]:
     """The HTML of one document (several sizes, for a handout) and the texts whose
     characters the fonts must cover."""
     from briefgen.view import build_brief_view, build_handout_view
@@ -890,7 +900,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
         coverage: list[_Coverage] = [(locale, texts, translators[locale])
                                      for locale, texts in handout.texts.items()]
         variants = tuple(
-            renderer.render("handout", handout, translator, paper=options.paper,
+            renderer.render("handout", handout, translator, paper=job.paper,
                             build_stamp=job.stamp, scale=scale,
                             others=[translators[x] for x in target.locales[1:]])
             for scale in HANDOUT_SCALES)
@@ -903,7 +913,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      content_at=_handout_text_at(content, case, target.locales)), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
-    rendered = renderer.render(target.document, view, translator, paper=options.paper,
+    rendered = renderer.render(target.document, view, translator, paper=job.paper,
                                build_stamp=job.stamp)
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     if target.archive:

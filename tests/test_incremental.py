@@ -229,6 +229,23 @@ def test_a_shard_with_no_output_warns_and_succeeds(project: Make) -> None:
     assert len(empty) == 18  # 2 outputs over 20 shards
     assert all("has none of the 2 outputs" in out for out in empty)
     assert "warning: shard " in empty[0] and "nothing to do" in empty[0]
+    assert not (content.parent / "output").exists()  # --check writes nothing
+    # Built, an empty shard leaves the manifest its summary names, for the merge.
+    shard = next(f"{k}/20" for k, (code, _) in enumerate(results, start=1) if code == 0)
+    code, out = build(content, "--shard", shard)
+    assert code == 0 and "manifest: " in out
+    manifest = json.loads((content.parent / "output/manifest.json").read_text())
+    assert manifest["outputs"] == []
+
+
+def test_check_names_the_command_that_makes_its_own_outputs(project: Make) -> None:
+    content = project("minimal")
+    code, out = build(content, "--check", "--include-restricted", "--audience", "party-state")
+    assert code == 3
+    assert ("run 'briefgen build --audience party-state --include-restricted'") in out
+    code, out = build(content, "--check", "--paper", "Letter", "--case", "sample-case")
+    assert code == 3
+    assert "run 'briefgen build --case sample-case --paper letter'" in out
 
 
 def test_a_change_to_briefgen_s_code_makes_outputs_stale(

@@ -52,6 +52,7 @@ from briefgen.fontspec import shown as spec_shown
 from briefgen.loader import load_content
 from briefgen.model import Case, Content, RestrictedText, match_language
 from briefgen.publisher import (
+    MANIFEST,
     ManifestEntry,
     Publication,
     check_out_dir,
@@ -730,6 +731,11 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     report.current = [j.target for j in current]
     report.removed = [e.path for e in orphans]
     if options.check or (not rebuild and not orphans):
+        if not options.check and not (paths.out / MANIFEST).exists():
+            # Nothing to make (a shard that none of the outputs fall to, content with no
+            # case yet) still leaves a manifest, as the summary says: a CI matrix uploads
+            # and merges every shard's.
+            publish(paths.out, [], GENERATOR, keep=list(previous.values()))
         report.seconds = time.perf_counter() - started
         return report
 

@@ -15,6 +15,7 @@ import inspect
 import math
 import os
 import select
+import shlex
 import signal
 import sys
 import traceback
@@ -277,6 +278,11 @@ def build(
     # As the user would type it here: from the working directory.
     shown = shown_path(paths.out, Path.cwd().resolve())
     if check:
+        # What makes this build's own outputs: its command without --check.
+        own = " ".join(["briefgen build", *_selection_flags(
+            case=case, doc=doc, audience=audience, locale=locale, paper=paper.lower(),
+            include_restricted=include_restricted, shard=shard, pair=pair,
+            archive=archive)])
         for job in report.rebuilt:
             made = (f"; made by 'briefgen build {job.made_with}'" if job.made_with else "")
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
@@ -284,8 +290,8 @@ def build(
             _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
         if report.out_of_date:
             commands = dict.fromkeys(
-                f"'briefgen build {job.made_with}'" if job.made_with else "'briefgen build'"
-                for job in report.rebuilt) or {"'briefgen build'": None}
+                f"'briefgen build {job.made_with}'" if job.made_with else f"'{own}'"
+                for job in report.rebuilt) or {f"'{own}'": None}
             listed = [*commands]
             _err(f"{len(report.rebuilt) + len(report.removed)} output(s) out of date; run "
                  + (f"{', '.join(listed[:-1])} and {listed[-1]}" if len(listed) > 1
@@ -305,6 +311,26 @@ def build(
     typer.echo(f"built {len(report.written)}, up to date {len(report.current)}, removed "
                f"{len(report.removed)}, failed 0, in {report.seconds:.1f} s; manifest: "
                f"{shown}/manifest.json")
+
+
+def _selection_flags(*, case: list[str] | None, doc: list[str] | None,
+                     audience: list[str] | None, locale: list[str] | None, paper: str,
+                     include_restricted: bool, shard: str | None, pair: list[str] | None,
+                     archive: bool) -> list[str]:
+    """The options of a build command that choose what it makes, as typed."""
+    flags = [f"{name} {shlex.quote(value)}"
+             for name, values in (("--case", case), ("--doc", doc), ("--audience", audience),
+                                  ("--locale", locale), ("--pair", pair))
+             for value in values or ()]
+    if paper != "a4":
+        flags.append(f"--paper {paper}")
+    if include_restricted:
+        flags.append("--include-restricted")
+    if archive:
+        flags.append("--archive")
+    if shard:
+        flags.append(f"--shard {shard}")
+    return flags
 
 
 @app.command()

@@ -261,9 +261,9 @@ CORPUS = [
         f"{TREATY}:5: customary: 'treaty' has kind: treaty, not customary (name the "
         "instrument of kind: customary"),
     Bad("national law of an organisation", write_bytes("content/law/agency-rules.yaml", (
-        "id: agency-rules\ntitle: Agency rules\nkind: national\nstate: agency\n"
-        "provisions:\n  - id: r1\n    article: Rule 1\n    citation: Rules, r. 1\n"
-        "    text: A rule.\n    text_kind: summary\n").encode()),
+        b"id: agency-rules\ntitle: Agency rules\nkind: national\nstate: agency\n"
+        b"provisions:\n  - id: r1\n    article: Rule 1\n    citation: Rules, r. 1\n"
+        b"    text: A rule.\n    text_kind: summary\n")),
         "content/law/agency-rules.yaml:4: state: 'agency' is an organisation, not a state: "
         "national law is a state's"),
     Bad("law language not a language code", replace(TREATY, "kind: treaty\n",
@@ -432,6 +432,15 @@ CORPUS = [
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po", b'msgid "a"\nmsgstr "b\n')),
         "locales/ko/templates.po:2: malformed PO file", args=("--locale", "en")),
+    Bad("zero-width space in a translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Summary"\nmsgstr "요\u200b약"\n'.encode())),
+        "locales/ko/templates.po:2: invisible character U+200B (zero width space) at column "
+        "10 (delete it: pasted in with the text", command="validate"),
+    Bad("right-to-left override in content", replace(CASE, "Release them.",
+                                                     "Release \u202ethem."),
+        f"{CASE}:60: invisible character U+202E (right-to-left override) at column "),
     Bad("misspelled placeholder in a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",

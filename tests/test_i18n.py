@@ -18,6 +18,7 @@ from briefgen.build import Paths
 from briefgen.catalogs import Translator, is_untranslated, read_catalog
 from briefgen.cli import app
 from briefgen.errors import ContentError
+from briefgen.files import STRAY_INVISIBLE_CHARS
 from briefgen.i18n import (
     GlossaryTerm,
     completeness,
@@ -789,9 +790,11 @@ def test_a_marked_passage_is_visible_in_the_pdf(example: Path,
 
 
 # Text a translator may write: any printable character (quotes, backslashes, tabs and
-# newlines included) but the noncharacters briefgen keeps for its own marks.
+# newlines included) but the noncharacters briefgen keeps for its own marks and the
+# invisible characters it refuses.
 _po_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
-                                 blacklist_characters="\ufdd0\ufdd1\ufdd2")
+                                 blacklist_characters="\ufdd0\ufdd1\ufdd2"
+                                                      + STRAY_INVISIBLE_CHARS)
                    | st.sampled_from('"\\\t\n'), min_size=1, max_size=80)
 
 

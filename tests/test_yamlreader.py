@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen.errors import ContentError
+from briefgen.files import STRAY_INVISIBLE_CHARS
 from briefgen.yamlreader import MAX_FILE_BYTES, YMap, YScalar, YSeq, parse_yaml, read_yaml
 
 
@@ -104,10 +105,23 @@ def test_huge_file_is_refused_without_parsing(tmp_path: Path) -> None:
         read_yaml(file, "huge.yaml")
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=80))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
+                                      blacklist_characters=STRAY_INVISIBLE_CHARS), max_size=80))
 def test_any_quoted_text_round_trips(text: str) -> None:
     # JSON strings are valid YAML 1.2 double-quoted scalars.
     assert scalar(f"value: {json.dumps(text, ensure_ascii=False)}\n", "value") == text
+
+
+@given(st.text(alphabet="abc 대위", max_size=10), st.sampled_from(STRAY_INVISIBLE_CHARS),
+       st.text(alphabet="abc 대위", max_size=10))
+def test_a_stray_invisible_character_is_refused_at_its_column(
+        before: str, char: str, after: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        scalar(f"value: x\nother: '{before}{char}{after}'\n", "value")
+    assert caught.value.line == 2
+    assert f"U+{ord(char):04X}" in str(caught.value)
+    column = len("other: '") + len(before) + 1
+    assert f"at column {column}" in str(caught.value)
 
 
 def test_a_file_that_cannot_be_read_is_named_as_the_project_shows_it(

@@ -24,7 +24,13 @@ from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
-from briefgen.files import bad_byte, looks_like_utf16, not_a_file
+from briefgen.files import (
+    STRAY_INVISIBLE_HINT,
+    bad_byte,
+    looks_like_utf16,
+    not_a_file,
+    stray_invisible,
+)
 from briefgen.messages import Message
 from briefgen.model import Origin
 
@@ -229,6 +235,11 @@ def _check_po_syntax(path: Path, display: str) -> str:
                                hint="each line must be a keyword (msgctxt, msgid, msgstr) "
                                     "followed by a quoted string, a quoted continuation, or "
                                     "a # comment; check the quotes")
+        invisible = None if line.startswith("#") else stray_invisible(line)
+        if invisible:
+            raise ContentError(
+                invisible, path=display, line=number,
+                hint=STRAY_INVISIBLE_HINT)
         if not line.startswith("#"):
             bad = next((m for m in _ESCAPE.finditer(line) if m.group(1) not in '\\"ntr'),
                        None)

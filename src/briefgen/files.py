@@ -1,5 +1,5 @@
 """Replace a file's contents so that nobody ever sees half of them; say what is in a
-file's place when it is not a file.
+file's place when it is not a file, and what in a text file's lines cannot be seen.
 
 Every file briefgen writes (outputs and the manifest, catalogs and message templates,
 prepared fonts and the caches) goes through :func:`write_atomic`: a reader, a
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 # The name of the temporary file beside its target: the publisher removes leftovers of a
@@ -80,6 +82,32 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+# Invisible characters that have no business in content or translations and arrive by
+# pasting: zero-width spaces, word joiners, a byte-order mark inside the text, invisible
+# mathematical operators, and the bidirectional overrides that make text display in
+# another order than it is stored. A word holding one looks whole in print and in an
+# editor, but is another word to search, the glossary and the checks. Zero-width
+# joiners and non-joiners (U+200C, U+200D) stay: some scripts and emoji need them.
+STRAY_INVISIBLE_CHARS = "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\u202d\u202e\ufeff"
+STRAY_INVISIBLE = re.compile(f"[{STRAY_INVISIBLE_CHARS}]")
+
+
+STRAY_INVISIBLE_HINT = ("delete it: pasted in with the text, it prints as nothing (or "
+                        "reorders what follows) but makes the words around it other words "
+                        "to search, the glossary and the checks")
+
+
+def stray_invisible(line: str) -> str | None:
+    """A description of the first stray invisible character in ``line``, with its
+    column, or None."""
+    found = STRAY_INVISIBLE.search(line)
+    if found is None:
+        return None
+    char = found.group()
+    return (f"invisible character U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'unnamed').lower()}) at column {found.start() + 1}")
 
 
 def bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:

@@ -21,7 +21,13 @@ if TYPE_CHECKING:
 
 from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
-from briefgen.files import bad_byte, looks_like_utf16, write_atomic
+from briefgen.files import (
+    STRAY_INVISIBLE_HINT,
+    bad_byte,
+    looks_like_utf16,
+    stray_invisible,
+    write_atomic,
+)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -189,6 +195,11 @@ def _check_tabs(text: str, display: str) -> None:
                 line=number,
                 hint="delete it; it is usually pasted in by accident",
             )
+        invisible = stray_invisible(line)
+        if invisible:
+            raise ContentError(
+                invisible, path=display, line=number,
+                hint=STRAY_INVISIBLE_HINT)
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             raise ContentError(

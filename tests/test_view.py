@@ -9,7 +9,7 @@ from briefgen.catalogs import Translator
 from briefgen.loader import load_content
 from briefgen.view import BriefView, build_brief_view
 
-from .conftest import edit
+from .conftest import REPO, edit
 
 Make = Callable[[str], Path]
 
@@ -115,3 +115,29 @@ def test_public_view_does_not_cite_sources_only_restricted_items_use(project: Ma
 def test_approximate_timeline_date(project: Make) -> None:
     view = view_for(project("minimal"), "party-state")
     assert [t.date for t in view.timeline] == ["October 2015", "on or about October 22, 2015"]
+
+
+def test_a_name_that_takes_an_article_in_a_sentence(project: Make) -> None:
+    content = project("minimal")
+    edit(content / "actors/actors.yaml", "    name: China\n",
+         "    name: China\n    in_sentence: the People's Republic of China\n")
+    edit(content / "actors/actors.yaml", "    name: Example Agency\n",
+         "    name: Example Agency\n    in_sentence: the Example Agency\n    short_name: EA\n")
+    edit(content / "cases/sample-case/case.yaml", "    concerns: [party-state]\n",
+         "    concerns: [party-state, agency]\n")
+    view = view_for(content, "party-state")
+    assert view.audience == "the People's Republic of China"
+    assert view.audience_at_start == "The People's Republic of China"
+    assert view.analysis[0].concerns == "the People's Republic of China and the Example Agency (EA)"
+    # Listed on its own, as whom a request is addressed to, the name has no article.
+    assert view.asks_to_audience[0].to == "China"
+    # Written in the content's language: another language prints its own name.
+    example = load_content(REPO / "content")
+    case = example.cases["vietnam-nine-2015"]
+
+    def us_brief(locale: str) -> BriefView:
+        return build_brief_view(example, case, "united-states", locale,
+                                Translator(locale, "en", REPO / "locales", REPO))
+
+    assert us_brief("en").audience == "the United States"
+    assert us_brief("ko").audience == us_brief("ko").audience_at_start == "미국"

@@ -59,7 +59,7 @@ INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "pa
                    "customary", "language", "provisions")
 PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_translation",
                   "sources")
-ACTOR_KEYS = ("id", "kind", "name", "short_name", "country", "participation")
+ACTOR_KEYS = ("id", "kind", "name", "short_name", "in_sentence", "country", "participation")
 PARTICIPATION_KEYS = ("instrument", "kind", "date", "sources")
 CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", "facts",
              "timeline", "legal_analysis", "asks", "events", "handout")
@@ -434,6 +434,7 @@ def _actor(f: Fields) -> Actor:
         kind=kind,
         name=f.text("name"),
         short_name=f.optional_text("short_name"),
+        in_sentence=f.optional_text("in_sentence"),
         country=country,
         participation=participation,
         origin=f.origin,

@@ -245,6 +245,9 @@ class Actor:
     country: str | None = None
     short_name: str | None = None
     participation: tuple[Participation, ...] = ()
+    # The name as it reads inside a sentence of the content's language, where that
+    # differs: "the United States" (CLDR's name, printed elsewhere, has no article).
+    in_sentence: str | None = None
 
 
 @dataclass(frozen=True)

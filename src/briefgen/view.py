@@ -154,7 +154,8 @@ class BriefView:
     as_of: str
     as_of_iso: str
     audience_id: str
-    audience: str
+    audience: str  # as it reads inside a sentence: "the United States"
+    audience_at_start: str  # ... and at the start of one: "The United States"
     audience_is_state: bool
     organisation: str
     classification: str  # "public" or "restricted"
@@ -265,12 +266,18 @@ class _Localizer:
     def label(self, text: str) -> str:
         return self.translator.gettext(text)
 
-    def actor_name(self, actor: Actor) -> str:
+    def actor_name(self, actor: Actor, *, in_sentence: bool = False) -> str:
+        """The actor's name in this locale; with ``in_sentence``, as it reads inside a
+        sentence ("the United States"). ``in_sentence:`` is written in the content's
+        language, so other languages print their usual name there."""
+        own = actor.in_sentence if in_sentence and self.translator.is_source else None
+        if own:
+            self.texts.append((own, f"{actor.id}'s name in a sentence"))
         if actor.kind is ActorKind.STATE and actor.country:
             name = territory_name(actor.country, self.locale)
             if name:
                 self.texts.append((name, f"CLDR territory name for {actor.country}"))
-                return name
+                return own or name
         if actor.kind is ActorKind.STATE:
             where = actor.origin.at("country")
             # Checked here, not by the loader: the names come from CLDR, which only the
@@ -281,10 +288,11 @@ class _Localizer:
                 line=where.line, field="country",
                 hint="expected an ISO 3166-1 alpha-2 code, such as CN for China or VN for "
                      "Vietnam"))
-            return actor.name
+            return own or actor.name
         short = actor.short_name and self.shared(f"actor:{actor.id}:short_name",
                                                  actor.short_name, actor.origin.at("short_name"))
-        name = self.shared(f"actor:{actor.id}:name", actor.name, actor.origin.at("name"))
+        name = own or self.shared(f"actor:{actor.id}:name", actor.name,
+                                  actor.origin.at("name"))
         return f"{name} ({short})" if short else name
 
     def date(self, date: PartialDate, approximate: bool = False) -> str:
@@ -358,12 +366,14 @@ def build_brief_view(
             entry.sensitivity is Sensitivity.RESTRICTED))
 
     obligations, findings = _obligations(content, case, audience, loc, notes)
+    audience_name = loc.actor_name(audience, in_sentence=True)
 
     analysis = tuple(
         AnalysisView(
             loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin.at("reasoning")),
             tuple(_citation(content, ref, loc) for ref in a.provisions),
-            format_names([loc.actor_name(content.actors[x]) for x in a.concerns], locale),
+            format_names([loc.actor_name(content.actors[x], in_sentence=True)
+                          for x in a.concerns], locale),
             notes.cite([*a.sources, *_fact_sources(case, a.facts)]))
         for a in case.legal_analysis)
 
@@ -396,7 +406,8 @@ def build_brief_view(
         as_of=loc.date(case.as_of),
         as_of_iso=case.as_of.iso(),
         audience_id=audience_id,
-        audience=loc.actor_name(audience),
+        audience=audience_name,
+        audience_at_start=audience_name[:1].upper() + audience_name[1:],
         audience_is_state=audience.kind is ActorKind.STATE,
         organisation=organisation,
         classification="restricted" if include_restricted else "public",

@@ -101,9 +101,9 @@ OPTIONS_INPUT = "build options and briefgen version"
 
 def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], None],
                       inputs: dict[str, str], restricted: bool) -> None:
-    """The law, sources and actors a brief prints. A handout prints none of them (its
-    view is the case's own text, its event and the project), so a change to a law file
-    does not rebuild it."""
+    """The law, sources and actors a brief prints. A handout prints no law or actor (its
+    view is the case's own text, its event, the sources they cite and the project), so
+    a change to a law file does not rebuild it."""
     root = Path(content.root)
     instruments: set[str] = set()
     for analysis in case.legal_analysis:
@@ -116,9 +116,7 @@ def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], N
     for instrument_id in sorted(instruments):
         add_file(root.parent / content.instruments[instrument_id].origin.path)
 
-    for source_id in sorted(_cited_sources(content, case, instruments, restricted)):
-        source = content.sources[source_id]
-        inputs[f"{source.origin.path} (source {source_id})"] = data_digest(source)
+    _add_sources(content, _cited_sources(content, case, instruments, restricted), inputs)
 
     actors = set(case.audiences)
     for ask in case.asks:
@@ -156,6 +154,14 @@ def case_inputs(
 
     if document == "brief":
         _add_brief_inputs(content, case, add_file, inputs, restricted)
+    elif case.handout is not None:
+        # A handout lists the sources its facts, asks and events cite.
+        facts = {fact.id: fact for fact in case.facts}
+        asks = {ask.id: ask for ask in case.asks}
+        cited = {s for ref in case.handout.facts if ref in facts for s in facts[ref].sources}
+        cited |= {s for ref in case.handout.asks if ref in asks for s in asks[ref].sources}
+        cited |= {s for event in case.events for s in event.sources}
+        _add_sources(content, cited, inputs)
 
     for locale in locales:
         if locale != content.project.source_locale:
@@ -174,6 +180,13 @@ def case_inputs(
                               sort_keys=True)
     inputs[OPTIONS_INPUT] = _digest_bytes(options_blob.encode())
     return inputs
+
+
+def _add_sources(content: Content, ids: Iterable[str], inputs: dict[str, str]) -> None:
+    # By their data, so that editing one source rebuilds only the documents citing it.
+    for source_id in sorted(ids):
+        source = content.sources[source_id]
+        inputs[f"{source.origin.path} (source {source_id})"] = data_digest(source)
 
 
 def _cited_sources(content: Content, case: Case, instruments: Iterable[str],

@@ -27,6 +27,7 @@ from briefgen.model import (
     ActorKind,
     Case,
     Content,
+    Event,
     FactStatus,
     Instrument,
     InstrumentKind,
@@ -617,6 +618,8 @@ class HandoutColumn:
     venue: str
     call_to_action: str
     organisation: str = ""
+    # What its facts, asks and event cite, as each column's language writes the dates.
+    sources: tuple[SourceView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -656,6 +659,7 @@ def build_handout_view(
     errors: list[BriefgenError] = []
     texts: dict[str, tuple[tuple[str, str], ...]] = {}
     columns = []
+    cited = _handout_sources(content, case, event)
     for locale in locales:
         loc = _Localizer(content, translators[locale], locale)
         date, time_range = format_event_time(event.start, event.end, locale)
@@ -682,6 +686,8 @@ def build_handout_view(
                                     handout.origin.at("call_to_action")),
             organisation=loc.shared("project:organisation", content.project.organisation,
                                     content.project.origin.at("organisation")),
+            sources=tuple(_source_view(content, number, source_id, loc)
+                          for number, source_id in enumerate(cited, start=1)),
         ))
         errors.extend(loc.errors)
         texts[locale] = tuple(loc.texts)
@@ -706,3 +712,20 @@ def build_handout_view(
         texts=texts,
         restricted_texts=restricted_texts(case, [translators[x] for x in locales]),
     )
+
+
+def _handout_sources(content: Content, case: Case, event: Event) -> list[str]:
+    """The sources a handout's facts, asks and event cite, in order of first citation;
+    without those dated after the event's day, which a handout for it could not have
+    cited (an example reconstructing a past campaign has them: its facts cite later
+    reports too). A source dated to a month or a year that holds the day is kept."""
+    assert case.handout is not None
+    facts = {fact.id: fact for fact in case.facts}
+    asks = {ask.id: ask for ask in case.asks}
+    ids = [*(s for ref in case.handout.facts if facts[ref].sensitivity is Sensitivity.PUBLIC
+             for s in facts[ref].sources),
+           *(s for ref in case.handout.asks for s in asks[ref].sources),
+           *event.sources]
+    day = event.start.date()
+    return [source_id for source_id in dict.fromkeys(ids)
+            if (date := content.sources[source_id].date) is None or date.earliest <= day]

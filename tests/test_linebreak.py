@@ -112,8 +112,23 @@ def test_a_word_in_a_long_element_is_kept_whole_piece_by_piece() -> None:
 def test_chinese_note_references_stay_with_the_text_before_them() -> None:
     out = transform(body("<p>人权观察称<sup>1</sup>：“中国有义务。”</p>"))
     assert '人权观察<span class="nobreak">称<sup>1</sup></span>：' in out
-    # Punctuation is left to Pango, which already keeps it off the start of a line.
-    assert out.count("nobreak") == 1
+    # Punctuation is left to Pango, which already keeps it off the start of a line; the
+    # span at the end keeps the last line from holding one character.
+    assert out.count("nobreak") == 2
+
+
+def test_a_chinese_paragraph_keeps_two_characters_on_its_last_line() -> None:
+    out = transform(body("<p>中国将他们视为非法经济移民。这是判断。<sup>1</sup>,<sup>2</sup></p>"
+                         "<li>中国拒绝承认他们的难民<em>身份</em>。</li><p>截至</p>"
+                         "<p>한국어 문단은 그대로 둔다.</p><p>Left as it is, 2015.</p>"))
+    assert '这是<span class="nobreak">判断。<sup>1</sup>,<sup>2</sup></span></p>' in out
+    # Across an element, the span takes the whole element; a label is left alone.
+    assert '的难民<span class="nobreak"><em>身份</em>。</span></li><p>截至</p>' in out
+    assert out.count("nobreak") == 2
+    assert text_of(out) == text_of(body(
+        "<p>中国将他们视为非法经济移民。这是判断。<sup>1</sup>,<sup>2</sup></p>"
+        "<li>中国拒绝承认他们的难民<em>身份</em>。</li><p>截至</p><p>한국어 문단은 그대로 둔다.</p>"
+        "<p>Left as it is, 2015.</p>"))
 
 
 def test_latin_text_without_notes_is_left_alone() -> None:

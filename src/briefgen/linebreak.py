@@ -8,6 +8,9 @@ asks Pango about the two letters either side of an element boundary). What it la
 - Korean breaks between words (eojeol, written with spaces), never inside one: what
   browsers do for ``word-break: keep-all``. WeasyPrint accepts only ``normal`` and
   ``break-all`` (Kozea/WeasyPrint#1153), so Pango breaks between any two syllables.
+- A Chinese paragraph may end in a line of one character ("断。"), which Chinese
+  typesetting avoids: its last two ideographs are kept together (with the punctuation
+  and note reference after them).
 - A note reference (``<sup>``) may start a line on its own, or split after one of the
   commas between its numbers, in any script: WeasyPrint allows a break at an element
   boundary after a full stop ("arbitrary.|2") and between the links of a run of
@@ -19,7 +22,8 @@ Both are fixed without touching the text, in two places:
   :func:`korean_word_spans` finds (a Pango ``allow_breaks`` attribute: the paragraph
   stays one text box, so layout costs what it costs for English);
 - across elements (a Korean word that runs through ``<em>`` or ends in a note
-  reference), and for a note reference with the character before it, this module wraps
+  reference), for a note reference with the character before it, and for the end of a
+  Chinese paragraph, this module wraps
   the group in ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only
   break opportunities left are the spaces between words.
 
@@ -91,6 +95,10 @@ _MARK = MARK_PATTERN
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 _HANGUL_RANGES = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# A run shorter than this is a label or a heading, not a paragraph that could end in a
+# line of one character: it gets no span.
+MIN_PARAGRAPH = 8
 _CJK = re.compile(f"[{_HANGUL_RANGES}\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
                   "\uff00-\uffef\U00020000-\U0003ffff]")
 # Two or more characters that are not breaking spaces (see _is_break_space).
@@ -286,10 +294,29 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
             before = chars[first - 1]
             if before.token < index and not _is_break_space(before.char):
                 groups.append((first - 1, end - 1))
+    tail = _chinese_tail(chars)
+    if tail is not None:
+        groups.append(tail)
     ranges = []
     for first, last in groups:
         ranges.extend(_balanced(run, chars, char_tokens, partner, first, last))
     return ranges
+
+
+def _chinese_tail(chars: list[_Char]) -> tuple[int, int] | None:
+    """The last two ideographs of a run and what follows them (punctuation, a note
+    reference's digits), when the run is long enough to be a paragraph: kept together,
+    the paragraph's last line holds at least two characters."""
+    end = len(chars) - 1
+    while end >= 0 and _is_break_space(chars[end].char):
+        end -= 1
+    last = end
+    while last >= 0 and (chars[last].char in NO_LINE_START or chars[last].char in ",0123456789"):
+        last -= 1
+    if (last < 1 or end + 1 < MIN_PARAGRAPH or not _HAN.fullmatch(chars[last].char)
+            or not _HAN.fullmatch(chars[last - 1].char)):
+        return None
+    return last - 1, end
 
 
 def _partners(run: list[_Token]) -> dict[int, int]:

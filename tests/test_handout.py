@@ -105,9 +105,14 @@ def test_pictures_and_qr_code(handouts: Path) -> None:
     square = Image.open(f"{stem}_square.png")
     assert square.size == (1080, 1080)
     assert page.size == (1241, 1754)  # A4 at 150 dpi
-    for image in (page, square):
-        codes = zxingcpp.read_barcodes(image)
-        assert [c.text for c in codes] == [URL]
+    assert [c.text for c in zxingcpp.read_barcodes(page)] == [URL]
+    # The square is the top of the page, as wide as the picture (the event, summary,
+    # facts and requests, large enough to read), not the whole page shrunk into it.
+    top = page.crop((0, 0, 1241, 1241)).resize((1080, 1080), Image.Resampling.LANCZOS)
+    assert _difference(square, top) < 6
+    shrunk = Image.new("RGB", (1080, 1080), "white")
+    shrunk.paste(page.resize((764, 1080), Image.Resampling.LANCZOS), (158, 0))
+    assert _difference(square, shrunk) > 3 * _difference(square, top)
     manifest = json.loads((handouts / "a4" / "manifest.json").read_text())
     entry = next(e for e in manifest["outputs"] if e["path"].endswith("ko+en.pdf"))
     assert entry["locales"] == ["ko", "en"]
@@ -294,6 +299,15 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     # The Korean may be the longer text: its catalog is named too.
     assert "; its translation in locales/ko/case.sample-case.po)" in result.stderr
     assert not (content.parent / "output").exists()
+
+
+def _difference(a: Image.Image, b: Image.Image) -> float:
+    """The mean difference of two pictures' grey levels (0 to 255), blurred so that the
+    anti-aliasing of text at two resolutions does not count, only where things are."""
+    from PIL import ImageChops, ImageFilter, ImageStat
+
+    a, b = (i.convert("L").filter(ImageFilter.GaussianBlur(4)) for i in (a, b))
+    return float(ImageStat.Stat(ImageChops.difference(a, b)).mean[0])
 
 
 def test_square_picture_is_deterministic() -> None:

@@ -252,12 +252,13 @@ def test_qpdf_finds_no_structural_problems(built: Path) -> None:
 
 def test_treaty_status_the_sources_do_not_give_is_not_asserted(built: Path) -> None:
     us = squash(pdftotext(built / f"{CASE}_brief_united-states_en.pdf"))
-    assert ("The sources of this brief do not say whether United States is a party to "
+    assert ("The sources of this brief do not say whether the United States is a party to "
             "this treaty.") in us
+    assert "Requests to the United States" in us and "Obligations of the United States" in us
     assert us.count("Whatever its treaty status, the customary rule applies") == 2
     # The rule's text is printed once, under its own entry, not under each treaty too.
     assert us.count("Customary international law prohibits the forced return") == 1
-    assert "is a party to this treaty." not in us.replace("whether United States is a", "")
+    assert "is a party to this treaty." not in us.replace("whether the United States is a", "")
     # No source dates a signature, ratification or accession, so no brief prints one.
     for pdf in sorted(built.glob(f"{CASE}_brief_*_en.pdf")):
         text = squash(pdftotext(pdf))

@@ -3,9 +3,10 @@
 Rasterised from the PDF itself with PDFium, so the picture and the print are the same
 thing. Two pictures: the whole page at 150 dpi (``.png``), and a 1080 × 1080 square
 (``_square.png``), the size social networks show best: the top of the page, as wide as
-the picture, ending between two blocks of text. The whole page shrunk into the square left its text too small to read
-(about 7 pixels to a lower-case letter); the top square of a handout holds the event,
-the summary, the facts and the requests at 1.4 times that size.
+the picture, ending between two blocks of text. The whole page shrunk into the square
+left its text too small to read (about 7 pixels to a lower-case letter); the top square
+of a handout holds the event, the summary, the facts and the requests at 1.4 times that
+size.
 """
 
 from __future__ import annotations

@@ -269,6 +269,13 @@ CORPUS = [
     Bad("law language not a language code", replace(TREATY, "kind: treaty\n",
                                                     "kind: treaty\nlanguage: english\n"),
         f"{TREATY}:5: language: 'english' is not a language code", command="validate"),
+    Bad("formats naming another language", replace(PROJECT, "locales: [en]",
+                                                   "locales: [en]\nformats: {en: ko}"),
+        f"{PROJECT}:4: formats.en: 'ko' is not a variant of 'en' that CLDR knows (expected a "
+        "locale of the same language with a region, such as en-GB)", command="validate"),
+    Bad("formats for a locale the project does not have",
+        replace(PROJECT, "locales: [en]", "locales: [en]\nformats: {fr: fr-FR}"),
+        f"{PROJECT}:4: formats.fr: unknown key 'fr' (expected one of: en)", command="validate"),
     Bad("markdown raw html", replace(CASE, "Release them.", "Release <b>them</b>."),
         "text: raw HTML '<b>' is not allowed"),
     Bad("javascript link", replace(CASE, "Release them.", '"[Release](javascript:alert(1)) them."'),

@@ -53,7 +53,7 @@ from briefgen.model import (
 from briefgen.yamlreader import YNode, YScalar, read_yaml
 
 PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
-                "handout_pairs")
+                "handout_pairs", "formats")
 SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "language", "url", "note")
 INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
                    "customary", "language", "provisions")
@@ -270,6 +270,7 @@ def _project(reader: _Reader, file: Path) -> Project:
         origin=f.origin,
         translation_policy=_translation_policy(f, normalised, source_locale),
         handout_pairs=_handout_pairs(f, normalised),
+        formats=_formats(f, normalised),
     )
 
 
@@ -310,6 +311,33 @@ def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
     policy = Fields(f.node("translation_policy"), "translation_policy", targets, f.problems,
                     path=f.path, line=f.line_of("translation_policy"))
     return {loc: policy.enum(loc, TranslationPolicy) for loc in targets if policy.has(loc)}
+
+
+def _formats(f: Fields, locales: tuple[str, ...]) -> dict[str, str]:
+    """``formats: {en: en-GB}``: a locale's dates and lists written as a regional variant
+    of its language writes them; its translations and file names stay the locale's."""
+    if not f.has("formats"):
+        return {}
+    formats = Fields(f.node("formats"), "formats", locales, f.problems, path=f.path,
+                     line=f.line_of("formats"))
+    found: dict[str, str] = {}
+    for locale in locales:
+        tag = formats.text(locale, required=False)
+        if not tag:
+            continue
+        try:
+            variant = Locale.parse(tag.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            variant = None
+        if variant is None or variant.language != Locale.parse(locale.replace("-", "_")).language:
+            f.problems.error(
+                f"{tag!r} is not a variant of {locale!r} that CLDR knows", path=f.path,
+                line=formats.line_of(locale), field=f"formats.{locale}",
+                hint=f"expected a locale of the same language with a region, such as "
+                     f"{'en-GB' if locale.startswith('en') else locale + '-XX'}")
+            continue
+        found[locale] = _normalise_locale(tag)
+    return found
 
 
 def _normalise_locale(tag: str) -> str:

@@ -171,9 +171,15 @@ class Project:
     # locale -> policy for text not (or no longer) translated; a locale not listed is strict
     translation_policy: dict[str, TranslationPolicy] = field(default_factory=dict)
     handout_pairs: tuple[tuple[str, str], ...] = ()
+    # locale -> the CLDR locale its dates, times, lists and country names are written in
+    # (en -> en-GB: "2 December 2015"); a locale not listed uses its own
+    formats: dict[str, str] = field(default_factory=dict)
 
     def policy(self, locale: str) -> TranslationPolicy:
         return self.translation_policy.get(locale, TranslationPolicy.STRICT)
+
+    def format_locale(self, locale: str) -> str:
+        return self.formats.get(locale, locale)
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,8 @@ class _Localizer:
         self.content = content
         self.translator = translator
         self.locale = locale
+        # What dates, lists and country names are written in (project.yaml's formats).
+        self.formats = content.project.format_locale(locale)
         # project.yaml's translation_policy: strict fails on text without a current
         # translation; mark prints the English, visibly marked (see docs/translators.md).
         self.policy = content.project.policy(locale)
@@ -275,7 +277,7 @@ class _Localizer:
         if own:
             self.texts.append((own, f"{actor.id}'s name in a sentence"))
         if actor.kind is ActorKind.STATE and actor.country:
-            name = territory_name(actor.country, self.locale)
+            name = territory_name(actor.country, self.formats)
             if name:
                 self.texts.append((name, f"CLDR territory name for {actor.country}"))
                 return own or name
@@ -297,7 +299,7 @@ class _Localizer:
         return f"{name} ({short})" if short else name
 
     def date(self, date: PartialDate, approximate: bool = False) -> str:
-        text = format_partial_date(date, self.locale, approximate=approximate,
+        text = format_partial_date(date, self.formats, approximate=approximate,
                                    gettext=self.translator.gettext)
         self.texts.append((text, f"date {date.iso()} in {self.locale}"))
         return text
@@ -374,7 +376,7 @@ def build_brief_view(
             loc.case(case, f"analysis:{a.id}", a.reasoning, a.origin.at("reasoning")),
             tuple(_citation(content, ref, loc) for ref in a.provisions),
             format_names([loc.actor_name(content.actors[x], in_sentence=True)
-                          for x in a.concerns], locale),
+                          for x in a.concerns], loc.formats),
             notes.cite([*a.sources, *_fact_sources(case, a.facts)]))
         for a in case.legal_analysis)
 
@@ -382,7 +384,7 @@ def build_brief_view(
         ask = case.asks[ask_index]
         return AskView(
             loc.case(case, f"ask:{ask.id}", ask.text, ask.origin.at("text")), ask.priority.value,
-            format_names([loc.actor_name(content.actors[x]) for x in ask.to], locale),
+            format_names([loc.actor_name(content.actors[x]) for x in ask.to], loc.formats),
             notes.cite(ask.sources))
 
     rank = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
@@ -593,7 +595,7 @@ def _source_view(content: Content, number: int, source_id: str, loc: _Localizer)
         title=source.title,
         author=source.author,
         date=loc.date(source.date) if source.date else None,
-        language=language_name(source.language, loc.locale),
+        language=language_name(source.language, loc.formats),
         language_code=source.language,
         url=source.url,
         note=note or None,
@@ -662,7 +664,7 @@ def build_handout_view(
     cited = _handout_sources(content, case, event)
     for locale in locales:
         loc = _Localizer(content, translators[locale], locale)
-        date, time_range = format_event_time(event.start, event.end, locale)
+        date, time_range = format_event_time(event.start, event.end, loc.formats)
         loc.texts.append((f"{date} {time_range}", f"event time in {locale}"))
         columns.append(HandoutColumn(
             locale=locale,

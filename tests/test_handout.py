@@ -63,8 +63,9 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "Protest at the Chinese embassy in Washington" in " ".join(text.split())
-    assert "Saturday, November 21, 2015" in text
-    assert "EST" in text
+    # The example writes its English dates as en-GB does (project.yaml formats).
+    assert "Saturday, 21 November 2015" in text
+    assert "1:00 – 2:00 pm Eastern Standard Time" in " ".join(text.split())
     first = pair.split("+")[0]
     if first == "ko":
         assert flat("2015년 11월 21일 토요일") in flat(text)
@@ -79,8 +80,8 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     assert flat("briefgen example content") in flat(text)
     # What the facts and asks cite, each column in its language; not VICE News's report
     # of 2 December, later than the protest (the facts cite it too).
-    assert flat("Sources: Human Rights Watch, November 21, 2015; “North Korean Refugees "
-                "Face Extradition”; UPI, November 18, 2015;") in flat(text)
+    assert flat("Sources: Human Rights Watch, 21 November 2015; “North Korean Refugees "
+                "Face Extradition”; UPI, 18 November 2015;") in flat(text)
     sources = {"ko": "출처: Human Rights Watch, 2015년 11월 21일;",
                "zh-Hans": "来源：Human Rights Watch，2015年11月21日；"}[first]
     assert flat(sources) in flat(text)

@@ -592,7 +592,8 @@ def test_the_example_handout_keeps_korean_words_whole(fonts: FontSet, tmp_path: 
                               "washington-protest", ("ko", "en"), translators)
     rendered = Renderer(paths.templates).render("handout", view, translators["ko"],
                                                 paper="a4", build_stamp="test",
-                                                scale=HANDOUT_SCALES[0])
+                                                scale=HANDOUT_SCALES[0],
+                                                others=[translators["en"]])
     pdf = typeset(rendered.html, base_url=paths.templates.as_uri() + "/",
                   stylesheets=[rendered.css], fonts=fonts, allowed_roots=[paths.templates],
                   origin="handout.html").pdf

@@ -159,6 +159,12 @@ class Renderer:
                others: Sequence[Translator] = ()) -> Rendered:
         """``translator`` is the document's language; ``others`` those of a handout's
         other columns, whose labels a template translates with ``gettext_in``."""
+        given = {t.locale for t in (translator, *others)}
+        if isinstance(view, HandoutView) and not {c.locale for c in view.columns} <= given:
+            # A caller's mistake, not the content's: every column needs its labels.
+            raise ValueError(f"render a handout with a translator for each of its columns "
+                             f"({', '.join(c.locale for c in view.columns)}), not "
+                             f"{', '.join(sorted(given))}")
         env = self.environment(translator)
         name = TEMPLATE_FILES[kind]
         context: dict[str, Any] = {

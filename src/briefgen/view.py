@@ -638,6 +638,9 @@ class HandoutView:
     as_of_iso: str
     organisation: str
     classification: str = "public"
+    # The organisation's name in each column's language, once where they are the same:
+    # (locale, name) pairs, for the footer.
+    organisations: tuple[tuple[str, str], ...] = ()
     # locale -> (text, where it came from), for the font coverage check
     texts: dict[str, tuple[tuple[str, str], ...]] = field(repr=False, default_factory=dict)
     restricted_texts: tuple[RestrictedText, ...] = field(repr=False, default=())
@@ -695,6 +698,10 @@ def build_handout_view(
         texts[locale] = tuple(loc.texts)
     # The document's metadata names the organisation in the first language.
     organisation = columns[0].organisation
+    organisations: list[tuple[str, str]] = []
+    for column in columns:  # the first language's name first, each name once
+        if all(column.organisation != name for _, name in organisations):
+            organisations.append((column.locale, column.organisation))
     if errors:
         raise_report(errors)
     # Printed as written, in the first language's column font.
@@ -711,6 +718,7 @@ def build_handout_view(
         link_is_placeholder=handout.link_is_placeholder,
         as_of_iso=case.as_of.iso(),
         organisation=organisation,
+        organisations=tuple(organisations),
         texts=texts,
         restricted_texts=restricted_texts(case, [translators[x] for x in locales]),
     )

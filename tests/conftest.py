@@ -47,6 +47,14 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def own_templates(content: Path) -> Path:
+    """Give the project of ``content`` a copy of the bundled templates to edit; returns
+    its templates directory."""
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    return templates
+
+
 @pytest.fixture(scope="session")
 def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled example, built once per test session (read-only for tests)."""

@@ -20,7 +20,7 @@ from briefgen.cli import app
 from briefgen.errors import TypesetError
 from briefgen.i18n import completeness
 
-from .conftest import REPO, edit
+from .conftest import REPO, edit, own_templates
 
 Make = Callable[[str], Path]
 CASE = "cases/sample-case/case.yaml"
@@ -84,8 +84,7 @@ def test_an_output_name_taken_by_a_directory_writes_nothing(project: Make) -> No
 
 def test_template_syntax_error_names_template_line(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.html", "{% if view.group %}", "{% if view.group %")
     code, out = build(content)
     assert code == 2
@@ -95,8 +94,7 @@ def test_template_syntax_error_names_template_line(project: Make) -> None:
 
 def test_every_document_that_fails_to_typeset_is_reported_once(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.html", "<body", '<img src="missing.png" alt="seal"><body')
     code, out = build(content, "--jobs", "2")
     assert code == 2
@@ -109,8 +107,7 @@ def test_every_document_that_fails_to_typeset_is_reported_once(project: Make) ->
 def test_stylesheet_rules_weasyprint_rejects_are_reported_at_their_lines(
         project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     # A block tag above the rules must not shift the lines reported.
     edit(templates / "brief.css", "html { font-family",
          "{% if true %}\nhtml { colr: red; }\n{% endif %}\n.x { margin: bogus; }\n"
@@ -133,8 +130,7 @@ def test_rejected_page_rules_are_reported_at_their_lines_too(project: Make) -> N
     # The per-document page rules (paper, margin-box labels) are rendered with the rest of
     # the stylesheet, so their lines are the file's as well.
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.css", "@page :first { @top-left { content: none; }",
          "@page :first { @top-left { content: none; colr: blue; }")
     lines = (templates / "brief.css").read_text().splitlines()
@@ -151,8 +147,7 @@ def test_rejected_rules_get_no_line_when_the_stylesheet_lost_its_lines(
     # Lines from an included file shift the stylesheet's; an imported file's rules are
     # reported at their own lines. Either way a line number would point at the wrong rule.
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     (templates / "extra.css").write_text(".a { margin: 0; }\n.b { colr: red; }\n")
     text = (templates / "brief.css").read_text()
     (templates / "brief.css").write_text(pull_in + "\n" + text)
@@ -164,8 +159,7 @@ def test_rejected_rules_get_no_line_when_the_stylesheet_lost_its_lines(
 
 def test_undefined_template_variable_is_an_error(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.html", "{{ view.summary|md }}", "{{ view.sumary|md }}")
     code, out = build(content)
     assert code == 2
@@ -178,8 +172,7 @@ def test_a_template_mistake_is_reported_before_fonts_are_prepared(
     # Preparing the CJK faces takes minutes on a first build: a mistake that needs no
     # fonts to find must not wait for them.
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.html", "{{ view.summary|md }}", "{{ view.sumary|md }}")
     cache = tmp_path / "empty-font-cache"
     monkeypatch.setenv("BRIEFGEN_FONT_CACHE", str(cache))

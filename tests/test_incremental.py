@@ -18,7 +18,7 @@ from briefgen.build import BuildReport, Paths
 from briefgen.cli import app
 from briefgen.errors import BriefgenError
 
-from .conftest import REPO, edit, write
+from .conftest import REPO, edit, own_templates, write
 
 Make = Callable[[str], Path]
 CASE = "cases/sample-case/case.yaml"
@@ -506,8 +506,7 @@ def test_watch_keeps_going_after_a_content_error(project: Make) -> None:
 
 def test_watch_keeps_going_after_a_template_that_fails_while_rendering(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     paths = Paths.for_content(content)
     template = templates / "brief.html"
     original = template.read_text(encoding="utf-8")

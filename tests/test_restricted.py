@@ -19,7 +19,7 @@ from briefgen.loader import load_content
 from briefgen.pdfcheck import needles
 from briefgen.view import restricted_texts
 
-from .conftest import REPO, edit
+from .conftest import REPO, edit, own_templates
 
 Make = Callable[[str], Path]
 SAMPLE = "cases/sample-case/case.yaml"
@@ -139,8 +139,7 @@ def test_html_is_read_element_by_element_with_its_attributes() -> None:
 
 def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     edit(templates / "brief.css", "html {", "html { hyphens: auto; ")
     # Longer than a line: wherever it falls, it is hyphenated.
     word = "Chongjinprovincialsecuritybureauheadquarterscompoundbuildingsevendetention" * 2
@@ -204,8 +203,7 @@ def test_a_handout_is_checked_for_korean_translations_of_restricted_facts(
 
 def test_a_restricted_sentence_cut_by_a_page_break_is_found(project: Make) -> None:
     content = project("minimal")
-    templates = content.parent / "templates"
-    shutil.copytree(REPO / "templates", templates)
+    templates = own_templates(content)
     # A page with room for about three lines of text: the sentence, seven lines long, is
     # on no one page.
     edit(templates / "brief.css", "@page {\n  margin: 20mm 19mm 22mm 19mm;",

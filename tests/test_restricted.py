@@ -157,6 +157,20 @@ def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> N
     assert "richolhowent" in _page_readings("Ri Chol‐\r\nho went")[1][0]
 
 
+def test_a_hyphen_of_the_text_at_a_line_end_is_read_as_written(project: Make) -> None:
+    content = project("minimal")
+    # Longer than a line and broken only at its hyphens: one of them ends a line, which
+    # PDFium reads back as U+FFFE with the two lines joined.
+    word = "-".join(["north", "eastern", "harbour", "district", "warehouse", "row"] * 6)
+    edit(content / SAMPLE, "text: Their cousin lives in Springfield",
+         f"text: Their cousin works at {word}")
+    edit(content / SAMPLE, "The two were stopped at a checkpoint.",
+         f"The two were stopped at a checkpoint. Their cousin works at {word}.")
+    code, out = build(content)
+    assert code == 2, out
+    assert f"'{f'Their cousin works at {word}'[:60]}' in page 1 text" in out
+
+
 def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) -> None:
     content = project("minimal")
     edit(content / SAMPLE, "    place: A checkpoint\n    event: The stop.\n    sources: [src-a]\n",

@@ -50,7 +50,13 @@ def _normalise(text: str) -> str:
 _LINE_END_HYPHEN = re.compile(r"-[^\S\n]*\r?\n\s*")
 
 
+# PDFium gives a hyphen that ends a line ("north-|eastern") as U+FFFE, joining the two
+# lines: read back as the hyphen and line break it stands for.
+_PDFIUM_LINE_END_HYPHEN = "\ufffe"
+
+
 def _page_readings(text: str) -> list[tuple[str, frozenset[int]]]:
+    text = text.replace(_PDFIUM_LINE_END_HYPHEN, "-\n")
     readings = [_squash(text)]
     joined = _LINE_END_HYPHEN.sub("", _normalise(text))
     if joined != _normalise(text):

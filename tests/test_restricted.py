@@ -157,6 +157,23 @@ def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> N
     assert "richolhowent" in _page_readings("Ri Chol‐\r\nho went")[1][0]
 
 
+def test_no_template_is_given_the_restricted_texts(project: Make) -> None:
+    from briefgen.pdfcheck import pdf_strings
+
+    content = project("minimal")
+    templates = own_templates(content)
+    # Spelt out letter by letter, the texts would not be found by the leak check.
+    edit(templates / "brief.html", "{{ view.summary|md }}",
+         "{{ view.summary|md }} [{{ view.restricted_texts|map(attribute='text')"
+         "|map('list')|map('join', '.')|join(' / ') }}|{{ view.texts|length }}]")
+    code, out = build(content, "--audience", "party-state")
+    assert code == 0, out
+    pdf = (content.parent / "output/sample-case_brief_party-state_en.pdf").read_bytes()
+    text = next(text for where, text in pdf_strings(pdf) if where == "page 1 text")
+    assert "[|0]" in "".join(text.split())
+    assert "p.i.l.o.t" not in text
+
+
 def test_a_hyphen_of_the_text_at_a_line_end_is_read_as_written(project: Make) -> None:
     content = project("minimal")
     # Longer than a line and broken only at its hyphens: one of them ends a line, which

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,12 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+def _for_templates(view: BriefView | HandoutView) -> BriefView | HandoutView:
+    if isinstance(view, HandoutView):
+        return replace(view, restricted_texts=(), texts={})
+    return replace(view, restricted_texts=(), texts=())
+
+
 # gettext_in and pgettext_in behave as the installed _() and pgettext() do (Jinja2's
 # "newstyle" gettext): placeholders filled from keyword arguments, the translation
 # escaped unless marked safe. Jinja2 keeps its own wrappers private.
@@ -168,7 +174,10 @@ class Renderer:
         env = self.environment(translator)
         name = TEMPLATE_FILES[kind]
         context: dict[str, Any] = {
-            "view": view,
+            # Without what the checks need and no template may print: the text of every
+            # restricted item (a template that spelt it out letter by letter would get it
+            # past the leak check) and the font coverage list.
+            "view": _for_templates(view),
             # {% set _ = gettext_in[locale] %} in a loop: that language's labels, still
             # written _("…") so that extraction finds them.
             "gettext_in": {t.locale: _newstyle_gettext(t.gettext)

@@ -445,6 +445,14 @@ CORPUS = [
                     'msgid "Summary"\nmsgstr "요\u200b약"\n'.encode())),
         "locales/ko/templates.po:2: invisible character U+200B (zero width space) at column "
         "10 (delete it: pasted in with the text", command="validate"),
+    Bad("right-to-left override written as an escape",
+        replace(CASE, "text: Release them.", 'text: "Release \\u202ethem."'),
+        f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "
+        "override) at column 9, written as an escape (remove the escape sequence: it "
+        "prints as nothing"),
+    Bad("right-to-left isolate in content", replace(CASE, "Release them.",
+                                                    "Release \u2067them."),
+        f"{CASE}:60: invisible character U+2067 (right-to-left isolate) at column "),
     Bad("right-to-left override in content", replace(CASE, "Release them.",
                                                      "Release \u202ethem."),
         f"{CASE}:60: invisible character U+202E (right-to-left override) at column "),

@@ -235,7 +235,8 @@ def _check_po_syntax(path: Path, display: str) -> str:
                                hint="each line must be a keyword (msgctxt, msgid, msgstr) "
                                     "followed by a quoted string, a quoted continuation, or "
                                     "a # comment; check the quotes")
-        invisible = None if line.startswith("#") else stray_invisible(line)
+        # Its column in the line as the file has it, not as stripped for the checks.
+        invisible = None if line.startswith("#") else stray_invisible(raw)
         if invisible:
             raise ContentError(
                 invisible, path=display, line=number,

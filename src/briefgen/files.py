@@ -86,17 +86,19 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
 
 # Invisible characters that have no business in content or translations and arrive by
 # pasting: zero-width spaces, word joiners, a byte-order mark inside the text, invisible
-# mathematical operators, and the bidirectional overrides that make text display in
-# another order than it is stored. A word holding one looks whole in print and in an
-# editor, but is another word to search, the glossary and the checks. Zero-width
-# joiners and non-joiners (U+200C, U+200D) stay: some scripts and emoji need them.
-STRAY_INVISIBLE_CHARS = "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\u202d\u202e\ufeff"
+# mathematical operators, and the bidirectional embeddings, overrides and isolates that
+# make text display in another order than it is stored. A word holding one looks whole
+# in print and in an editor, but is another word to search, the glossary and the checks.
+# Zero-width joiners and non-joiners (U+200C, U+200D) stay, as do the left-to-right and
+# right-to-left marks (U+200E, U+200F): some scripts and emoji need them.
+STRAY_INVISIBLE_CHARS = ("\u180e\u200b\u2060\u2061\u2062\u2063\u2064"
+                         "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 STRAY_INVISIBLE = re.compile(f"[{STRAY_INVISIBLE_CHARS}]")
 
 
-STRAY_INVISIBLE_HINT = ("delete it: pasted in with the text, it prints as nothing (or "
-                        "reorders what follows) but makes the words around it other words "
-                        "to search, the glossary and the checks")
+STRAY_INVISIBLE_WHY = ("it prints as nothing (or reorders what follows) but makes the words "
+                       "around it other words to search, the glossary and the checks")
+STRAY_INVISIBLE_HINT = "delete it: pasted in with the text, " + STRAY_INVISIBLE_WHY
 
 
 def stray_invisible(line: str) -> str | None:

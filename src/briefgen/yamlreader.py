@@ -23,6 +23,7 @@ from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
 from briefgen.files import (
     STRAY_INVISIBLE_HINT,
+    STRAY_INVISIBLE_WHY,
     bad_byte,
     looks_like_utf16,
     stray_invisible,
@@ -181,7 +182,7 @@ def _too_deep(display: str, line: int | None) -> ContentError:
 
 
 _NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 
 
 def _check_tabs(text: str, display: str) -> None:
@@ -255,6 +256,13 @@ def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
                 line=_line(node),
                 hint="remove the escape sequence from the quoted string",
             )
+        invisible = stray_invisible(value)
+        if invisible:
+            # Written as an escape ("\u200b" in a quoted string): the line check above
+            # does not see it.
+            raise ContentError(f"the value holds an {invisible}, written as an escape",
+                               path=display, line=_line(node),
+                               hint="remove the escape sequence: " + STRAY_INVISIBLE_WHY)
         return YScalar(value, display, _line(node), quoted=node.style in ("'", '"'))
     seen.add(id(node))
     if isinstance(node, SequenceNode):

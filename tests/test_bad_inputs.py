@@ -445,6 +445,12 @@ CORPUS = [
                     'msgid "Summary"\nmsgstr "요\u200b약"\n'.encode())),
         "locales/ko/templates.po:2: invisible character U+200B (zero width space) at column "
         "10 (delete it: pasted in with the text", command="validate"),
+    Bad("restricted text repeated in public, found by validate",
+        replace(CASE, "The two were stopped at a checkpoint.",
+                "The two were stopped at a checkpoint. Their cousin lives in Springfield."),
+        "sample-case_brief_party-state_en.pdf: restricted material found in a public "
+        "document: 'Their cousin lives in Springfield' in the document text (restricted: "
+        f"{CASE}:", command="validate"),
     Bad("right-to-left override written as an escape",
         replace(CASE, "text: Release them.", 'text: "Release \\u202ethem."'),
         f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "

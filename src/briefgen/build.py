@@ -595,6 +595,13 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
                                         translator, include_restricted=True)
                 rendered = renderer.render("brief", view, translator, paper="a4",
                                            build_stamp="0")
+                if not target.restricted:
+                    public = build_brief_view(content, case, target.audience, target.locale,
+                                              translator)
+                    _check_no_restricted(
+                        None, renderer.render("brief", public, translator, paper="a4",
+                                              build_stamp="0").html,
+                        public.restricted_texts, target.filename)
             else:
                 handout = build_handout_view(content, case, target.audience, target.locales,
                                              translators)
@@ -602,6 +609,8 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
                     "handout", handout, translator, paper="a4", build_stamp="0",
                     scale=HANDOUT_SCALES[0],
                     others=[translators[x] for x in target.locales[1:]])
+                _check_no_restricted(None, rendered.html, handout.restricted_texts,
+                                     target.filename)
             # Found without typesetting, so validate reports it as a build would.
             errors.extend(unbalanced(rendered.css, rendered.css_origin,
                                      keeps_lines=rendered.css_keeps_lines))
@@ -1277,10 +1286,10 @@ def _check_every_page(pdf: bytes, mark: str, name: str) -> None:
                  "stylesheet's braces are balanced")
 
 
-def _check_no_restricted(pdf: bytes, html: str, restricted: Sequence[RestrictedText],
+def _check_no_restricted(pdf: bytes | None, html: str, restricted: Sequence[RestrictedText],
                          name: str) -> None:
     """A public document must not carry restricted text; checked on the finished PDF and
-    the HTML it was made from."""
+    the HTML it was made from (the HTML alone by validate, which typesets nothing)."""
     if not restricted:
         return
     from briefgen.pdfcheck import find_leaks

@@ -259,11 +259,11 @@ def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
 _NAME_SEPARATOR = re.compile(r"[\W_]+")
 
 
-def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
+def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
                filename: str = "", html: str = "") -> list[str]:
     """Restricted strings (or sentences of them) found in the PDF, its file name or the
     HTML it was made from, each with where it was found and where the restricted text is
-    written."""
+    written. Without a PDF (``briefgen validate``), the file name and HTML only."""
     looked_for = needles(restricted)
     found: dict[str, list[str]] = {}
     name = _squash(_NAME_SEPARATOR.sub(" ", filename))
@@ -271,7 +271,8 @@ def find_leaks(pdf: bytes, restricted: Sequence[RestrictedText | str], *,
         if _contains(name, _squash(_NAME_SEPARATOR.sub(" ", needle))[0]):
             found.setdefault(needle, []).append("the file name")
     targets = [(needle, _squash(needle)[0]) for needle in looked_for]
-    for where, text in itertools.chain(pdf_strings(pdf), html_strings(html)):
+    for where, text in itertools.chain(pdf_strings(pdf) if pdf is not None else (),
+                                       html_strings(html)):
         readings = _page_readings(text) if where.endswith(" text") else [_squash(text)]
         for needle, target in targets:
             if any(_contains(reading, target) for reading in readings):

@@ -164,17 +164,23 @@ def test_check_sees_outputs_kept_from_builds_with_other_options(project: Make) -
     edit(content / CASE, "Release them.", "Release them now.")
     code, out = build(content, "--check")
     assert code == 3
+    # The command that makes that one output, with the --content this run was given.
+    made_by = (f"briefgen build --include-restricted --case sample-case --doc brief "
+               f"--audience party-state --locale en --content {content}")
     assert ("sample-case_brief_party-state_en_restricted.pdf (content/cases/sample-case/"
-            "case.yaml changed; made by 'briefgen build --include-restricted')") in out
-    assert "run 'briefgen build' and 'briefgen build --include-restricted'" in out
+            f"case.yaml changed; made by '{made_by}')") in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith(f"4 output(s) out of date; run 'briefgen build --content {content}', ")
+    assert f"'{made_by}'" in last
     # A plain build refreshes the public briefs and says the restricted one is stale.
     code, out = build(content)
     assert code == 0, out
     assert ("warning: sample-case_brief_party-state_en_restricted.pdf is out of date "
-            "(content/cases/sample-case/case.yaml changed) and is kept as it is") in out
+            "(content/cases/sample-case/case.yaml changed) and is kept as it is: this build "
+            f"does not make it; '{made_by}' does") in " ".join(out.split())
     code, out = build(content, "--check")
     assert code == 3
-    assert "2 output(s) out of date; run 'briefgen build --include-restricted'" in out
+    assert "2 output(s) out of date; run 'briefgen build --include-restricted --case" in out
     assert build(content, "--include-restricted")[0] == 0
     assert build(content, "--check")[0] == 0
 
@@ -194,7 +200,8 @@ def test_a_stale_public_copy_kept_from_another_build_is_rebuilt(project: Make) -
     code, out = build(content)
     assert code == 0, out
     assert ("sample-case_brief_party-state_en_archive.pdf (content/cases/sample-case/"
-            "case.yaml changed; kept from 'briefgen build --archive')") in out
+            "case.yaml changed; kept from 'briefgen build --archive --case sample-case --doc "
+            "brief --audience party-state --locale en --paper letter')") in out
     assert "built 3" in out
     assert not any(contains(text, "stopped at a checkpoint")
                    for _, text in pdf_strings(archive.read_bytes()))
@@ -245,10 +252,11 @@ def test_check_names_the_command_that_makes_its_own_outputs(project: Make) -> No
     content = project("minimal")
     code, out = build(content, "--check", "--include-restricted", "--audience", "party-state")
     assert code == 3
-    assert ("run 'briefgen build --audience party-state --include-restricted'") in out
+    assert (f"run 'briefgen build --audience party-state --include-restricted --content "
+            f"{content}'") in out
     code, out = build(content, "--check", "--paper", "Letter", "--case", "sample-case")
     assert code == 3
-    assert "run 'briefgen build --case sample-case --paper letter'" in out
+    assert f"run 'briefgen build --case sample-case --paper letter --content {content}'" in out
 
 
 def test_a_change_to_briefgen_s_code_makes_outputs_stale(

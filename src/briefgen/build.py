@@ -443,9 +443,23 @@ def _kept_jobs(content: Content, paths: Paths, kept: Sequence[tuple[Target, str]
         candidates = [jobs[index] for jobs in by_paper]
         job = next((j for j in candidates if j.inputs.get(OPTIONS_INPUT)
                     == old.get(OPTIONS_INPUT)), candidates[0])
-        job.made_with = made_with
+        job.made_with = _narrowed(made_with, target, job.paper)
         chosen.append(job)
     return chosen
+
+
+def _narrowed(made_with: str, target: Target, paper: str) -> str:
+    """The options that make ``target`` alone, on its paper: following the advice to
+    rebuild one restricted brief must not make every restricted brief there is, or an
+    A4 copy of a letter one."""
+    if target.document == "handout":
+        flags = [f"--case {target.case}", made_with]
+    else:
+        flags = [made_with, f"--case {target.case}", "--doc brief",
+                 f"--audience {target.audience}", f"--locale {target.locale}"]
+    if paper != "a4":
+        flags.append(f"--paper {paper}")
+    return " ".join(flags)
 
 
 def _decide(jobs: Sequence[Job], previous: dict[str, ManifestEntry], out: Path,

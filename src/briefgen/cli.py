@@ -14,6 +14,7 @@ import functools
 import inspect
 import math
 import os
+import re
 import select
 import shlex
 import signal
@@ -273,24 +274,31 @@ def build(
                       render_timeout=render_timeout, render_memory_mb=render_memory)
     with _reporter() as reporter:
         report = run_build(paths, selection, options, reporter)
-    for warning in report.warnings:
-        _err(f"warning: {warning}")
     # As the user would type it here: from the working directory.
     shown = shown_path(paths.out, Path.cwd().resolve())
+    # Where this build read and wrote, as given: every command it suggests carries them,
+    # so that it can be pasted as it is.
+    where = "".join([f" --content {shlex.quote(str(content))}" if content != Path("content")
+                     else "", f" --out {shlex.quote(str(out))}" if out is not None else ""])
+    for warning in report.warnings:
+        # A kept output's warning names the command that makes it.
+        _err("warning: " + re.sub(r"(; 'briefgen build [^']*)(' does)$",
+                                  lambda m: m.group(1) + where + m.group(2), warning))
     if check:
         # What makes this build's own outputs: its command without --check.
         own = " ".join(["briefgen build", *_selection_flags(
             case=case, doc=doc, audience=audience, locale=locale, paper=paper.lower(),
             include_restricted=include_restricted, shard=shard, pair=pair,
-            archive=archive)])
+            archive=archive)]) + where
         for job in report.rebuilt:
-            made = (f"; made by 'briefgen build {job.made_with}'" if job.made_with else "")
+            made = (f"; made by 'briefgen build {job.made_with}{where}'" if job.made_with
+                    else "")
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
         for name in report.removed:
             _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
         if report.out_of_date:
             commands = dict.fromkeys(
-                f"'briefgen build {job.made_with}'" if job.made_with else f"'{own}'"
+                f"'briefgen build {job.made_with}{where}'" if job.made_with else f"'{own}'"
                 for job in report.rebuilt) or {f"'{own}'": None}
             listed = [*commands]
             _err(f"{len(report.rebuilt) + len(report.removed)} output(s) out of date; run "

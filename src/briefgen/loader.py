@@ -7,6 +7,7 @@ author sees all mistakes of a run at once (``ProblemReport``).
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 import urllib.parse
 from collections.abc import Iterable
@@ -313,6 +314,10 @@ def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
     return {loc: policy.enum(loc, TranslationPolicy) for loc in targets if policy.has(loc)}
 
 
+# language[-Script]-REGION, as BCP 47 writes it: en-GB, zh-Hans-SG, es-419.
+_REGIONAL_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?-(?:[A-Z]{2}|[0-9]{3})")
+
+
 def _formats(f: Fields, locales: tuple[str, ...]) -> dict[str, str]:
     """``formats: {en: en-GB}``: a locale's dates and lists written as a regional variant
     of its language writes them; its translations and file names stay the locale's."""
@@ -322,19 +327,28 @@ def _formats(f: Fields, locales: tuple[str, ...]) -> dict[str, str]:
                      line=f.line_of("formats"))
     found: dict[str, str] = {}
     for locale in locales:
-        tag = formats.text(locale, required=False)
-        if not tag:
+        if not formats.has(locale):
             continue
+        tag = formats.text(locale)
+        if not tag:
+            continue  # reported as empty
+        base = Locale.parse(locale.replace("-", "_"))
         try:
-            variant = Locale.parse(tag.replace("-", "_"))
+            variant = (Locale.parse(tag.replace("-", "_")) if _REGIONAL_TAG.fullmatch(tag)
+                       else None)
         except (UnknownLocaleError, ValueError):
             variant = None
-        if variant is None or variant.language != Locale.parse(locale.replace("-", "_")).language:
+        # The same language in the same script (zh-Hant would print 美國 in a Simplified
+        # Chinese brief), with a region: that is what a variant is.
+        if (variant is None or variant.language != base.language
+                or (variant.script or base.script) != (base.script or variant.script)
+                or variant.territory is None):
             f.problems.error(
                 f"{tag!r} is not a variant of {locale!r} that CLDR knows", path=f.path,
                 line=formats.line_of(locale), field=f"formats.{locale}",
-                hint=f"expected a locale of the same language with a region, such as "
-                     f"{'en-GB' if locale.startswith('en') else locale + '-XX'}")
+                hint=f"expected the same language and script with a region, written as BCP "
+                     f"47 writes it, such as "
+                     f"{'en-GB' if locale.startswith('en') else locale + '-SG'}")
             continue
         found[locale] = _normalise_locale(tag)
     return found
@@ -346,11 +360,21 @@ def _normalise_locale(tag: str) -> str:
                                           for p in parts[1:])])
 
 
+# language[-Script][-REGION], as BCP 47 writes it: en, ko, zh-Hans, en-GB.
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?")
+
+
 def _language(f: Fields, key: str, *, default: str | None = None) -> str:
     tag = (f.text(key, required=False, default=default) if default is not None
            else f.text(key))
+    if default is not None and f.has(key) and not tag:  # else f.text reported it
+        f.problems.error("is empty", path=f.path, line=f.line_of(key), field=f._name(key),
+                         hint="expected a BCP 47 code such as en, ko or zh-Hans")
     if tag:
         try:
+            # "und" and "root" are CLDR's, not languages a text is written in.
+            if not _LANGUAGE_TAG.fullmatch(tag) or tag in ("und", "root"):
+                raise ValueError(tag)
             Locale.parse(tag.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
             f.problems.error(f"{tag!r} is not a language code", path=f.path,

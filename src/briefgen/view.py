@@ -377,7 +377,9 @@ def build_brief_view(
             tuple(_citation(content, ref, loc) for ref in a.provisions),
             format_names([loc.actor_name(content.actors[x], in_sentence=True)
                           for x in a.concerns], loc.formats),
-            notes.cite([*a.sources, *_fact_sources(case, a.facts)]))
+            # Its own sources only: a fact's source is cited where the fact is, and is
+            # not credited with an argument it does not make.
+            notes.cite(a.sources))
         for a in case.legal_analysis)
 
     def ask_view(ask_index: int) -> AskView:
@@ -433,18 +435,6 @@ def raise_report(errors: Sequence[BriefgenError]) -> None:
     from briefgen.errors import ProblemReport
 
     raise ProblemReport(list({str(e): e for e in errors}.values()))
-
-
-def _fact_sources(case: Case, fact_ids: Iterable[str]) -> list[str]:
-    """The sources of the facts an analysis rests on (all public: the loader checks)."""
-    wanted = set(fact_ids)
-    out: list[str] = []
-    for fact in case.facts:
-        if fact.id in wanted:
-            out.extend(fact.sources)
-            for account in fact.accounts:
-                out.extend(account.sources)
-    return out
 
 
 def restricted_texts(case: Case, translators: Sequence[Translator],

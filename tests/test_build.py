@@ -492,12 +492,12 @@ def test_a_missing_template_label_fails_a_strict_locale(tmp_path: Path) -> None:
 
 def _example_with_a_stale_korean_fact(tmp_path: Path) -> Path:
     """The example, Korean under translation_policy mark, one fact's English changed
-    (arrest-place, which briefs and the handout print) so its translation is stale."""
+    (seeking-asylum, which briefs and the handout print) so its translation is stale."""
     content = _example_copy(tmp_path)
     edit(content / "project.yaml", "locales: [en, ko, zh-Hans]",
          "locales: [en, ko, zh-Hans]\ntranslation_policy: {ko: mark}")
-    edit(content / "cases/vietnam-nine-2015/case.yaml", "Mong Cai, in northern Vietnam",
-         "Mong Cai, in north-eastern Vietnam")
+    edit(content / "cases/vietnam-nine-2015/case.yaml",
+         "group was likely seeking asylum", "group was probably seeking asylum")
     return content
 
 
@@ -562,5 +562,5 @@ def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> No
     flat = "".join(text.replace("\ufffe", "-").split())
     # The English shows in the Korean column, after the visible mark; the stale Korean
     # is not printed.
-    assert "[미번역]Vietnamesepolicedetainedthegroup" in flat
-    assert flat.count("north-easternVietnam") == 2  # both columns
+    assert "[미번역]UPIreportsthatthegroupwasprobablyseeking" in flat
+    assert flat.count("probablyseekingasylum") == 2  # both columns

@@ -218,7 +218,7 @@ def test_a_handout_is_checked_for_korean_translations_of_restricted_facts(
         example: Path) -> None:
     root = example.parent
     restricted = f"case:{CASE}:fact:relatives-in-seoul"
-    public = f"case:{CASE}:fact:arrest-place"
+    public = f"case:{CASE}:fact:seeking-asylum"  # on the handout
 
     def repeat(messages: dict[str, Message]) -> None:
         target = messages[public]

@@ -575,6 +575,7 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
         for m in catalog:
             if m.fuzzy and not m.previous_id and (m.context, m.id) in previous:
                 m.previous_id = previous[m.context, m.id]
+        _stale_by_context(catalog)
     else:
         catalog = Catalog(locale=babel_locale, domain=template.domain,
                           project=template.project, version="1",
@@ -587,6 +588,22 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
     added = sum(1 for m in catalog if m.id and (m.context, m.id) not in before and not m.fuzzy)
     stale = sum(1 for m in catalog if m.id and m.fuzzy)
     return catalog, (added, stale, len(catalog.obsolete))
+
+
+def _stale_by_context(catalog: Catalog) -> None:
+    """An entry whose English was rewritten is stale, not new: Babel matches a changed
+    English by its likeness to the old one, and a rewritten summary is too unlike it, so
+    it would come back untranslated and the translation go to the obsolete entries. A
+    content entry's context names the item (``case:…:handout:summary``), so the old
+    translation is found by it and kept, marked stale with its previous English."""
+    obsolete = {m.context: key for key, m in catalog.obsolete.items()
+                if m.context and isinstance(m.string, str) and m.string}
+    for m in catalog:
+        if m.id and m.context in obsolete and not m.string:
+            old = catalog.obsolete.pop(obsolete.pop(m.context))
+            m.string = old.string
+            m.flags.add("fuzzy")
+            m.previous_id = [str(old.id)]
 
 
 CATALOG_WIDTH = 88

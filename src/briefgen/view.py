@@ -392,7 +392,15 @@ def build_brief_view(
     rank = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
     ordered = sorted(range(len(case.asks)), key=lambda i: (rank[case.asks[i].priority], i))
     to_audience = tuple(ask_view(i) for i in ordered if audience_id in case.asks[i].to)
-    others = tuple(ask_view(i) for i in ordered if audience_id not in case.asks[i].to)
+    # Those to others are grouped by whom they are addressed to (in the order the case
+    # first addresses each), then by priority: sorted by priority alone, "China" came
+    # four times, then "South Korea", then "China" again.
+    first_asked: dict[tuple[str, ...], int] = {}
+    for index, ask in enumerate(case.asks):
+        first_asked.setdefault(ask.to, index)
+    others = tuple(ask_view(i) for i in sorted(
+        (i for i in ordered if audience_id not in case.asks[i].to),
+        key=lambda i: first_asked[case.asks[i].to]))
 
     sources = tuple(_source_view(content, number, source_id, loc)
                     for number, source_id in enumerate(notes.order, start=1))

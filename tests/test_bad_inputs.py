@@ -256,6 +256,18 @@ CORPUS = [
     Bad("source url without a host", replace(SOURCES, "    language: en\n",
                                              "    language: en\n    url: https:///report\n"),
         "url: 'https:///report' is not a web address: it names no host"),
+    Bad("link in text without a host", replace(CASE, "Release them.",
+                                               "Release them ([details](https:///x))."),
+        "text: link 'https:///x' is not a web address: it names no host"),
+    Bad("source url with a port that is no number",
+        replace(SOURCES, "    language: en\n",
+                "    language: en\n    url: https://example.org:abc/report\n"),
+        "url: 'https://example.org:abc/report' is not a web address: its port is not a "
+        "number from 0 to 65535", command="validate"),
+    Bad("source url with an empty host label",
+        replace(SOURCES, "    language: en\n", "    language: en\n    url: https://example..org/\n"),
+        "url: 'https://example..org/' is not a web address: 'example..org' is not a host "
+        "name", command="validate"),
     Bad("customary naming a treaty",
         replace(TREATY, "customary: custom\n", "customary: treaty\n"),
         f"{TREATY}:5: customary: 'treaty' has kind: treaty, not customary (name the "

@@ -83,7 +83,8 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     assert flat("Sources: UPI, 18 November 2015; “China arrests 10 N. Korean refugees, "
                 "including a family with a baby; protest tomorrow at Chinese embassy”, 20 "
                 "November 2015; Human Rights Watch, 21 November 2015") in flat(text)
-    sources = {"ko": "출처: UPI, 2015년 11월 18일;", "zh-Hans": "来源：UPI，2015年11月18日；"}[first]
+    sources = {"ko": "출처: UPI, 2015년 11월 18일;",
+               "zh-Hans": "来源：UPI，2015年11月18日；"}[first]
     assert flat(sources) in flat(text)
     assert "VICE" not in text
 

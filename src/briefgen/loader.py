@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
-import urllib.parse
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -401,16 +399,11 @@ def _url(f: Fields, key: str) -> str | None:
     url = f.optional_text(key)
     if not url:
         return url
-    problem = hint = ""
-    if not url.startswith(("https://", "http://")):
-        problem, hint = "", "expected an address starting with https://"
-    elif any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
-        # A reader's browser would cut the link at the space, or the PDF carry it broken.
-        problem, hint = ": it holds a space or an invisible character", (
-            "write a space as %20, or copy the address again from the browser's bar")
-    elif not urllib.parse.urlsplit(url).hostname:
-        problem, hint = ": it names no host", "expected https://host/path"
-    if hint:
+    from briefgen.markup import web_address_problem
+
+    wrong = web_address_problem(url)
+    if wrong is not None:
+        problem, hint = wrong
         f.problems.error(f"{url!r} is not a web address{problem}", path=f.path,
                          line=f.line_of(key), field=f._name(key), hint=hint)
         return None

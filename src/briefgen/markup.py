@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
+import urllib.parse
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -23,6 +25,36 @@ _RENDER.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))  # type: i
 # Used to find problems: raw HTML and every link kept as tokens so they can be named.
 _INSPECT = MarkdownIt("commonmark", {"html": True})
 _INSPECT.validateLink = lambda url: True  # type: ignore[method-assign]
+
+
+# A host name's labels: letters, digits and inner hyphens (an internationalised name is
+# written as typed, so any letter counts).
+_HOST_LABEL = re.compile(r"(?!-)[^\W_](?:[\w-]*[^\W_])?\Z")
+
+
+def web_address_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with ``url`` as an http(s) address a reader follows or a QR code
+    opens, and how to fix it; None when nothing is."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return "", "expected an address starting with https://"
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        # A reader's browser would cut the link at the space, or the PDF carry it broken.
+        return (": it holds a space or an invisible character",
+                "write a space as %20, or copy the address again from the browser's bar")
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if not host:
+        return ": it names no host", "expected https://host/path"
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return ": its port is not a number from 0 to 65535", "expected https://host:443/path"
+    if not host.startswith("[") and ":" not in host and not all(
+            _HOST_LABEL.match(label) for label in host.removesuffix(".").split(".")):
+        return (f": {host!r} is not a host name",
+                "a host name is words of letters and digits joined by dots, such as "
+                "example.org")
+    return None
 
 
 def render_inline(text: str) -> str:
@@ -56,9 +88,14 @@ def problems(text: str) -> list[str]:
                              "images from content text)")
             elif token.type == "link_open":
                 href = str(token.attrs.get("href", "")).strip()
+                wrong = (web_address_problem(href)
+                         if not href.lower().startswith("mailto:") else None)
                 if not SAFE_LINK.match(href):
                     found.append(f"link {href[:60]!r} is not allowed (links must start "
                                  "with https://, http:// or mailto:)")
+                elif wrong is not None:
+                    found.append(f"link {href[:60]!r} is not a web address{wrong[0]} "
+                                 f"({wrong[1]})")
             if token.children:
                 walk(token.children)
 

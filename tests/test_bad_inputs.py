@@ -268,6 +268,10 @@ CORPUS = [
         replace(SOURCES, "    language: en\n", "    language: en\n    url: https://example..org/\n"),
         "url: 'https://example..org/' is not a web address: 'example..org' is not a host "
         "name", command="validate"),
+    Bad("state on a treaty",
+        replace(TREATY, "kind: treaty\n", "kind: treaty\nstate: party-state\n"),
+        f"warning: {TREATY}:5: state: is ignored for an instrument of kind treaty (only "
+        "kind national reads it)", command="validate", code=0),
     Bad("customary naming a treaty",
         replace(TREATY, "customary: custom\n", "customary: treaty\n"),
         f"{TREATY}:5: customary: 'treaty' has kind: treaty, not customary (name the "

@@ -724,6 +724,16 @@ def _check_references(content: Content, problems: Problems) -> None:
                     field="state", hint="name the state whose law this is (an actor of "
                                         "kind: state)")
         check(inst.parties, actors, "actor", inst.origin, "parties", "actors/")
+        # A field the instrument's kind does not read is a misunderstanding: say so.
+        for key, used_by, given in (
+                ("state", InstrumentKind.NATIONAL, inst.state),
+                ("parties", InstrumentKind.BILATERAL, inst.parties),
+                ("customary", InstrumentKind.TREATY, inst.customary)):
+            if given and inst.kind is not used_by:
+                problems.warn(
+                    f"is ignored for an instrument of kind {inst.kind.value} (only "
+                    f"kind {used_by.value} reads it)", path=inst.origin.path,
+                    line=inst.origin.line_of(key), field=key)
         if inst.customary:
             check([inst.customary], instruments, "instrument", inst.origin, "customary", "law/")
             rule = content.instruments.get(inst.customary)

@@ -226,8 +226,7 @@ def test_a_handout_is_made_from_the_sources_it_cites_not_law_or_actors() -> None
         "law", "sources", "actors"}
     assert [label for label in handout if label.startswith(made_of)] == [
         f"content/sources/2015-vietnam-nine.yaml (source {source})" for source in (
-            "blog-2015-11-20", "extradition-article", "hrw-2015-11-21", "upi-2015-11-18",
-            "vice-2015-12-02")]
+            "blog-2015-11-20", "hrw-2015-11-21", "upi-2015-11-18")]
     assert f"content/cases/{case.id}/case.yaml" in handout
 
 

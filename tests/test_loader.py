@@ -42,6 +42,14 @@ def test_minimal_sample_loads(project: Make) -> None:
     assert content.warnings == ()
 
 
+def test_runs_of_spaces_become_one_but_a_no_break_space_is_kept(project: Make) -> None:
+    content = project("minimal")
+    edit(content / "cases/sample-case/case.yaml", "text: The two were stopped at a checkpoint.",
+         "text: The two   were stopped at\u00a01 p.m.\u202fsharp.")
+    fact = load_content(content).cases["sample-case"].facts[0]
+    assert fact.text == "The two were stopped at\u00a01 p.m.\u202fsharp."
+
+
 def test_hidden_files_and_directories_are_not_content(project: Make) -> None:
     content = project("minimal")
     # An editor's lock or backup beside the real file, and a tool's directory of cases.

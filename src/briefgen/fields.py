@@ -64,6 +64,11 @@ _ID_EXAMPLES = {
 }
 
 
+# Whitespace a line may break at: every kind but the no-break spaces (U+00A0, U+2007,
+# U+202F).
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
 class Fields:
     """Typed, located access to one YAML mapping."""
 
@@ -155,7 +160,10 @@ class Fields:
         node = self._scalar(key, required, "text")
         if node is None:
             return default
-        value = " ".join(node.text.split()) if "\n" not in node.text.strip() else node.text.strip()
+        text = node.text.strip()
+        # Runs of spaces become one; a no-break space ("1 p.m.", "art. 3") is kept, as
+        # it is there to keep its words on one line.
+        value = " ".join(w for w in _BREAKING_SPACE.split(text) if w) if "\n" not in text else text
         if required and not value:
             self._err(key, "is empty", node, hint="expected text")
         return value

@@ -141,3 +141,15 @@ def test_a_name_that_takes_an_article_in_a_sentence(project: Make) -> None:
 
     assert us_brief("en").audience == "the United States"
     assert us_brief("ko").audience == us_brief("ko").audience_at_start == "미국"
+
+
+def test_a_customary_rule_named_without_its_text_says_where_the_text_is() -> None:
+    example = load_content(REPO / "content")
+    view = build_brief_view(example, example.cases["vietnam-nine-2015"], "united-states",
+                            "en", Translator("en", "en", REPO / "locales", REPO))
+    named = {ob.instrument: ob.customary_text_at for ob in view.obligations
+             if ob.customary_title}
+    # The analysis cites the rule, so its text is under its own entry, after the
+    # treaties that stand in for it.
+    assert named == {"refugee-convention": "below", "refugee-protocol": "below"}
+    assert [ob.instrument for ob in view.obligations][-1] == "customary-non-refoulement"

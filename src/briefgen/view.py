@@ -117,6 +117,9 @@ class ObligationView:
     customary_title: str | None = None
     customary_provisions: tuple[ProvisionView, ...] = ()
     standing_notes: tuple[int, ...] = ()  # the sources of the standing and participation
+    # Where the customary rule's text is, when it is not printed here: "above" or
+    # "below" (under its own entry, or an earlier treaty's, in this section), or "".
+    customary_text_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -542,6 +545,7 @@ def _obligations(
                               for p in entries if p.kind.is_step)
         customary_title = None
         customary_views: tuple[ProvisionView, ...] = ()
+        text_at = ""
         if inst.kind is InstrumentKind.TREATY and standing != "party" and inst.customary:
             custom = content.instruments[inst.customary]
             customary_title = title_of(custom.id)
@@ -549,9 +553,14 @@ def _obligations(
                 customary_printed.add(custom.id)
                 customary_views = tuple(_provision_view(content, p, loc, notes)
                                         for p in custom.provisions)
+            else:
+                # Named without its text, the rule would read as a stray line.
+                order = list(cited)
+                text_at = ("below" if custom.id in cited
+                           and order.index(custom.id) > order.index(inst.id) else "above")
         obligations.append(ObligationView(
             inst.id, title_of(inst.id), inst.kind.value, standing, participation, views,
-            customary_title, customary_views, standing_notes))
+            customary_title, customary_views, standing_notes, text_at))
     return tuple(obligations), tuple(findings)
 
 

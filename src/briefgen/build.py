@@ -232,10 +232,20 @@ class BuildReport:
     # locale: (translated, all messages, whether its policy prints untranslated text
     # marked), for locales below 100 %, when anything was rendered
     incomplete: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
+    # Restricted briefs an earlier build made that are out of date and that this build
+    # keeps as they are (it makes a restricted brief only when asked to)
+    kept_stale: list[Job] = field(default_factory=list)
 
     @property
     def out_of_date(self) -> bool:
         return bool(self.rebuilt or self.removed)
+
+    def kept_stale_warnings(self, where: str = "") -> list[str]:
+        """A warning for each of ``kept_stale``, naming the command that makes it;
+        ``where`` is the ``--content``/``--out`` the command must carry."""
+        return [f"{job.target.filename} is out of date ({'; '.join(job.why)}) and is kept "
+                f"as it is: this build does not make it; 'briefgen build "
+                f"{job.made_with}{where}' does" for job in self.kept_stale]
 
 
 # -- planning ---------------------------------------------------------------------------
@@ -741,10 +751,7 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         # since been marked restricted. A restricted brief is made only when asked for.
         for job in stale_kept:
             if job.target.restricted:
-                report.warnings.append(
-                    f"{job.target.filename} is out of date ({'; '.join(job.why)}) and is "
-                    f"kept as it is: this build does not make it; 'briefgen build "
-                    f"{job.made_with}' does")
+                report.kept_stale.append(job)
             else:
                 job.why.append(f"kept from 'briefgen build {job.made_with}'")
                 rebuild.append(job)

@@ -14,7 +14,6 @@ import functools
 import inspect
 import math
 import os
-import re
 import select
 import shlex
 import signal
@@ -278,12 +277,9 @@ def build(
     shown = shown_path(paths.out, Path.cwd().resolve())
     # Where this build read and wrote, as given: every command it suggests carries them,
     # so that it can be pasted as it is.
-    where = "".join([f" --content {shlex.quote(str(content))}" if content != Path("content")
-                     else "", f" --out {shlex.quote(str(out))}" if out is not None else ""])
-    for warning in report.warnings:
-        # A kept output's warning names the command that makes it.
-        _err("warning: " + re.sub(r"(; 'briefgen build [^']*)(' does)$",
-                                  lambda m: m.group(1) + where + m.group(2), warning))
+    where = _given_paths(content, out)
+    for warning in [*report.warnings, *report.kept_stale_warnings(where)]:
+        _err(f"warning: {warning}")
     if check:
         # What makes this build's own outputs: its command without --check.
         own = " ".join(["briefgen build", *_selection_flags(
@@ -319,6 +315,12 @@ def build(
     typer.echo(f"built {len(report.written)}, up to date {len(report.current)}, removed "
                f"{len(report.removed)}, failed 0, in {report.seconds:.1f} s; manifest: "
                f"{shown}/manifest.json")
+
+
+def _given_paths(content: Path, out: Path | None) -> str:
+    """The ``--content`` and ``--out`` a command was given, as options to repeat."""
+    return "".join([f" --content {shlex.quote(str(content))}" if content != Path("content")
+                    else "", f" --out {shlex.quote(str(out))}" if out is not None else ""])
 
 
 def _selection_flags(*, case: list[str] | None, doc: list[str] | None,
@@ -382,7 +384,7 @@ def watch(
                       render_timeout=render_timeout, render_memory_mb=render_memory)
 
     def report(result: BuildReport) -> None:
-        for warning in result.warnings:
+        for warning in [*result.warnings, *result.kept_stale_warnings(_given_paths(content, out))]:
             _err(f"warning: {warning}")
         typer.echo(f"built {len(result.written)}, up to date {len(result.current)}, removed "
                    f"{len(result.removed)}, failed 0, in {result.seconds:.1f} s; watching "

@@ -312,8 +312,8 @@ def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
     return {loc: policy.enum(loc, TranslationPolicy) for loc in targets if policy.has(loc)}
 
 
-# language[-Script]-REGION, as BCP 47 writes it: en-GB, zh-Hans-SG, es-419.
-_REGIONAL_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?-(?:[A-Z]{2}|[0-9]{3})")
+# language[-Script][-REGION], as BCP 47 writes it: en, ko, zh-Hans, en-GB.
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?")
 
 
 def _formats(f: Fields, locales: tuple[str, ...]) -> dict[str, str]:
@@ -332,14 +332,14 @@ def _formats(f: Fields, locales: tuple[str, ...]) -> dict[str, str]:
             continue  # reported as empty
         base = Locale.parse(locale.replace("-", "_"))
         try:
-            variant = (Locale.parse(tag.replace("-", "_")) if _REGIONAL_TAG.fullmatch(tag)
+            variant = (Locale.parse(tag.replace("-", "_")) if _LANGUAGE_TAG.fullmatch(tag)
                        else None)
         except (UnknownLocaleError, ValueError):
             variant = None
         # The same language in the same script (zh-Hant would print 美國 in a Simplified
         # Chinese brief), with a region: that is what a variant is.
         if (variant is None or variant.language != base.language
-                or (variant.script or base.script) != (base.script or variant.script)
+                or (variant.script and base.script and variant.script != base.script)
                 or variant.territory is None):
             f.problems.error(
                 f"{tag!r} is not a variant of {locale!r} that CLDR knows", path=f.path,
@@ -356,10 +356,6 @@ def _normalise_locale(tag: str) -> str:
     parts = tag.replace("_", "-").split("-")
     return "-".join([parts[0].lower(), *(p.title() if len(p) == 4 else p.upper()
                                           for p in parts[1:])])
-
-
-# language[-Script][-REGION], as BCP 47 writes it: en, ko, zh-Hans, en-GB.
-_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?")
 
 
 def _language(f: Fields, key: str, *, default: str | None = None) -> str:

@@ -389,6 +389,19 @@ class Case:
     events: tuple[Event, ...] = ()
     handout: Handout | None = None
 
+    def handout_citations(self, events: Iterable[Event]) -> list[str]:
+        """The sources a handout of this case cites, in order of first citation: those
+        of the public facts and the asks its handout block lists, then of ``events``."""
+        if self.handout is None:
+            return []
+        facts = {fact.id: fact for fact in self.facts}
+        asks = {ask.id: ask for ask in self.asks}
+        ids = [*(s for ref in self.handout.facts
+                 if facts[ref].sensitivity is Sensitivity.PUBLIC for s in facts[ref].sources),
+               *(s for ref in self.handout.asks for s in asks[ref].sources),
+               *(s for event in events for s in event.sources)]
+        return list(dict.fromkeys(ids))
+
 
 @dataclass(frozen=True)
 class Content:

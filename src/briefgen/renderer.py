@@ -107,30 +107,19 @@ def _for_templates(view: BriefView | HandoutView) -> BriefView | HandoutView:
     return replace(view, restricted_texts=(), texts=())
 
 
-# gettext_in and pgettext_in behave as the installed _() and pgettext() do (Jinja2's
-# "newstyle" gettext): placeholders filled from keyword arguments, the translation
-# escaped unless marked safe. Jinja2 keeps its own wrappers private.
-def _newstyle_gettext(func: Callable[[str], str]) -> Callable[..., str]:
+def _newstyle(func: Callable[..., str]) -> Callable[..., str]:
+    """``func`` (a gettext or pgettext) as the installed ``_()`` and ``pgettext()`` are
+    called in templates, for gettext_in and pgettext_in: placeholders filled from keyword
+    arguments, the translation escaped unless marked safe (Jinja2's own wrappers are
+    private)."""
     @jinja2.pass_context
-    def gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> str:
-        text = str(context.call(func, string))
+    def translated(context: jinja2.runtime.Context, /, *args: str, **variables: Any) -> str:
+        text = str(context.call(func, *args))
         if context.eval_ctx.autoescape:
             text = Markup(text)
         return text % variables
 
-    return gettext
-
-
-def _newstyle_pgettext(func: Callable[[str, str], str]) -> Callable[..., str]:
-    @jinja2.pass_context
-    def pgettext(context: jinja2.runtime.Context, msgctxt: str, string: str, /,
-                 **variables: Any) -> str:
-        text = str(context.call(func, msgctxt, string))
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    return pgettext
+    return translated
 
 
 @dataclass(frozen=True)
@@ -180,10 +169,8 @@ class Renderer:
             "view": _for_templates(view),
             # {% set _ = gettext_in[locale] %} in a loop: that language's labels, still
             # written _("…") so that extraction finds them.
-            "gettext_in": {t.locale: _newstyle_gettext(t.gettext)
-                           for t in (translator, *others)},
-            "pgettext_in": {t.locale: _newstyle_pgettext(t.pgettext)
-                            for t in (translator, *others)},
+            "gettext_in": {t.locale: _newstyle(t.gettext) for t in (translator, *others)},
+            "pgettext_in": {t.locale: _newstyle(t.pgettext) for t in (translator, *others)},
             "paper": PAPER_SIZES[paper],
             "stamp": build_stamp,
             "scale": scale,

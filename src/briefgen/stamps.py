@@ -154,14 +154,10 @@ def case_inputs(
 
     if document == "brief":
         _add_brief_inputs(content, case, add_file, inputs, restricted)
-    elif case.handout is not None:
-        # A handout lists the sources its facts, asks and events cite.
-        facts = {fact.id: fact for fact in case.facts}
-        asks = {ask.id: ask for ask in case.asks}
-        cited = {s for ref in case.handout.facts if ref in facts for s in facts[ref].sources}
-        cited |= {s for ref in case.handout.asks if ref in asks for s in asks[ref].sources}
-        cited |= {s for event in case.events for s in event.sources}
-        _add_sources(content, cited, inputs)
+    else:
+        # A handout lists the sources its facts, asks and event cite (of every event: the
+        # stamp does not know which one; dates decide which are printed).
+        _add_sources(content, case.handout_citations(case.events), inputs)
 
     for locale in locales:
         if locale != content.project.source_locale:

@@ -736,13 +736,6 @@ def _handout_sources(content: Content, case: Case, event: Event) -> list[str]:
     without those dated after the event's day, which a handout for it could not have
     cited (an example reconstructing a past campaign has them: its facts cite later
     reports too). A source dated to a month or a year that holds the day is kept."""
-    assert case.handout is not None
-    facts = {fact.id: fact for fact in case.facts}
-    asks = {ask.id: ask for ask in case.asks}
-    ids = [*(s for ref in case.handout.facts if facts[ref].sensitivity is Sensitivity.PUBLIC
-             for s in facts[ref].sources),
-           *(s for ref in case.handout.asks for s in asks[ref].sources),
-           *event.sources]
     day = event.start.date()
-    return [source_id for source_id in dict.fromkeys(ids)
+    return [source_id for source_id in case.handout_citations([event])
             if (date := content.sources[source_id].date) is None or date.earliest <= day]

@@ -817,10 +817,11 @@ def test_a_marked_passage_is_visible_in_the_pdf(example: Path,
 
 # Text a translator may write: any printable character (quotes, backslashes, tabs and
 # newlines included) but the noncharacters briefgen keeps for its own marks, the
-# invisible characters it refuses, and "<" and "[", with which a translation could hold
-# raw HTML or a link its English has not (refused too: "<?" is raw HTML).
+# invisible characters it refuses, "<" and "[", with which a translation could hold raw
+# HTML or a link its English has not ("<?" is raw HTML), and "{" and "%", which start
+# placeholders a translation must keep (msgid "{0}", msgstr "0" is refused, rightly).
 _po_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
-                                 blacklist_characters="\ufdd0\ufdd1\ufdd2<["
+                                 blacklist_characters="\ufdd0\ufdd1\ufdd2<[{%"
                                                       + STRAY_INVISIBLE_CHARS)
                    | st.sampled_from('"\\\t\n'), min_size=1, max_size=80)
 

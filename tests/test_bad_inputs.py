@@ -495,6 +495,27 @@ CORPUS = [
     Bad("right-to-left override in content", replace(CASE, "Release them.",
                                                      "Release \u202ethem."),
         f"{CASE}:60: invisible character U+202E (right-to-left override) at column "),
+    Bad("every invisible character of a file", both(
+        replace(CASE, "title: A sample case", "title: A\u200b sample\u2060 case"),
+        replace(CASE, "Release them.", "Release \u202ethem.")),
+        f"{CASE}:2: invisible character U+200B (zero width space) at column 9 ",
+        extra=(f"{CASE}:2: invisible character U+2060 (word joiner) at column 17 ",
+               f"{CASE}:60: invisible character U+202E (right-to-left override) at column 19 ",
+               "3 problems found")),
+    Bad("every invisible character written as an escape", both(
+        replace(CASE, "title: A sample case", 'title: "A\\u200b sample case"'),
+        replace(CASE, "text: Release them.", 'text: "Release \\u202ethem."')),
+        f"{CASE}:2: the value holds an invisible character U+200B (zero width space) at "
+        "column 2, written as an escape",
+        extra=(f"{CASE}:60: the value holds an invisible character U+202E", "2 problems found")),
+    Bad("every invisible character of a translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Summary"\nmsgstr "요\u200b약"\n\nmsgid "Facts"\nmsgstr "사\u2060실"\n'
+                    .encode())),
+        "locales/ko/templates.po:2: invisible character U+200B (zero width space) at column 10 ",
+        extra=("locales/ko/templates.po:5: invisible character U+2060 (word joiner) at column 10 ",
+               "2 problems found"), command="validate"),
     Bad("misspelled placeholder in a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",

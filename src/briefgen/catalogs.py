@@ -23,13 +23,20 @@ from babel.messages.catalog import Catalog
 from babel.messages.catalog import Message as BabelMessage
 from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
-from briefgen.errors import BriefgenError, ContentError, ProblemReport, UsageError, shown_path
+from briefgen.errors import (
+    BriefgenError,
+    ContentError,
+    ProblemReport,
+    UsageError,
+    raise_together,
+    shown_path,
+)
 from briefgen.files import (
     STRAY_INVISIBLE_HINT,
     bad_byte,
     looks_like_utf16,
     not_a_file,
-    stray_invisible,
+    stray_invisibles,
 )
 from briefgen.messages import Message
 from briefgen.model import Origin
@@ -224,34 +231,43 @@ def _check_po_syntax(path: Path, display: str) -> str:
         raise ContentError("PO file starts with a byte-order mark (BOM)", path=display, line=1,
                            hint="save it as UTF-8 without BOM")
     entries = _EntryCheck(display)
+    # Characters a paste brought in are reported all at once: one usually has company.
+    pasted: list[BriefgenError] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         obsolete = line.startswith("#~")
         if obsolete:
             line = line[2:].strip()  # obsolete entries keep the same syntax
         if not _PO_LINE.match(line):
-            raise ContentError(f"malformed PO file: cannot read {raw.strip()[:50]!r}",
-                               path=display, line=number,
-                               hint="each line must be a keyword (msgctxt, msgid, msgstr) "
-                                    "followed by a quoted string, a quoted continuation, or "
-                                    "a # comment; check the quotes")
+            raise_together([*pasted, ContentError(
+                f"malformed PO file: cannot read {raw.strip()[:50]!r}",
+                path=display, line=number,
+                hint="each line must be a keyword (msgctxt, msgid, msgstr) "
+                     "followed by a quoted string, a quoted continuation, or "
+                     "a # comment; check the quotes")])
+        if line.startswith("#"):
+            continue
         # Its column in the line as the file has it, not as stripped for the checks.
-        invisible = None if line.startswith("#") else stray_invisible(raw)
-        if invisible:
-            raise ContentError(
-                invisible, path=display, line=number,
-                hint=STRAY_INVISIBLE_HINT)
-        if not line.startswith("#"):
-            bad = next((m for m in _ESCAPE.finditer(line) if m.group(1) not in '\\"ntr'),
-                       None)
-            if bad:
-                # Babel keeps "\q" as the two characters, msgfmt refuses the file.
-                raise ContentError(f"malformed PO file: unknown escape {bad.group()!r}",
-                                   path=display, line=number,
-                                   hint='write \\\\ for a backslash; the escapes are \\n, '
-                                        '\\t, \\r, \\" and \\\\')
+        pasted.extend(ContentError(invisible, path=display, line=number,
+                                   hint=STRAY_INVISIBLE_HINT)
+                      for invisible in stray_invisibles(raw))
+        bad = next((m for m in _ESCAPE.finditer(line) if m.group(1) not in '\\"ntr'), None)
+        if bad:
+            # Babel keeps "\q" as the two characters, msgfmt refuses the file.
+            raise_together([*pasted, ContentError(
+                f"malformed PO file: unknown escape {bad.group()!r}",
+                path=display, line=number,
+                hint='write \\\\ for a backslash; the escapes are \\n, '
+                     '\\t, \\r, \\" and \\\\')])
+        try:
             entries.feed(line, number, obsolete=obsolete)
-    entries.feed("", len(text.splitlines()) + 1, obsolete=False)
+        except ContentError as exc:
+            raise_together([*pasted, exc])
+    try:
+        entries.feed("", len(text.splitlines()) + 1, obsolete=False)
+    except ContentError as exc:
+        raise_together([*pasted, exc])
+    raise_together(pasted)
     _check_charset(text, display)
     return text
 

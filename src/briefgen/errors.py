@@ -144,6 +144,14 @@ class TypesetProblems(ProblemReport, TypesetError):
     whatever ``typeset`` raises is."""
 
 
+def raise_together(errors: Sequence[BriefgenError]) -> None:
+    """Raise the one error there is, or a report of them all; nothing if none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ProblemReport(errors)
+
+
 def shown_path(path: Path, root: Path) -> str:
     """``path`` as messages show it: from ``root`` (the project, the working directory)
     when it is under it, else whole."""

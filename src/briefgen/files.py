@@ -101,15 +101,12 @@ STRAY_INVISIBLE_WHY = ("it prints as nothing (or reorders what follows) but make
 STRAY_INVISIBLE_HINT = "delete it: pasted in with the text, " + STRAY_INVISIBLE_WHY
 
 
-def stray_invisible(line: str) -> str | None:
-    """A description of the first stray invisible character in ``line``, with its
-    column, or None."""
-    found = STRAY_INVISIBLE.search(line)
-    if found is None:
-        return None
-    char = found.group()
-    return (f"invisible character U+{ord(char):04X} "
-            f"({unicodedata.name(char, 'unnamed').lower()}) at column {found.start() + 1}")
+def stray_invisibles(line: str) -> list[str]:
+    """A description of each stray invisible character in ``line``, with its column."""
+    return [f"invisible character U+{ord(found.group()):04X} "
+            f"({unicodedata.name(found.group(), 'unnamed').lower()}) "
+            f"at column {found.start() + 1}"
+            for found in STRAY_INVISIBLE.finditer(line)]
 
 
 def bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:

@@ -92,7 +92,7 @@ class _Reader:
         try:
             node = read_yaml(file, shown, self.cache)
         except ContentError as exc:
-            self.problems.add([exc])
+            self.problems.add(exc.each())
             self.problems.unreadable.add(shown)
             return None
         if node is None:

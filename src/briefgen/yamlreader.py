@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from ruamel.yaml.nodes import Node
 
 from briefgen import __version__, code_digest
-from briefgen.errors import ContentError
+from briefgen.errors import ContentError, raise_together
 from briefgen.files import (
     STRAY_INVISIBLE_HINT,
     STRAY_INVISIBLE_WHY,
     bad_byte,
     looks_like_utf16,
-    stray_invisible,
+    stray_invisibles,
     write_atomic,
 )
 
@@ -144,7 +144,7 @@ def parse_yaml(text: str, display: str) -> YNode | None:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    _check_tabs(text, display)
+    _check_lines(text, display)
     # The safe composer: the round-trip one marks folded line breaks with U+0007.
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 2)
@@ -166,7 +166,10 @@ def parse_yaml(text: str, display: str) -> YNode | None:
         raise ContentError(f"YAML syntax error: {exc}", path=display) from None
     if node is None:
         return None
-    return _convert(node, display, set())
+    escaped: list[ContentError] = []
+    tree = _convert(node, display, set(), escaped)
+    raise_together(escaped)
+    return tree
 
 
 # Content needs a handful of levels (a case, its facts, a fact's accounts, their
@@ -185,30 +188,32 @@ _NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 
 
-def _check_tabs(text: str, display: str) -> None:
+def _check_lines(text: str, display: str) -> None:
+    # Every line is checked and every problem reported: a paste that brought in one
+    # invisible character usually brought in more.
+    problems: list[ContentError] = []
     for number, line in enumerate(text.split("\n"), start=1):
-        bad = _CONTROL.search(line)
-        if bad:
-            raise ContentError(
+        problems.extend(
+            ContentError(
                 f"invisible control character U+{ord(bad.group()):04X} at column "
                 f"{bad.start() + 1}, after {_before(line, bad.start())}",
                 path=display,
                 line=number,
                 hint="delete it; it is usually pasted in by accident",
             )
-        invisible = stray_invisible(line)
-        if invisible:
-            raise ContentError(
-                invisible, path=display, line=number,
-                hint=STRAY_INVISIBLE_HINT)
+            for bad in _CONTROL.finditer(line))
+        problems.extend(ContentError(invisible, path=display, line=number,
+                                     hint=STRAY_INVISIBLE_HINT)
+                        for invisible in stray_invisibles(line))
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
-            raise ContentError(
+            problems.append(ContentError(
                 "tab used for indentation",
                 path=display,
                 line=number,
                 hint="YAML indents with spaces only; replace the tab with spaces",
-            )
+            ))
+    raise_together(problems)
 
 
 def _before(line: str, at: int) -> str:
@@ -221,7 +226,8 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
+def _convert(node: Node, display: str, seen: set[int], escaped: list[ContentError],
+             depth: int = 0) -> YNode:
     from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     if depth > MAX_DEPTH:
@@ -256,18 +262,18 @@ def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
                 line=_line(node),
                 hint="remove the escape sequence from the quoted string",
             )
-        invisible = stray_invisible(value)
-        if invisible:
-            # Written as an escape ("\u200b" in a quoted string): the line check above
-            # does not see it.
-            raise ContentError(f"the value holds an {invisible}, written as an escape",
-                               path=display, line=_line(node),
-                               hint="remove the escape sequence: " + STRAY_INVISIBLE_WHY)
+        # Written as an escape ("\u200b" in a quoted string): the line check does not
+        # see it. Collected, and the rest of the file read on, to report every one.
+        escaped.extend(
+            ContentError(f"the value holds an {invisible}, written as an escape",
+                         path=display, line=_line(node),
+                         hint="remove the escape sequence: " + STRAY_INVISIBLE_WHY)
+            for invisible in stray_invisibles(value))
         return YScalar(value, display, _line(node), quoted=node.style in ("'", '"'))
     seen.add(id(node))
     if isinstance(node, SequenceNode):
-        return YSeq(tuple(_convert(n, display, seen, depth + 1) for n in node.value), display,
-                    _line(node))
+        return YSeq(tuple(_convert(n, display, seen, escaped, depth + 1) for n in node.value),
+                    display, _line(node))
     if isinstance(node, MappingNode):
         entries: list[tuple[YScalar, YNode]] = []
         firsts: dict[str, int] = {}
@@ -294,7 +300,7 @@ def _convert(node: Node, display: str, seen: set[int], depth: int = 0) -> YNode:
                     hint="YAML would silently keep only the last one; remove one of them",
                 )
             firsts[key.text] = key.line
-            converted = _convert(value_node, display, seen, depth + 1)
+            converted = _convert(value_node, display, seen, escaped, depth + 1)
             if isinstance(converted, YScalar) and converted.text == "" and not converted.quoted:
                 # YAML places a missing value where the next token starts, often the
                 # next line; the author looks for it after its key.

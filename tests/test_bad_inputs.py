@@ -401,10 +401,19 @@ CORPUS = [
         templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ ''.__class__.__mro__ }}"),
         at("{{ view.summary|md }}") + ": template reached outside its values: access to "
         "attribute '__class__' of 'str' object is unsafe"),
+    Bad("template reaching into Python through a filter",
+        templates("{{ view.summary|md }}",
+                  "{{ view.summary|md }}{{ view.facts|map(attribute='__class__')|list }}"),
+        at("{{ view.summary|md }}") + ": template reached outside its values: access to "
+        "attribute '__class__' of 'FactView' object is unsafe"),
     Bad("template altering a value, validate",
         templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ cites.seen.append(1) }}"),
         at("{{ view.summary|md }}") + ": template reached outside its values",
         command="validate", extra=("names starting with '_' and methods that change a value",)),
+    Bad("template appending to a list of the view",
+        templates("{{ view.summary|md }}", "{{ view.summary|md }}{{ view.facts.append(1) }}"),
+        at("{{ view.summary|md }}") + ": template tried to change a value: 'tuple object' has "
+        "no attribute 'append' (templates read the view and cannot change it"),
     Bad("undefined template variable", templates("{{ view.summary|md }}", "{{ view.sumary|md }}"),
         "undefined template variable", extra=("sumary", "templates/brief.html:")),
     Bad("undefined template variable, validate",

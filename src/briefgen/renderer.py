@@ -81,6 +81,19 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+_CHANGING_METHOD = re.compile(r"^'(tuple|frozenset|mappingproxy) object' has no attribute "
+                              r"'(append|extend|insert|pop|remove|sort|reverse|clear|add|"
+                              r"update|discard|setdefault|popitem)'$")
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined that also refuses to be shown inside a list: ``{{ view.facts|
+    map(attribute='__class__')|list }}`` printed "[Undefined]" where the sandbox had
+    refused the attribute, since a list shows its items by repr."""
+
+    __repr__ = jinja2.StrictUndefined._fail_with_undefined_error
+
+
 def _environment(templates_dir: Path) -> jinja2.Environment:
     """The templates' environment, without translations: rendering installs a locale's,
     template_syntax_errors none.
@@ -91,7 +104,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
@@ -209,7 +222,15 @@ class Renderer:
                               hint="fix the template tag on this line") from None
         except jinja2.UndefinedError as exc:
             path, line = _template_frame(self.templates_dir)
-            raise RenderError(f"undefined template variable: {exc.message}",
+            message = exc.message or ""
+            if _CHANGING_METHOD.search(message):
+                # The view's lists are tuples, which have no append: said as what it is.
+                raise RenderError(f"template tried to change a value: {message}",
+                                  path=path or f"templates/{name}", line=line,
+                                  hint="templates read the view and cannot change it; "
+                                       "build the list in the template with a filter "
+                                       "(e.g. |list, |select) or a {% set %}") from None
+            raise RenderError(f"undefined template variable: {message}",
                               path=path or f"templates/{name}", line=line,
                               hint="check the variable name against the view "
                                    "(src/briefgen/view.py)") from None

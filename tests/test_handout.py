@@ -203,7 +203,7 @@ def test_a_time_the_clocks_skip_is_an_error(project: Make) -> None:
     content = _sample_with_event(project, "2015-03-08T02:30", "2015-03-08T04:00")
     result = CliRunner().invoke(app, ["validate", "--content", str(content)])
     assert result.exit_code == 2
-    assert ("case.yaml:70: events[1].start: 2015-03-08T02:30 does not exist in "
+    assert ("case.yaml:71: events[1].start: 2015-03-08T02:30 does not exist in "
             "America/New_York (the clocks skip it)") in result.stderr
 
 

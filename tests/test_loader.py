@@ -279,3 +279,42 @@ def test_a_reference_listed_twice_is_refused_at_its_line(project: Make) -> None:
     edit(content / "project.yaml", "locales: [en]", "locales: [en, en]")
     assert any(p.startswith("content/project.yaml:3: locales: 'en' is listed twice")
                for p in problems(content)), problems(content)
+
+
+def test_a_summary_names_its_sources_or_is_warned_about(project: Make) -> None:
+    content = project("minimal")
+    assert load_content(content).cases["sample-case"].summary_sources == ("src-a",)
+    edit(content / CASE, "summary_sources: [src-a]\n", "")
+    (warning,) = load_content(content).warnings
+    assert str(warning) == (f"content/{CASE}:6: summary: cites no source (list the sources its "
+                            "statements come from under summary_sources:)")
+    edit(content / CASE, "summary: Two people", "summary_sources: [src-z]\nsummary: Two people")
+    assert any(p.startswith(f"content/{CASE}:6: summary_sources: unknown source 'src-z'")
+               for p in problems(content))
+
+
+def test_a_handout_summary_names_its_own_sources(project: Make) -> None:
+    content = project("minimal")
+    case = content / CASE
+    case.write_text(case.read_text() + """handout:
+  summary: By the day of the vigil, two were held.
+  call_to_action: Come.
+  link: https://example.org/x
+  link_is_placeholder: true
+  facts: [stopped]
+  asks: [release]
+""")
+    warnings = [str(w) for w in load_content(content).warnings]
+    assert (f"content/{CASE}:68: handout.summary: cites no source (list the sources its "
+            "statements come from under handout.summary_sources:)") in warnings
+    edit(case, "  call_to_action: Come.", "  summary_sources: [src-b]\n  call_to_action: Come.")
+    loaded = load_content(content).cases["sample-case"]
+    assert loaded.handout_summary_sources == ("src-b",)
+    # Its summary's sources come first in what a handout cites; the case's are not cited.
+    assert loaded.handout_citations(()) == ["src-b", "src-a"]
+    # Without a summary of its own, the handout prints the case's, and cites its sources.
+    edit(case, "  summary: By the day of the vigil, two were held.\n", "")
+    loaded_content = load_content(content)
+    assert loaded_content.cases["sample-case"].handout_summary_sources == ("src-a",)
+    assert any("handout.summary_sources: the handout has no summary of its own, so these "
+               "sources are not cited" in str(w) for w in loaded_content.warnings)

@@ -60,11 +60,12 @@ PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_
                   "sources")
 ACTOR_KEYS = ("id", "kind", "name", "short_name", "in_sentence", "country", "participation")
 PARTICIPATION_KEYS = ("instrument", "kind", "date", "sources")
-CASE_KEYS = ("id", "title", "summary", "as_of", "status", "audiences", "group", "facts",
-             "timeline", "legal_analysis", "asks", "events", "handout")
+CASE_KEYS = ("id", "title", "summary", "summary_sources", "as_of", "status", "audiences",
+             "group", "facts", "timeline", "legal_analysis", "asks", "events", "handout")
 EVENT_KEYS = ("id", "title", "start", "end", "timezone", "venue", "address", "organiser",
               "url", "sources")
-HANDOUT_KEYS = ("summary", "call_to_action", "link", "link_is_placeholder", "facts", "asks")
+HANDOUT_KEYS = ("summary", "summary_sources", "call_to_action", "link", "link_is_placeholder",
+                "facts", "asks")
 GROUP_KEYS = ("summary", "sources", "members")
 MEMBER_KEYS = ("id", "description", "count", "sources", "sensitivity")
 FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
@@ -554,6 +555,7 @@ def _case(f: Fields) -> Case:
         id=f.ident("id"),
         title=f.text("title"),
         summary=f.markdown("summary"),
+        summary_sources=f.ids("summary_sources", what="source id"),
         as_of=f.date("as_of") or _NO_DATE,
         status=f.enum("status", CaseStatus),
         audiences=f.ids("audiences", what="actor id"),
@@ -622,6 +624,7 @@ def _handout(case: Fields) -> Handout | None:
             hint="use a shorter address, such as the campaign page's own short link")
     return Handout(
         summary=f.markdown("summary", required=False) or None,
+        summary_sources=f.ids("summary_sources", what="source id"),
         call_to_action=f.markdown("call_to_action"),
         link=link,
         link_is_placeholder=f.boolean("link_is_placeholder"),
@@ -750,6 +753,22 @@ def _check_references(content: Content, problems: Problems) -> None:
                   "sources/")
     for case in content.cases.values():
         check(case.audiences, actors, "actor", case.origin, "audiences", "actors/")
+        check(case.summary_sources, sources, "source", case.origin, "summary_sources",
+              "sources/")
+        _warn_uncited_summary(case.summary_sources, case.origin, "", problems)
+        if case.handout:
+            check(case.handout.summary_sources, sources, "source", case.handout.origin,
+                  "handout.summary_sources", "sources/")
+            if case.handout.summary:
+                _warn_uncited_summary(case.handout.summary_sources, case.handout.origin,
+                                      "handout.", problems)
+            elif case.handout.summary_sources:
+                problems.warn("the handout has no summary of its own, so these sources "
+                              "are not cited (the case's summary_sources are); add "
+                              "handout.summary or remove the line",
+                              path=case.handout.origin.path,
+                              line=case.handout.origin.line_of("summary_sources"),
+                              field="handout.summary_sources")
         if case.group:
             check(case.group.sources, sources, "source", case.group.origin, "group.sources",
                   "sources/")
@@ -822,6 +841,17 @@ def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None
                 line=line, field="facts",
                 hint="legal analysis appears in public documents; rest it on public facts, "
                      f"or make fact {ref!r} public if it may be published")
+
+
+def _warn_uncited_summary(cited: tuple[str, ...], where: Origin, prefix: str,
+                          problems: Problems) -> None:
+    # A warning, not an error: a summary written before the field existed still builds,
+    # but --strict (as in CI) holds it to the rule that every claim names its source.
+    if not cited:
+        problems.warn(f"cites no source (list the sources its statements come from under "
+                      f"{prefix}summary_sources:)",
+                      path=where.path, line=where.line_of("summary"),
+                      field=f"{prefix}summary")
 
 
 def _check_handout(case: Case, handout: Handout, problems: Problems) -> None:

@@ -369,6 +369,7 @@ class Handout:
     # Printed instead of the case's summary: a handout is for a day that may come before
     # the case's as-of date, and must not say what was only known later.
     summary: str | None = None
+    summary_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -388,15 +389,25 @@ class Case:
     files: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
     handout: Handout | None = None
+    summary_sources: tuple[str, ...] = ()
+
+    @property
+    def handout_summary_sources(self) -> tuple[str, ...]:
+        """The sources of the summary a handout prints: its own, or the case's."""
+        if self.handout is not None and self.handout.summary:
+            return self.handout.summary_sources
+        return self.summary_sources
 
     def handout_citations(self, events: Iterable[Event]) -> list[str]:
         """The sources a handout of this case cites, in order of first citation: those
-        of the public facts and the asks its handout block lists, then of ``events``."""
+        of its summary, of the public facts and the asks its handout block lists, then
+        of ``events``."""
         if self.handout is None:
             return []
         facts = {fact.id: fact for fact in self.facts}
         asks = {ask.id: ask for ask in self.asks}
-        ids = [*(s for ref in self.handout.facts
+        ids = [*self.handout_summary_sources,
+               *(s for ref in self.handout.facts
                  if facts[ref].sensitivity is Sensitivity.PUBLIC for s in facts[ref].sources),
                *(s for ref in self.handout.asks for s in asks[ref].sources),
                *(s for event in events for s in event.sources)]

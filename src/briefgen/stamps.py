@@ -193,7 +193,7 @@ def _cited_sources(content: Content, case: Case, instruments: Iterable[str],
     def shown(item: Member | Fact | TimelineEntry) -> bool:
         return restricted or item.sensitivity is Sensitivity.PUBLIC
 
-    cited: set[str] = set()
+    cited: set[str] = set(case.summary_sources)
     if case.group:
         cited.update(case.group.sources)
         for member in filter(shown, case.group.members):

@@ -154,6 +154,7 @@ class BriefView:
     case_id: str
     title: str
     summary: str
+    summary_notes: tuple[int, ...]
     status: str
     as_of: str
     as_of_iso: str
@@ -327,6 +328,7 @@ def build_brief_view(
 
     title = loc.case(case, "title", case.title, case.origin.at("title"))
     summary = loc.case(case, "summary", case.summary, case.origin.at("summary"))
+    summary_notes = notes.cite(case.summary_sources)
 
     group = None
     if case.group:
@@ -418,6 +420,7 @@ def build_brief_view(
         case_id=case.id,
         title=title,
         summary=summary,
+        summary_notes=summary_notes,
         status=case.status.value,
         as_of=loc.date(case.as_of),
         as_of_iso=case.as_of.iso(),

@@ -61,6 +61,21 @@ def test_manifest_lists_every_output(built: Path) -> None:
             assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest
 
 
+def test_no_example_brief_ends_on_a_nearly_empty_page(built: Path) -> None:
+    # The briefs whose last page held two to nine lines as designed are set tighter
+    # (html.fit-1 or fit-2) and end a page sooner. Lines read back by poppler, less
+    # the running head and foot.
+    for pdf in sorted(built.glob(f"{CASE}_brief_*.pdf")):
+        pages = len(PdfReader(pdf).pages)
+        last = subprocess.run(["pdftotext", "-layout", "-f", str(pages), "-l", str(pages),
+                               str(pdf), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        lines = [line for line in last.splitlines() if line.strip()][1:-1]
+        assert len(lines) >= 12, (pdf.name, pages, lines)
+    korean = built / f"{CASE}_brief_china_ko.pdf"
+    assert len(PdfReader(korean).pages) == 7  # 8 as designed, its last page 2 lines
+
+
 def test_english_brief_has_its_sections_and_facts(built: Path) -> None:
     text = squash(pdftotext(built / f"{CASE}_brief_china_en.pdf"))
     for heading in (

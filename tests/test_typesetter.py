@@ -403,3 +403,72 @@ def test_braces_are_paired_as_css_reads_them() -> None:
         ("'}' closes no '{'", 1), ("a comment (/*) is never closed", 3)]
     # An escaped brace is not a brace; an unclosed string ends at its line's end.
     assert _brace_problems("a { content: \\}; }\nb { content: 'x }\n}") == ()
+
+
+def _lines(count: int, *, extra_class: str = "") -> str:
+    # One line per paragraph, each 12 pt high with no margins: the page holds a known
+    # number, so where the last line falls is known too.
+    body = "".join(f"<p>{KOREAN[:10]} {n}</p>" for n in range(count))
+    html = page(body)
+    return html.replace("<html ", f'<html class="{extra_class}" ', 1) if extra_class else html
+
+
+LINES_CSS = """
+@page { size: A6; margin: 10mm }
+html { font-family: "Brief Serif KR"; font-size: 10pt; line-height: 12pt }
+html.tight { line-height: 10pt }
+p { margin: 0 }
+"""
+
+
+def test_an_alternative_is_written_only_if_it_saves_a_short_last_page(
+        fonts: FontSet, tmp_path: Path) -> None:
+    from briefgen.typesetter import fewer_pages_if_last_is_short
+
+    # A6 less its margins is 128 mm = 362.8 pt high: 30 lines of 12 pt a page, 36 of 10.
+    choose = fewer_pages_if_last_is_short(0.2)
+    short = render(_lines(32), fonts, tmp_path, stylesheets=(LINES_CSS,),
+                   alternatives=[_lines(32, extra_class="tight")], choose=choose)
+    assert (short.page_count, short.chosen) == (1, 1)
+    assert "31" in poppler("pdftotext", short.pdf, tmp_path)
+    # Seven lines on the second page (84 of its 362.8 pt) is not short enough to tighten.
+    full = render(_lines(37), fonts, tmp_path, stylesheets=(LINES_CSS,),
+                  alternatives=[_lines(37, extra_class="tight")], choose=choose)
+    assert (full.page_count, full.chosen) == (2, 0)
+    # Tighter but still on as many pages: the design as drawn is kept.
+    kept = render(_lines(40), fonts, tmp_path, stylesheets=(LINES_CSS,),
+                  alternatives=[_lines(40, extra_class="tight")],
+                  choose=fewer_pages_if_last_is_short(0.5))
+    assert (kept.page_count, kept.chosen) == (2, 0)
+    # The chosen PDF is the one its HTML alone makes, byte for byte.
+    alone = render(_lines(32, extra_class="tight"), fonts, tmp_path, stylesheets=(LINES_CSS,))
+    assert alone.pdf == short.pdf
+
+
+def test_the_first_variant_within_the_pages_is_written(fonts: FontSet, tmp_path: Path) -> None:
+    from briefgen.typesetter import first_within
+
+    sizes = [_lines(count) for count in (70, 50, 25, 10)]
+    fits = render(sizes[0], fonts, tmp_path, stylesheets=(LINES_CSS,),
+                  alternatives=sizes[1:], choose=first_within(1))
+    assert (fits.page_count, fits.chosen) == (1, 2)
+    # None fits: the last is written, and the caller reports its page count.
+    none = render(sizes[0], fonts, tmp_path, stylesheets=(LINES_CSS,),
+                  alternatives=sizes[1:2], choose=first_within(1))
+    assert (none.page_count, none.chosen) == (2, 1)
+
+
+def test_choosers_pick_as_documented() -> None:
+    from briefgen.typesetter import Pagination, fewer_pages_if_last_is_short, first_within
+
+    short = fewer_pages_if_last_is_short(0.2)
+    assert short([Pagination(3, 0.5)], True) == 0
+    assert short([Pagination(1, 0.05)], True) == 0  # one page: nothing to save
+    assert short([Pagination(3, 0.1)], True) is None
+    assert short([Pagination(3, 0.1), Pagination(3, 0.3)], True) is None
+    assert short([Pagination(3, 0.1), Pagination(3, 0.3), Pagination(2, 0.99)], False) == 2
+    assert short([Pagination(3, 0.1), Pagination(3, 0.3)], False) == 0
+    within = first_within(1)
+    assert within([Pagination(2, 0.1)], True) is None
+    assert within([Pagination(2, 0.1), Pagination(1, 0.9)], True) == 1
+    assert within([Pagination(2, 0.1), Pagination(2, 0.05)], False) == 1

@@ -907,6 +907,13 @@ def _font_language_problems(content: Content, specs: Sequence[FaceSpec], spec_pa
 # last is the documented minimum (README: "Protest handouts").
 HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 
+# A brief is set as designed (fit 0) unless its last page would be filled less than
+# SHORT_LAST_PAGE: then the template's tighter settings (html.fit-1, html.fit-2 in
+# brief.css) are tried in turn, and the first that saves a page is kept. A few lines
+# alone on a last sheet cost paper and read as an afterthought. README: "Embassy briefs".
+BRIEF_FITS = (0, 1, 2)
+SHORT_LAST_PAGE = 0.2
+
 
 def _handout_text_at(content: Content, case: Case, locales: Sequence[str]) -> str:
     """Where a handout's text is written: the case file's handout block and, for each
@@ -949,13 +956,17 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      content_at=_handout_text_at(content, case, target.locales)), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
-    rendered = renderer.render(target.document, view, translator, paper=job.paper,
-                               build_stamp=job.stamp)
+    # The stylesheet is the first's for all: brief.css selects the tighter settings by
+    # the root element's class, which only the HTML varies.
+    fits = [renderer.render(target.document, view, translator, paper=job.paper,
+                            build_stamp=job.stamp, fit=fit) for fit in BRIEF_FITS]
+    rendered = fits[0]
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     if target.archive:
         attachments = ((f"{target.stem}.json", _public_json(view),
                         "The public content of this brief, as JSON"),)
-    return _Work(target.filename, (rendered.html,), rendered.css, rendered.css_origin,
+    return _Work(target.filename, tuple(r.html for r in fits), rendered.css,
+                 rendered.css_origin,
                  rendered.css_keeps_lines,
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
@@ -983,7 +994,9 @@ def _public_json(view: Any) -> bytes:
 @dataclass(frozen=True)
 class _Work:
     name: str
-    html: tuple[str, ...]  # variants to try in order (smaller type), until one fits
+    # Variants to try in order: a handout's smaller type until one fits its page, a
+    # brief's tighter settings if its last page is short.
+    html: tuple[str, ...]
     css: str
     css_origin: str  # the stylesheet's template, named in messages about its rules
     css_keeps_lines: bool  # line N of css is line N of that template
@@ -1083,36 +1096,46 @@ def _template_line(templates: Path, text: str) -> tuple[str, int] | None:
 
 
 def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
-    from briefgen.typesetter import Stylesheet, typeset
+    from briefgen.typesetter import (
+        Stylesheet,
+        fewer_pages_if_last_is_short,
+        first_within,
+        typeset,
+    )
 
     if "fonts" not in _worker_fonts:
         _init_worker(setup)
-    for number, html in enumerate(item.html, start=1):
-        result = typeset(
-            html,
-            base_url=setup.spec.parent.as_uri() + "/",
-            stylesheets=[Stylesheet(item.css, item.css_origin, item.css_keeps_lines)],
-            fonts=_worker_fonts["fonts"],
-            allowed_roots=setup.allowed,
-            pdf_identifier=hashlib.sha256(
-                item.variant.encode() + b"\0" + html.encode()).hexdigest()[:32].encode(),
-            metadata_date=item.date,
-            origin=item.name,
-            variant=item.variant,  # type: ignore[arg-type]
-            attachments=item.attachments,
-            locate=functools.partial(_template_line, setup.spec.parent),
-        )
-        if item.max_pages is None or result.page_count <= item.max_pages:
-            break
-        if number == len(item.html):
-            raise TypesetError(
-                f"does not fit on {item.max_pages} page(s): at the smallest type size "
-                f"({HANDOUT_SCALES[-1]:g} pt) it takes {result.page_count} pages, "
-                f"{result.page_count - item.max_pages} too many",
-                path=item.name,
-                hint="shorten the case summary or the handout's call_to_action, or list "
-                     "fewer facts or asks under handout:" + (
-                         f" ({item.content_at})" if item.content_at else ""))
+
+    def identifier(html: str) -> bytes:
+        return hashlib.sha256(
+            item.variant.encode() + b"\0" + html.encode()).hexdigest()[:32].encode()
+
+    result = typeset(
+        item.html[0],
+        alternatives=item.html[1:],
+        choose=(first_within(item.max_pages) if item.max_pages is not None
+                else fewer_pages_if_last_is_short(SHORT_LAST_PAGE)),
+        base_url=setup.spec.parent.as_uri() + "/",
+        stylesheets=[Stylesheet(item.css, item.css_origin, item.css_keeps_lines)],
+        fonts=_worker_fonts["fonts"],
+        allowed_roots=setup.allowed,
+        pdf_identifier=identifier,
+        metadata_date=item.date,
+        origin=item.name,
+        variant=item.variant,  # type: ignore[arg-type]
+        attachments=item.attachments,
+        locate=functools.partial(_template_line, setup.spec.parent),
+    )
+    if item.max_pages is not None and result.page_count > item.max_pages:
+        raise TypesetError(
+            f"does not fit on {item.max_pages} page(s): at the smallest type size "
+            f"({HANDOUT_SCALES[-1]:g} pt) it takes {result.page_count} pages, "
+            f"{result.page_count - item.max_pages} too many",
+            path=item.name,
+            hint="shorten the case summary or the handout's call_to_action, or list "
+                 "fewer facts or asks under handout:" + (
+                     f" ({item.content_at})" if item.content_at else ""))
+    html = item.html[result.chosen]
     _check_no_restricted(result.pdf, html, item.restricted, item.name)
     _check_every_page(result.pdf, item.every_page, item.name)
     images = {}

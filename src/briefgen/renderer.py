@@ -163,10 +163,12 @@ class Renderer:
         return env
 
     def render(self, kind: str, view: BriefView | HandoutView, translator: Translator, *,
-               paper: str, build_stamp: str, scale: float = 10.0,
+               paper: str, build_stamp: str, scale: float = 10.0, fit: int = 0,
                others: Sequence[Translator] = ()) -> Rendered:
         """``translator`` is the document's language; ``others`` those of a handout's
-        other columns, whose labels a template translates with ``gettext_in``."""
+        other columns, whose labels a template translates with ``gettext_in``. ``scale``
+        (a handout's base type size) and ``fit`` (a brief's tightness, 0 as designed)
+        are the template's to honour."""
         given = {t.locale for t in (translator, *others)}
         if isinstance(view, HandoutView) and not {c.locale for c in view.columns} <= given:
             # A caller's mistake, not the content's: every column needs its labels.
@@ -187,6 +189,7 @@ class Renderer:
             "paper": PAPER_SIZES[paper],
             "stamp": build_stamp,
             "scale": scale,
+            "fit": fit,
             # Chinese and Japanese put no space between sentences or around full-width
             # punctuation; where a template joins two pieces of text that other languages
             # separate with a space, it writes {{ space }}.

@@ -37,6 +37,45 @@ class TypesetResult:
 
     pdf: bytes
     page_count: int
+    chosen: int = 0  # which HTML it was made from: 0 the first, 1 the first alternative…
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How one HTML variant paginated: what a :data:`Chooser` decides on."""
+
+    page_count: int
+    # How much of the last page's height its content takes, 0 to 1.
+    last_page_fill: float
+
+
+# Given the paginations of the variants laid out so far, and whether more are left:
+# the index of the one to write, or None to lay out the next. Without more left it
+# must choose.
+Chooser = Callable[[Sequence[Pagination], bool], int | None]
+
+
+def first_within(max_pages: int) -> Chooser:
+    """The first variant on at most ``max_pages`` pages, else the last (which the caller
+    reports as too long)."""
+    def choose(laid: Sequence[Pagination], more: bool) -> int | None:
+        if laid[-1].page_count <= max_pages or not more:
+            return len(laid) - 1
+        return None
+    return choose
+
+
+def fewer_pages_if_last_is_short(min_fill: float) -> Chooser:
+    """The first variant, unless its last page is filled less than ``min_fill``: then
+    the first alternative that takes fewer pages, if one does."""
+    def choose(laid: Sequence[Pagination], more: bool) -> int | None:
+        first = laid[0]
+        if first.page_count == 1 or first.last_page_fill >= min_fill:
+            return 0
+        if len(laid) > 1 and laid[-1].page_count < first.page_count:
+            return len(laid) - 1
+        return None if more else 0
+    return choose
 
 
 class Stylesheet(NamedTuple):
@@ -119,15 +158,22 @@ def typeset(
     stylesheets: Sequence[str | Stylesheet],
     fonts: FontSet,
     allowed_roots: Sequence[Path],
-    pdf_identifier: bytes | None = None,
+    pdf_identifier: bytes | Callable[[str], bytes] | None = None,
     metadata_date: str | None = None,
     origin: str = "<document>",
     variant: Variant = "pdf/ua-1",
     attachments: Sequence[Attachment] = (),
     keep_all: bool = True,
     locate: Locate | None = None,
+    alternatives: Sequence[str] = (),
+    choose: Chooser | None = None,
 ) -> TypesetResult:
     """Render ``html`` with ``stylesheets`` (CSS source) and ``fonts`` into a PDF.
+
+    ``alternatives``: other HTML for the same document (a smaller type size, a tighter
+    setting), laid out in turn after ``html`` until ``choose`` picks one of those laid
+    out; only that one is drawn and written (``TypesetResult.chosen`` says which).
+    ``pdf_identifier`` may be a function of the chosen HTML.
 
     The @font-face rules for ``fonts`` are added before ``stylesheets``. Only ``data:``
     URLs and ``file:`` URLs inside ``allowed_roots`` (or the font cache) are fetched;
@@ -172,7 +218,8 @@ def typeset(
         (sheet.css, sheet.origin, sheet.keeps_lines) if isinstance(sheet, Stylesheet)
         else (sheet, f"{origin} (stylesheet {number})", None)
         for number, sheet in enumerate(stylesheets, start=1)]
-    identifier = pdf_identifier or _content_identifier(html, [css for css, *_ in named[1:]])
+    variants = (html, *alternatives)
+    chosen = 0
     font_problems: list[str] = []
 
     def finish(document: Any, pdf: Any) -> None:
@@ -203,9 +250,26 @@ def typeset(
                                                   keeps_lines=keeps_lines))
             if rejected:
                 raise ProblemReport(rejected)
-            document = wp.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                stylesheets=sheets, font_config=font_config
-            )
+            laid: list[Pagination] = []
+            documents: list[Any] = []
+            pick: int | None = None
+            while pick is None:
+                documents.append(wp.HTML(string=variants[len(documents)], base_url=base_url,
+                                         url_fetcher=fetcher).render(
+                    stylesheets=sheets, font_config=font_config))
+                laid.append(Pagination(len(documents[-1].pages),
+                                       _last_page_fill(documents[-1], wp)))
+                more = len(documents) < len(variants)
+                pick = choose(laid, more) if choose else 0
+                if pick is None and not more:
+                    raise ValueError("a Chooser must choose when no variant is left")
+            chosen = pick
+            document = documents[chosen]
+            html = variants[chosen]
+            del documents  # the others' boxes, before drawing this one
+            identifier = (pdf_identifier(html) if callable(pdf_identifier)
+                          else pdf_identifier
+                          or _content_identifier(html, [css for css, *_ in named[1:]]))
             if metadata_date is not None:
                 document.metadata.created = metadata_date
                 document.metadata.modified = metadata_date
@@ -275,7 +339,22 @@ def typeset(
             path=origin,
             hint="only the faces in templates/fonts.yaml may be embedded",
         )
-    return TypesetResult(pdf=pdf, page_count=len(document.pages))
+    return TypesetResult(pdf=pdf, page_count=len(document.pages), chosen=chosen)
+
+
+def _last_page_fill(document: Any, wp: SimpleNamespace) -> float:
+    """How much of the last page's content height its lines and pictures take."""
+    page = document.pages[-1]._page_box
+    top = page.content_box_y()
+    bottom = top
+    stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, (wp.boxes.LineBox, wp.boxes.ReplacedBox)):
+            bottom = max(bottom, box.position_y + box.margin_height())
+        else:
+            stack.extend(getattr(box, "children", ()))
+    return min(1.0, max(0.0, (bottom - top) / page.height)) if page.height else 1.0
 
 
 # --- WeasyPrint set-up ------------------------------------------------------------
@@ -385,6 +464,7 @@ def _load_weasyprint(font_dir: Path) -> SimpleNamespace:
             HTML=weasyprint.HTML,
             Attachment=weasyprint.Attachment,
             pydyf=pydyf,
+            boxes=boxes,
             FontConfiguration=FontConfiguration,
             FatalURLFetchingError=urls.FatalURLFetchingError,
             GuardedFetcher=GuardedFetcher,

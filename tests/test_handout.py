@@ -220,7 +220,7 @@ def test_an_event_time_must_be_written_as_documented(project: Make, start: str,
     content = _sample_with_event(project, start, "2015-11-21T14:00")
     result = CliRunner().invoke(app, ["validate", "--content", str(content)])
     assert result.exit_code == 2, result.stderr
-    assert f"case.yaml:70: events[1].start: {problem}" in result.stderr
+    assert f"case.yaml:71: events[1].start: {problem}" in result.stderr
     assert "(expected YYYY-MM-DDTHH:MM" in result.stderr or "offset" in problem
 
 
@@ -229,7 +229,7 @@ def test_a_time_that_happens_twice_is_read_as_the_first_and_warned_about(
     content = _sample_with_event(project, "2015-11-01T01:30", "2015-11-01T03:00")
     result = CliRunner().invoke(app, ["validate", "--content", str(content)])
     assert result.exit_code == 0, result.stderr
-    assert ("warning: content/cases/sample-case/case.yaml:70: events[1].start: "
+    assert ("warning: content/cases/sample-case/case.yaml:71: events[1].start: "
             "2015-11-01T01:30 happens twice in America/New_York (the clocks go back); it is "
             "read as the first, 01:30 EDT (UTC-0400)") in result.stderr
     result = CliRunner().invoke(app, ["validate", "--strict", "--content", str(content)])

@@ -69,6 +69,22 @@ def test_change_to_a_case_rebuilds_that_case_only_and_says_why(project: Make) ->
         before["sample-case_brief_party-state_en.pdf"]
 
 
+def test_a_change_to_a_restricted_item_rechecks_every_case_s_public_outputs(
+        project: Make) -> None:
+    # Every public document is checked against every case's restricted items, so a
+    # change to one of them rebuilds the others' too; a public change (above) does not.
+    content = project("minimal")
+    add_case(content, "other-case")
+    assert build(content)[0] == 0
+    edit(content / CASE, "text: Their cousin lives in Springfield",
+         "text: Their cousin lives in Shelbyville")
+    code, out = build(content)
+    assert code == 0, out
+    assert "built 4, up to date 0" in out
+    assert ("other-case_brief_party-state_en.pdf (restricted items of other cases "
+            "changed)") in out
+
+
 def test_law_and_sources_rebuild_only_what_uses_them(project: Make) -> None:
     content = project("minimal")
     add_case(content, "other-case")

@@ -58,7 +58,8 @@ def ko_texts(content: Path) -> dict[str, str]:
     """Each restricted text a Korean document is checked for, with where it is written."""
     loaded = load_content(content)
     translator = Translator("ko", "en", content.parent / "locales", content.parent)
-    return {r.text: r.where for r in restricted_texts(loaded.cases[CASE], [translator])}
+    return {r.text: r.where
+            for r in restricted_texts(loaded, loaded.cases[CASE], [translator])}
 
 
 # --- what is looked for ------------------------------------------------------------------
@@ -270,3 +271,22 @@ def test_a_public_brief_names_no_source_only_restricted_items_cite(project: Make
         entries["restricted"]["inputs"])
     assert "cousin-interview" not in json.dumps(entries["public"])
     assert "src-b" in json.dumps(entries["public"])
+
+
+def test_another_case_s_restricted_item_made_public_fails_the_build(project: Make) -> None:
+    # Pasted from one case into another, a restricted fact stays restricted material.
+    content = project("minimal")
+    other = content / "cases/other-case/case.yaml"
+    other.parent.mkdir()
+    other.write_text((content / SAMPLE).read_text()
+                     .replace("id: sample-case", "id: other-case", 1)
+                     .replace("id: secret-fact", "id: cousin", 1)
+                     .replace("sensitivity: restricted\n  - id: when",
+                              "sensitivity: public\n  - id: when", 1))
+    code, out = build(content)
+    assert code == 2
+    assert (f"other-case_brief_party-state_en.pdf: {LEAK}: 'Their cousin lives in "
+            "Springfield' in page 1 text, the document text (restricted: content/cases/"
+            "sample-case/case.yaml:25: fact:secret-fact)") in " ".join(out.split())
+    assert not (content.parent / "output").exists() or not any(
+        (content.parent / "output").glob("*.pdf"))

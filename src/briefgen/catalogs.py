@@ -113,6 +113,8 @@ class Translator:
         self.locales_dir = locales_dir
         self.display_root = display_root
         self._catalogs: dict[str, Catalog | None] = {}
+        # domain -> context -> every translation written for it (every_translation)
+        self._written: dict[str, dict[str, list[tuple[str, Origin]]]] = {}
 
     def _display(self, path: Path) -> str:
         return shown_path(path, self.display_root)
@@ -149,18 +151,22 @@ class Translator:
         """Every translation written for ``context``, current, stale or obsolete, and
         its line: for the restricted-text check, as an outdated translation of a
         restricted item still says what it said."""
-        catalog = None if self.is_source else self.catalog(domain)
-        if catalog is None:
-            return []
-        display = self.catalog_display(domain)
-        found: list[tuple[str, Origin]] = []
-        for message in (*catalog, *catalog.obsolete.values()):
-            if message.context != context or not message.id:
-                continue
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            found.extend((str(text), Origin(display, message.lineno or 0))
-                         for text in strings if text)
-        return found
+        if domain not in self._written:
+            # Indexed once per catalog: every public document asks for the restricted
+            # items of every case.
+            catalog = None if self.is_source else self.catalog(domain)
+            display = self.catalog_display(domain)
+            written: dict[str, list[tuple[str, Origin]]] = {}
+            for message in (*catalog, *catalog.obsolete.values()) if catalog else ():
+                if not message.id or not message.context:
+                    continue
+                strings = (message.string if isinstance(message.string, tuple)
+                           else (message.string,))
+                written.setdefault(message.context, []).extend(
+                    (str(text), Origin(display, message.lineno or 0))
+                    for text in strings if text)
+            self._written[domain] = written
+        return list(self._written[domain].get(context, ()))
 
     # gettext-style API for templates
     def gettext(self, text: str) -> str:

@@ -391,6 +391,27 @@ class Case:
     handout: Handout | None = None
     summary_sources: tuple[str, ...] = ()
 
+    def restricted_items(self) -> list[tuple[str, str, Origin, bool]]:
+        """Every restricted item's text: (its catalog context within the case, English,
+        where written, whether it is a whole item rather than a part such as a place)."""
+        items: list[tuple[str, str, Origin, bool]] = []
+        if self.group:
+            items += [(f"member:{m.id}", m.description, m.origin.at("description"), True)
+                      for m in self.group.members if m.sensitivity is Sensitivity.RESTRICTED]
+        for fact in self.facts:
+            if fact.sensitivity is Sensitivity.RESTRICTED:
+                items.append((f"fact:{fact.id}", fact.text, fact.origin.at("text"), True))
+                items += [(f"fact:{fact.id}:account:{a.id}", a.text, a.origin.at("text"), True)
+                          for a in fact.accounts]
+        for entry in self.timeline:
+            if entry.sensitivity is Sensitivity.RESTRICTED:
+                items.append((f"timeline:{entry.id}:event", entry.event,
+                              entry.origin.at("event"), True))
+                if entry.place:
+                    items.append((f"timeline:{entry.id}:place", entry.place,
+                                  entry.origin.at("place"), False))
+        return items
+
     @property
     def handout_summary_sources(self) -> tuple[str, ...]:
         """The sources of the summary a handout prints: its own, or the case's."""

@@ -97,6 +97,24 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
 
 
 OPTIONS_INPUT = "build options and briefgen version"
+OTHERS_RESTRICTED_INPUT = "restricted items of other cases"
+
+
+def _others_restricted(content: Content, case: Case, locales: Sequence[str], catalogs: Path,
+                       files: FileDigests) -> str:
+    """What a public document is checked against besides its own case's restricted
+    items: every other case's, in English and in those cases' catalogs of ``locales``.
+    A change there rebuilds (and so checks again) the public documents of every case;
+    a change to another case's public items does not."""
+    parts: list[object] = []
+    for other in sorted(content.cases.values(), key=lambda c: c.id):
+        items = other.restricted_items() if other.id != case.id else []
+        if items:
+            parts.append([other.id, [[context, english] for context, english, *_ in items],
+                          [files(catalogs / locale / f"case.{other.id}.po")
+                           for locale in locales
+                           if locale != content.project.source_locale]])
+    return _digest_bytes(json.dumps(parts, ensure_ascii=False).encode())
 
 
 def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], None],
@@ -163,6 +181,9 @@ def case_inputs(
         if locale != content.project.source_locale:
             for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
                 add_file(catalogs / locale / name)
+    if not restricted:
+        inputs[OTHERS_RESTRICTED_INPUT] = _others_restricted(content, case, locales, catalogs,
+                                                             files)
 
     others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
     for template in sorted(templates.iterdir()):

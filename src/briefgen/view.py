@@ -8,6 +8,7 @@ catalog file and line it concerns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -441,7 +442,8 @@ def build_brief_view(
         other_asks=others,
         sources=sources,
         texts=tuple(loc.texts),
-        restricted_texts=() if include_restricted else restricted_texts(case, [translator]),
+        restricted_texts=(() if include_restricted
+                          else restricted_texts(content, case, [translator])),
     )
 
 
@@ -451,37 +453,28 @@ def raise_report(errors: Sequence[BriefgenError]) -> None:
     raise ProblemReport(list({str(e): e for e in errors}.values()))
 
 
-def restricted_texts(case: Case, translators: Sequence[Translator],
+# Every public document reads every case's restricted items: each rendered once.
+_read_as = functools.lru_cache(maxsize=4096)(plain_text)
+
+
+def restricted_texts(content: Content, case: Case, translators: Sequence[Translator],
                      ) -> tuple[RestrictedText, ...]:
     """What a public document of ``case`` must not carry: the text of every restricted
     item, as written and as read (Markdown rendered), and every translation of it in
-    ``translators``' catalogs, current, stale or obsolete."""
-    items: list[tuple[str, str, Origin, bool]] = []  # (context, English, origin, whole)
-    if case.group:
-        items += [(f"member:{m.id}", m.description, m.origin.at("description"), True)
-                  for m in case.group.members if m.sensitivity is Sensitivity.RESTRICTED]
-    for fact in case.facts:
-        if fact.sensitivity is Sensitivity.RESTRICTED:
-            items.append((f"fact:{fact.id}", fact.text, fact.origin.at("text"), True))
-            items += [(f"fact:{fact.id}:account:{a.id}", a.text, a.origin.at("text"), True)
-                      for a in fact.accounts]
-    for entry in case.timeline:
-        if entry.sensitivity is Sensitivity.RESTRICTED:
-            items.append((f"timeline:{entry.id}:event", entry.event, entry.origin.at("event"),
-                          True))
-            if entry.place:
-                items.append((f"timeline:{entry.id}:place", entry.place,
-                              entry.origin.at("place"), False))
+    ``translators``' catalogs, current, stale or obsolete. Of every case, its own
+    first: a restricted fact of one case pasted into another's public fact is still
+    restricted material."""
     found: dict[str, RestrictedText] = {}
-    domain = case_domain(case.id)
-    for context, english, origin, whole in items:
-        key = f"case:{case.id}:{context}"
-        written = [(english, origin), *(pair for t in translators
-                                        for pair in t.every_translation(domain, key))]
-        for text, where in written:
-            for variant in (text, plain_text(text)):
-                if variant.strip() and variant not in found:
-                    found[variant] = RestrictedText(variant, f"{where}: {context}", whole)
+    for each in (case, *(c for c in content.cases.values() if c.id != case.id)):
+        domain = case_domain(each.id)
+        for context, english, origin, whole in each.restricted_items():
+            key = f"case:{each.id}:{context}"
+            written = [(english, origin), *(pair for t in translators
+                                            for pair in t.every_translation(domain, key))]
+            for text, where in written:
+                for variant in (text, _read_as(text)):
+                    if variant.strip() and variant not in found:
+                        found[variant] = RestrictedText(variant, f"{where}: {context}", whole)
     return tuple(found.values())
 
 
@@ -730,7 +723,7 @@ def build_handout_view(
         organisation=organisation,
         organisations=tuple(organisations),
         texts=texts,
-        restricted_texts=restricted_texts(case, [translators[x] for x in locales]),
+        restricted_texts=restricted_texts(content, case, [translators[x] for x in locales]),
     )
 
 

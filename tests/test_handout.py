@@ -323,6 +323,19 @@ def test_square_picture_is_deterministic() -> None:
     assert Image.open(io.BytesIO(first["_square.png"])).size == (1080, 1080)
 
 
+def test_the_square_is_cut_at_the_lowest_gap_between_blocks_in_its_lower_half() -> None:
+    from briefgen.pictures import _cut_at_gap
+
+    image = Image.new("L", (100, 100), 0)  # all ink: what is blanked shows
+    page_height = 200  # the square is the top half of the page
+    cut = _cut_at_gap(image, page_height, [(0.1, 0.15), (0.3, 0.32), (0.45, 0.47), (0.6, 0.7)])
+    # 0.45 of the page is row 90: the lowest gap that starts inside the square.
+    assert [cut.getpixel((50, y)) for y in (89, 90, 99)] == [0, 255, 255]
+    # A gap only in the upper half would cut away too much: the picture is kept whole.
+    kept = _cut_at_gap(image, page_height, [(0.1, 0.15), (0.6, 0.7)])
+    assert kept.getextrema() == (0, 0)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("pair", "alt"), [("ko+en", f"QR 코드: {URL}"),
                                            ("zh-Hans+en", f"二维码：{URL}")])

@@ -472,3 +472,25 @@ def test_choosers_pick_as_documented() -> None:
     assert within([Pagination(2, 0.1)], True) is None
     assert within([Pagination(2, 0.1), Pagination(1, 0.9)], True) == 1
     assert within([Pagination(2, 0.1), Pagination(2, 0.05)], False) == 1
+
+
+def test_first_page_gaps_lie_between_blocks_never_between_lines(
+        fonts: FontSet, tmp_path: Path) -> None:
+    css = """@page { size: A6; margin: 0 }
+    html { font-family: "Brief Serif"; font-size: 10pt; line-height: 0.5 }
+    body { margin: 0 } p { margin: 0 0 20px }
+    .box { border: 1px solid; padding: 20px 0; margin-bottom: 20px }"""
+    # Lines set closer than their glyphs (line-height 0.5): white rows between them
+    # would be none, yet every gap found must be between the blocks.
+    body = (f"<p lang='en'>{ENGLISH * 3}</p><div class='box'><p lang='en'>{ENGLISH}</p>"
+            f"<p lang='en'>{ENGLISH}</p></div><p lang='en'>{ENGLISH}</p>")
+    result = render(page(body, lang="en"), fonts, tmp_path, stylesheets=(css,))
+    gaps = result.first_page_gaps
+    height = 148 / 25.4 * 96  # A6 in CSS px
+    # One after the first paragraph, one after the framed box (the gap between the
+    # paragraphs inside it is not one), and the rest of the page.
+    assert len(gaps) == 3, gaps
+    first, after_box, rest = gaps
+    assert round((first[1] - first[0]) * height) == 20
+    assert round((after_box[1] - after_box[0]) * height) == 20
+    assert rest[1] == 1.0

@@ -1144,7 +1144,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
 
         stem = item.name.removesuffix(".pdf")
         images = {f"{stem}{suffix}": data
-                  for suffix, data in page_pictures(result.pdf).items()}
+                  for suffix, data in page_pictures(result.pdf, result.first_page_gaps).items()}
     return _Result(result.pdf, result.page_count, images)
 
 

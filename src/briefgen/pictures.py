@@ -12,6 +12,7 @@ size.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import pypdfium2
 from PIL import Image
@@ -20,8 +21,10 @@ PAGE_DPI = 150
 SQUARE_PX = 1080
 
 
-def page_pictures(pdf: bytes) -> dict[str, bytes]:
-    """``{".png": page, "_square.png": square}`` as deterministic PNG bytes."""
+def page_pictures(pdf: bytes, gaps: Sequence[tuple[float, float]] = ()) -> dict[str, bytes]:
+    """``{".png": page, "_square.png": square}`` as deterministic PNG bytes. ``gaps``:
+    where the page may be cut, from its top in fractions of its height (the typesetter's
+    ``first_page_gaps``); without them the square is cut at a band of white rows."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
@@ -33,7 +36,7 @@ def page_pictures(pdf: bytes) -> dict[str, bytes]:
     square = Image.new("RGB", (SQUARE_PX, SQUARE_PX), "white")
     top = wide.crop((0, 0, min(wide.width, SQUARE_PX), min(wide.height, SQUARE_PX)))
     if wide.height > SQUARE_PX:
-        top = _cut_at_blank_row(top)
+        top = _cut_at_gap(top, wide.height, gaps) if gaps else _cut_at_blank_row(top)
     # A page wider than tall (never a handout) is centred on white instead.
     square.paste(top, (0, (SQUARE_PX - top.height) // 2))
     return {".png": _png(image), "_square.png": _png(square)}
@@ -62,6 +65,21 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 # White rows between two blocks (paragraphs, lists), not the leading between two lines
 # of one: 2.5 mm at the square's scale of about 5 pixels to the millimetre.
 BLOCK_GAP_PX = 12
+
+
+def _cut_at_gap(image: Image.Image, page_height: int,
+                gaps: Sequence[tuple[float, float]]) -> Image.Image:
+    """``image`` blanked below the lowest gap between blocks that starts within it (in
+    its lower half; else left as it is). A band of white rows is not enough to know
+    one: two lines of a paragraph with no descenders above and no ascenders below can
+    be as far apart as two paragraphs."""
+    starts = [round(start * page_height) for start, _ in gaps]
+    cut = max((y for y in starts if image.height // 2 <= y < image.height), default=None)
+    if cut is None:
+        return image
+    blanked = image.copy()
+    blanked.paste("white", (0, cut, image.width, image.height))
+    return blanked
 
 
 def _cut_at_blank_row(image: Image.Image) -> Image.Image:

@@ -38,6 +38,9 @@ class TypesetResult:
     pdf: bytes
     page_count: int
     chosen: int = 0  # which HTML it was made from: 0 the first, 1 the first alternative…
+    # Where the first page may be cut between two blocks: the spans, from its top, in
+    # fractions of its height, that no line, picture or framed box covers.
+    first_page_gaps: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -339,7 +342,38 @@ def typeset(
             path=origin,
             hint="only the faces in templates/fonts.yaml may be embedded",
         )
-    return TypesetResult(pdf=pdf, page_count=len(document.pages), chosen=chosen)
+    return TypesetResult(pdf=pdf, page_count=len(document.pages), chosen=chosen,
+                         first_page_gaps=_block_gaps(document, wp))
+
+
+def _block_gaps(document: Any, wp: SimpleNamespace) -> tuple[tuple[float, float], ...]:
+    """The first page's spans between blocks. Within a paragraph line boxes abut, so
+    what lies between them is a margin between blocks; a box with a border or a
+    background counts whole, so that no cut runs through its frame."""
+    page = document.pages[0]._page_box
+    covered: list[tuple[float, float]] = []
+    stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
+    while stack:
+        box = stack.pop()
+        framed = isinstance(box, wp.boxes.BlockBox) and (
+            box.style["background_color"].alpha > 0
+            or any(box.style[f"border_{side}_width"] and
+                   box.style[f"border_{side}_style"] not in ("none", "hidden")
+                   for side in ("top", "bottom", "left", "right")))
+        if isinstance(box, (wp.boxes.LineBox, wp.boxes.ReplacedBox)) or framed:
+            top = box.position_y + (box.margin_top or 0)  # the border box: not its margins
+            covered.append((top, top + box.border_height()))
+            continue
+        stack.extend(getattr(box, "children", ()))
+    gaps: list[tuple[float, float]] = []
+    reached = 0.0
+    for top, bottom in sorted(covered):
+        if top > reached:
+            gaps.append((reached / page.margin_height(), top / page.margin_height()))
+        reached = max(reached, bottom)
+    if reached < page.margin_height():
+        gaps.append((reached / page.margin_height(), 1.0))
+    return tuple(gaps)
 
 
 def _last_page_fill(document: Any, wp: SimpleNamespace) -> float:

@@ -121,6 +121,13 @@ def test_pictures_and_qr_code(handouts: Path) -> None:
     assert sorted(entry["images"]) == [f"{stem.name}.png", f"{stem.name}_square.png"]
 
 
+def test_a_handout_has_keywords_as_its_file_name_has(handouts: Path) -> None:
+    pdf = handouts / "a4" / f"{CASE}_handout_washington-protest_ko+en.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    assert f"Keywords:        {CASE}, washington-protest, ko+en, handout" in info
+
+
 @pytest.mark.slow
 def test_no_restricted_text_anywhere(handouts: Path) -> None:
     content = load_content(REPO / "content")

@@ -632,6 +632,7 @@ class HandoutView:
     """Everything the handout template may show: public material only, two languages."""
 
     case_id: str
+    event_id: str
     lang: str  # the document's main language: the first of the pair
     columns: tuple[HandoutColumn, ...]
     address: str
@@ -713,6 +714,7 @@ def build_handout_view(
                           (handout.link, str(handout.origin.at("link"))))
     return HandoutView(
         case_id=case.id,
+        event_id=event.id,
         lang=locales[0],
         columns=tuple(columns),
         address=event.address,

@@ -302,6 +302,78 @@ def test_template_change_is_named(project: Make) -> None:
     assert "templates/brief.css changed" in out
 
 
+def test_a_template_s_include_in_a_folder_is_an_input_and_leftovers_are_not(
+        project: Make) -> None:
+    from .conftest import REPO
+
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    (templates / "partials").mkdir()
+    (templates / "partials/note.html").write_text("<p>Partial one</p>\n")
+    brief = templates / "brief.html"
+    brief.write_text(brief.read_text().replace(
+        "<h2>{{ _(\"Summary\") }}</h2>", "<h2>{{ _(\"Summary\") }}</h2>"
+        "{% include \"partials/note.html\" %}", 1))
+    assert build(content)[0] == 0
+    before = outputs(content)
+    # What editors and file managers leave beside the templates changes nothing.
+    for name in (".DS_Store", "brief.html~", ".brief.html.swp", "brief.css.orig"):
+        (templates / name).write_text("x")
+    assert build(content, "--check")[0] == 0
+    assert "built 0, up to date 2" in build(content)[1]
+    assert outputs(content) == before
+    (templates / "partials/note.html").write_text("<p>Partial two</p>\n")
+    code, out = build(content, "--check")
+    assert code == 3 and "templates/partials/note.html changed" in out, out
+    code, out = build(content)
+    assert code == 0 and "built 2" in out, out
+
+
+def test_an_include_that_links_out_of_the_templates_is_refused(
+        project: Make, tmp_path: Path) -> None:
+    from .conftest import REPO
+
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-OUTSIDE-FILE")
+    (templates / "outside.html").symlink_to(secret)
+    brief = templates / "brief.html"
+    brief.write_text(brief.read_text().replace(
+        "<h2>{{ _(\"Summary\") }}</h2>", "<h2>{{ _(\"Summary\") }}</h2>"
+        "{% include \"outside.html\" %}", 1))
+    for command in ("build", "validate"):
+        result = runner.invoke(app, [command, "--content", str(content)])
+        out = result.stdout + result.stderr
+        assert result.exit_code == 2, out
+        assert (f"templates/outside.html: template 'outside.html' is a link to "
+                f"{secret.resolve()}, outside templates/") in " ".join(out.split())
+        assert "SECRET-OUTSIDE-FILE" not in out
+    assert not (content.parent / "output").exists() or not any(
+        (content.parent / "output").glob("*.pdf"))
+
+
+def test_a_template_may_not_load_a_file_from_content(project: Make) -> None:
+    # content/ holds data, and no file there is an input of a document's stamp.
+    from PIL import Image
+
+    from .conftest import REPO
+
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    Image.new("RGB", (4, 4), "red").save(content / "logo.png")
+    brief = templates / "brief.html"
+    brief.write_text(brief.read_text().replace(
+        "<h2>{{ _(\"Summary\") }}</h2>",
+        "<h2>{{ _(\"Summary\") }}</h2><img src=\"../content/logo.png\" alt=\"logo\">", 1))
+    code, out = build(content)
+    assert code == 2
+    assert "refused to fetch " in out and "content/logo.png" in out, out
+
+
 def _cli(cwd: Path, env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=cwd, env=env, check=True,
                    capture_output=True)

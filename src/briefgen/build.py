@@ -831,7 +831,8 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
                        languages=languages, before_preparing=before_preparing)
 
     work: list[_Work] = []
-    allowed = (paths.templates, paths.font_cache, paths.content)
+    # Not content/: a file there is no input of a document's stamp (templates/ is).
+    allowed = (paths.templates, paths.font_cache)
     setup = _WorkerSetup(paths.font_cache, spec, languages, allowed, options.render_memory_mb,
                          os.getpid())
     # Workers typeset each document as soon as its HTML is ready, while this process

@@ -86,6 +86,32 @@ _CHANGING_METHOD = re.compile(r"^'(tuple|frozenset|mappingproxy) object' has no 
                               r"update|discard|setdefault|popitem)'$")
 
 
+class _TemplatesOnly(jinja2.FileSystemLoader):
+    """Templates from ``templates/`` only: a link out of it (``outside.html`` pointing at
+    a file elsewhere on the machine) would print that file into a document, and a
+    hidden file is not recorded among a document's inputs."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        super().__init__(templates_dir)
+        self.root = templates_dir.resolve()
+
+    def get_source(self, environment: jinja2.Environment, template: str,
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        if any(part.startswith(".") for part in template.split("/")):
+            raise RenderError(f"template {template!r} is a hidden file",
+                              path=f"templates/{template}",
+                              hint="rename it without the leading dot: hidden files are "
+                                   "not recorded among a document's inputs")
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise RenderError(
+                f"template {template!r} is a link to {Path(filename).resolve()}, outside "
+                "templates/", path=f"templates/{template}",
+                hint="copy the file into templates/: a template may include only files "
+                     "there")
+        return source, filename, uptodate
+
+
 class _Undefined(jinja2.StrictUndefined):
     """StrictUndefined that also refuses to be shown inside a list: ``{{ view.facts|
     map(attribute='__class__')|list }}`` printed "[Undefined]" where the sandbox had
@@ -102,7 +128,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     ``''.__class__.__mro__`` to reach Python, no ``list.append`` to alter the view), since
     a content repository may take templates from contributors as it takes content."""
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=_TemplatesOnly(templates_dir),
         autoescape=True,
         undefined=_Undefined,
         extensions=["jinja2.ext.i18n"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -97,6 +98,26 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
 
 
 OPTIONS_INPUT = "build options and briefgen version"
+
+# Left by editors and merge tools beside the templates, never read by a document.
+_LEFTOVER = re.compile(r"(~|\.sw[a-p]|\.bak|\.orig|\.rej|\.tmp)$|^#.*#$", re.IGNORECASE)
+
+
+def template_files(templates: Path, document: str) -> list[Path]:
+    """The files under ``templates/`` a document may use: all of them, in folders too
+    (an include, an image), but the other kinds' own (``handout.*`` for a brief), hidden
+    files and folders (``.DS_Store``; the loader refuses them) and editors' leftovers
+    (``brief.html~``, ``.swp``, ``.orig``), which differ from machine to machine."""
+    others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
+    found: list[Path] = []
+    for path in sorted(templates.rglob("*")):
+        parts = path.relative_to(templates).parts
+        if (not path.is_file() or any(part.startswith(".") for part in parts)
+                or _LEFTOVER.search(path.name)
+                or (len(parts) == 1 and path.name.startswith(others))):
+            continue
+        found.append(path)
+    return found
 OTHERS_RESTRICTED_INPUT = "restricted items of other cases"
 
 
@@ -185,12 +206,10 @@ def case_inputs(
         inputs[OTHERS_RESTRICTED_INPUT] = _others_restricted(content, case, locales, catalogs,
                                                              files)
 
-    others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
-    for template in sorted(templates.iterdir()):
-        if template.is_file() and not template.name.startswith(others):
-            # Labelled by name, not path: the stamp is printed on every page and must
-            # not change with where the project (or briefgen's own templates) sits.
-            inputs[f"templates/{template.name}"] = files(template)
+    for template in template_files(templates, document):
+        # Labelled from templates/, not by path: the stamp is printed on every page and
+        # must not change with where the project (or briefgen's own templates) sits.
+        inputs[f"templates/{template.relative_to(templates).as_posix()}"] = files(template)
 
     inputs["fonts"] = fonts
     options_blob = json.dumps({**options, "version": __version__, "code": code_digest()},

@@ -112,6 +112,10 @@ CORPUS = [
         f"{CASE}:8: tab used for indentation (YAML indents with spaces only"),
     Bad("duplicate key", replace(CASE, "status: ongoing\n", "status: ongoing\nstatus: resolved\n"),
         f"{CASE}:5: duplicate key 'status' (first given on line 4)"),
+    Bad("full-width digits in a date", replace(CASE, "as_of: 2015-12-02",
+                                                "as_of: \uff12\uff10\uff11\uff15-12-02"),
+        f"{CASE}:3: as_of: '\uff12\uff10\uff11\uff15-12-02' is not a date (expected "
+        "YYYY-MM-DD, YYYY-MM or YYYY written in digits 0-9)"),
     Bad("unknown key", replace(CASE, "as_of: 2015-12-02", "asof: 2015-12-02"),
         f"{CASE}:3: asof: unknown key 'asof' (did you mean 'as_of'?)"),
     Bad("wrong type", replace(CASE, "title: A sample case", "title: [A, sample]"),

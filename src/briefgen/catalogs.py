@@ -210,7 +210,7 @@ def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:
 # 'msgstr "a" b "c"' as the text 'a" b "c' and prints the stray quote.
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _PO_LINE = re.compile(
-    rf'^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED.pattern}'
+    rf'^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[[0-9]+\])?)\s+{_QUOTED.pattern}'
     rf'|{_QUOTED.pattern}|)$')
 
 

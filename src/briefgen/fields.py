@@ -23,8 +23,8 @@ E = TypeVar("E", bound=StrEnum)
 MAX_ID = 64
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")  # \d would take "２０１５"
+_LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 NOT_STATED = "not stated"
 
 _KIND_NAMES = {YMap: "a mapping (key: value lines)", YSeq: "a list", YScalar: "a single value"}
@@ -38,7 +38,9 @@ def parse_date(text: str) -> PartialDate | str:
     """Return the date, or a message saying what is wrong with it."""
     match = DATE_RE.match(text.strip())
     if not match:
-        return f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY)"
+        foreign = any(c.isdigit() and not c.isascii() for c in text)
+        wide = " written in digits 0-9" if foreign else ""
+        return f"{text!r} is not a date (expected YYYY-MM-DD, YYYY-MM or YYYY{wide})"
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     if year == 0:

@@ -90,6 +90,14 @@ def test_list_takes_the_options_that_narrow_a_build(project: Make) -> None:
     assert code == 2 and "--audience: unknown" in err
 
 
+def test_every_line_of_list_is_narrowed(tmp_path: Path) -> None:
+    code, out, _ = run("list", "--content", str(REPO / "content"), "--doc", "brief",
+                       "--locale", "en", "--audience", "china")
+    assert code == 0, out
+    assert out.splitlines()[:5] == ["cases:     vietnam-nine-2015", "documents: brief",
+                                    "audiences: china", "locales:   en", "1 output(s):"]
+
+
 def test_unknown_case_is_a_usage_error(project: Make, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     code, _, err = run("build", "--content", str(project("minimal")), "--out", str(out_dir),

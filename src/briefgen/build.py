@@ -40,6 +40,7 @@ from briefgen.errors import (
     ProblemReport,
     TypesetError,
     UsageError,
+    shown_path,
 )
 from briefgen.fontspec import (
     FaceSpec,
@@ -732,7 +733,11 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     """The rest of :func:`build`, with the output directory locked (unless --check)."""
     unreadable: list[str] = []
     previous = {e.path: e for e in read_manifest(paths.out, unreadable)}
-    report.warnings.extend(unreadable)
+    report.warnings.extend(
+        f"{shown_path(paths.out / MANIFEST, Path.cwd())} cannot be read ({reason}); "
+        + ("every output counts as out of date" if options.check
+           else "every output is rebuilt and the manifest written anew")
+        for reason in unreadable)
     kept = _kept(content, previous, selection, targets)
     fonts = font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
                         content.project.locales, paths.cache / "font-sources.json")

@@ -490,10 +490,13 @@ def list_(
                            archive)
     loaded = load_content(content)
     targets = select(loaded, selection)
-    typer.echo("cases:     " + ", ".join(sorted(loaded.cases)))
-    typer.echo("documents: " + ", ".join(loaded.project.documents))
+    # What the outputs listed are made of, so that every option narrows every line.
+    typer.echo("cases:     " + ", ".join(sorted({t.case for t in targets})))
+    typer.echo("documents: " + ", ".join(d for d in loaded.project.documents
+                                         if any(t.document == d for t in targets)))
     typer.echo("audiences: " + ", ".join(sorted({t.audience for t in targets})))
-    typer.echo("locales:   " + ", ".join(loaded.project.locales))
+    typer.echo("locales:   " + ", ".join(x for x in loaded.project.locales
+                                         if any(x in t.locales for t in targets)))
     typer.echo(f"{len(targets)} output(s):")
     for target in targets:
         typer.echo(f"  {target.filename}")

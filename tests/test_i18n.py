@@ -191,6 +191,27 @@ def test_the_previous_english_of_a_stale_entry_survives_updates_and_goes_when_tr
     assert "#|" not in text and "# |" not in text
 
 
+def test_an_entry_changed_twice_keeps_the_english_it_was_translated_from(
+        example: Path) -> None:
+    case = example / f"cases/{CASE}/case.yaml"
+    po = example.parent / CASE_PO
+    edit(case, OLD_FACT, NEW_FACT)
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    edit(case, NEW_FACT, "dates the handover to 26 October 2015")
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    (message,) = [m for m in read_catalog(po, CASE_PO, "ko") if m.context == FACT]
+    assert message.fuzzy
+    (previous,) = message.previous_id
+    # The English of the translation, not the intermediate one nobody translated.
+    assert OLD_FACT in previous and NEW_FACT not in previous
+    # The English back as it was: the translation is current again.
+    edit(case, "dates the handover to 26 October 2015", OLD_FACT)
+    assert run("i18n", "update", "--content", str(example))[0] == 0
+    (message,) = [m for m in read_catalog(po, CASE_PO, "ko") if m.context == FACT]
+    assert not message.fuzzy and not message.previous_id
+    assert run("i18n", "update", "--check", "--content", str(example))[0] == 0
+
+
 def plain_babel_round_trip(path: Path) -> None:
     """What another Babel-based tool (pybabel update) does to a catalog: it reads ``#|``
     lines as translator comments and writes them back wrapped at its default width."""

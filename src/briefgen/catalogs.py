@@ -14,7 +14,7 @@ import gettext
 import io
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -592,12 +592,19 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
         previous = {(m.context, m.id): m.previous_id for m in catalog
                     if m.id and m.fuzzy and m.previous_id}
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
-        # update() rebuilds every entry from the template and drops the previous English
-        # of an entry that was already stale: the translator still needs it.
+        # update() rebuilds every entry from the template and drops or replaces the
+        # previous English of an entry that was already stale: the translator needs the
+        # English the translation was made from, not an intermediate one it never saw
+        # (as msgmerge --previous keeps it).
         for m in catalog:
-            if m.fuzzy and not m.previous_id and (m.context, m.id) in previous:
+            if not m.fuzzy:
+                continue
+            if not m.previous_id and (m.context, m.id) in previous:
                 m.previous_id = previous[m.context, m.id]
+            elif m.previous_id and (m.context, _message_id(m.previous_id)) in previous:
+                m.previous_id = previous[m.context, _message_id(m.previous_id)]
         _stale_by_context(catalog)
+        _fresh_again(catalog)
     else:
         catalog = Catalog(locale=babel_locale, domain=template.domain,
                           project=template.project, version="1",
@@ -610,6 +617,20 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
     added = sum(1 for m in catalog if m.id and (m.context, m.id) not in before and not m.fuzzy)
     stale = sum(1 for m in catalog if m.id and m.fuzzy)
     return catalog, (added, stale, len(catalog.obsolete))
+
+
+def _message_id(previous: Sequence[str]) -> str | tuple[str, ...]:
+    """A previous English (``#| msgid``, ``#| msgid_plural``) as Babel keys a message."""
+    return previous[0] if len(previous) == 1 else tuple(previous)
+
+
+def _fresh_again(catalog: Catalog) -> None:
+    """An entry whose English went back to what it was translated from is current
+    again: its translation says what the English says."""
+    for m in catalog:
+        if m.fuzzy and m.previous_id and _message_id(m.previous_id) == m.id:
+            m.flags.discard("fuzzy")
+            m.previous_id = []
 
 
 def _stale_by_context(catalog: Catalog) -> None:
@@ -625,7 +646,8 @@ def _stale_by_context(catalog: Catalog) -> None:
             old = catalog.obsolete.pop(obsolete.pop(m.context))
             m.string = old.string
             m.flags.add("fuzzy")
-            m.previous_id = [str(old.id)]
+            m.previous_id = (list(old.previous_id) if old.fuzzy and old.previous_id
+                             else [str(old.id)])
 
 
 CATALOG_WIDTH = 88

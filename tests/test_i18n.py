@@ -80,12 +80,15 @@ def case_total(example: Path) -> int:
 
 
 def po_line(root: Path, po: str, context: str) -> int:
-    """The line Babel (and so every message) gives for the entry of ``context``."""
+    """The line every message gives for the entry of ``context``: its msgstr's, the
+    first after the line Babel numbers it by (its msgctxt's or msgid's)."""
     with (root / po).open("rb") as handle:
         catalog = read_po(handle)
     (message,) = [m for m in catalog if m.context == context]
     assert message.lineno
-    return message.lineno
+    lines = (root / po).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1)
+                if number > message.lineno and line.startswith("msgstr"))
 
 
 def translate(root: Path, po: str, context: str, text: str | None) -> None:
@@ -293,8 +296,11 @@ def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
     before = {p: p.read_bytes() for p in sorted((root / "locales").rglob("*.po"))}
     code, out, err = run("i18n", "update", "--check", "--content", str(example))
     assert code == 2
-    line = po_line(root, CASE_PO, FACT)
-    assert (f"{CASE_PO}: out of date: an update would change it, from line {line - 1} (0 new, "
+    with (root / CASE_PO).open("rb") as handle:
+        (entry,) = [m for m in read_po(handle) if m.context == FACT]
+    # Its first changed line: the "#, fuzzy" an update puts above the entry.
+    assert (f"{CASE_PO}: out of date: an update would change it, from line "
+            f"{entry.lineno - 1} (0 new, "
             "1 stale, 0 obsolete after it) (run 'briefgen i18n update' and commit the "
             "result)") in err
     assert "1 problem found; nothing was written" in err
@@ -405,8 +411,8 @@ def test_translations_are_held_to_the_markup_rules_of_their_english(example: Pat
                             encoding="utf-8")
     code, _, err = run("validate", "--content", str(example))
     assert code == 2
-    # The line of the msgstr, one after its msgid (the English fits on one line).
-    assert (f"locales/ko/case.{CASE}.po:{po_line(root, CASE_PO, ask) + 1}: {ask}: "
+    # The line of the msgstr, where the problem is.
+    assert (f"locales/ko/case.{CASE}.po:{po_line(root, CASE_PO, ask)}: {ask}: "
             "translation of ") in err
     assert "image 'http://example.org/x.png' is not allowed in text" in err
     assert re.search(r"locales/ko/templates\.po:\d+: msgstr: translation of 'Key facts': "
@@ -894,7 +900,7 @@ def test_a_template_plural_is_extracted_with_its_plural_and_translated_by_count(
     assert 'msgid "%(num)s source"\nmsgid_plural "%(num)s sources"\nmsgstr[0] ""' in text
     code, _, err = run("validate", "--content", str(example))
     assert code == 2
-    line = text.splitlines().index('msgid "%(num)s source"') + 1
+    line = text.splitlines().index('msgid "%(num)s source"') + 3  # msgstr[0]
     assert (f"locales/ko/templates.po:{line}: label: template label '%(num)s source' has no "
             "current translation (missing)") in err
 
@@ -982,3 +988,15 @@ def test_an_escape_gettext_does_not_know_is_refused_at_its_line(example: Path) -
                   encoding="utf-8")
     code, _, err = run("validate", "--content", str(example))
     assert "unknown escape" not in err
+
+
+def test_a_character_no_font_has_is_reported_at_its_translation(example: Path) -> None:
+    root = example.parent
+    ask = f"case:{CASE}:ask:china-do-not-return"
+    translate(root, CASE_PO, ask, "일행을 북한으로 돌려보내지 말 것(國).")
+    code, _, err = run("build", "--content", str(example), "--out", str(root / "out"),
+                       "--doc", "brief", "--audience", "china", "--locale", "ko",
+                       "--jobs", "1")
+    assert code == 2
+    assert (f"{CASE_PO}:{po_line(root, CASE_PO, ask)}: character '國' (U+570B) is not "
+            "covered by any configured font for ko") in err

@@ -374,21 +374,21 @@ def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ContentError(f"cannot read PO file: {exc}", path=display,
                            hint="PO files must be UTF-8 with a valid header") from None
+    # Babel numbers an entry by its msgid line. Every message briefgen gives about an
+    # entry concerns its translation (a placeholder, a character no font has, restricted
+    # text, staleness), so each is numbered by its msgstr line instead.
+    starts = [number for number, line in enumerate(text.splitlines(), start=1)
+              if line.lstrip("#~ ").startswith("msgstr")]
     for message in (*catalog, *catalog.obsolete.values()):
         _restore_previous(message)
+        at = bisect.bisect_right(starts, message.lineno or 0)
+        if message.lineno and at < len(starts):
+            message.lineno = starts[at]
     problems = [problem for message in catalog if message.id and not message.fuzzy
                 for problem in (*_placeholder_problems(message, display),
                                 *_markup_problems(message, display),
                                 *(_label_markdown_problems(message, display)
                                   if path.stem == "templates" else ()))]
-    if problems:
-        # Babel numbers an entry by its msgid line; what is wrong is in the translation.
-        starts = [number for number, line in enumerate(text.splitlines(), start=1)
-                  if line.startswith("msgstr")]
-        for problem in problems:
-            at = bisect.bisect_right(starts, problem.line or 0)
-            if at < len(starts):
-                problem.line = starts[at]
     if problems:
         raise ProblemReport(problems)
     return catalog

@@ -783,10 +783,12 @@ def test_extract_writes_one_template_per_catalog_and_checks_them(example: Path) 
     assert code == 0
     assert f"locales/pot/case.{CASE}.pot: {total} messages, up to date" in out
     edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    pot = (root / f"locales/pot/case.{CASE}.pot").read_text(encoding="utf-8").splitlines()
+    changed = next(n for n, line in enumerate(pot, start=1) if "24 October 2015" in line)
     code, _, err = run("i18n", "extract", "--content", content, "--check")
     assert code == 2
-    assert (f"locales/pot/case.{CASE}.pot: out of date (run 'briefgen i18n extract' and "
-            "commit the result)") in err
+    assert (f"locales/pot/case.{CASE}.pot: out of date: an extract would change it, from "
+            f"line {changed} (run 'briefgen i18n extract' and commit the result)") in err
 
 
 def fact_line(example: Path) -> int:

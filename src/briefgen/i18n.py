@@ -242,8 +242,17 @@ def extract_templates(paths: Paths, *, check: bool = False) -> Iterator[str]:
         if current == buffer.getvalue():
             yield f"{shown}: {len(template)} messages, up to date"
         elif check:
-            problems.error("out of date" if current is not None else "missing", path=shown,
-                           hint="run 'briefgen i18n extract' and commit the result")
+            if current is None:
+                problems.error("missing", path=shown,
+                               hint="run 'briefgen i18n extract' and commit the result")
+            else:
+                old = current.decode("utf-8", "replace").splitlines()
+                new = buffer.getvalue().decode("utf-8").splitlines()
+                first = next((number for number, (a, b) in enumerate(
+                    zip_longest(old, new), start=1) if a != b), 1)
+                problems.error(f"out of date: an extract would change it, from line {first}",
+                               path=shown,
+                               hint="run 'briefgen i18n extract' and commit the result")
         else:
             write_atomic(path, buffer.getvalue())
             yield f"{shown}: {len(template)} messages, written"

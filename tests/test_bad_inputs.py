@@ -152,7 +152,8 @@ CORPUS = [
     Bad("empty file", write_bytes("content/sources/empty.yaml", b""),
         "content/sources/empty.yaml: file is empty"),
     Bad("huge file", write_bytes("content/sources/huge.yaml", b"a: " + b"x" * 20_000_000),
-        "content/sources/huge.yaml: file is 19.1 MB; content files may be at most 2 MB"),
+        "content/sources/huge.yaml: file is 19.1 MB (20,000,003 bytes); content files may be "
+        "at most 2 MB (2,097,152 bytes)"),
     Bad("control character", replace(CASE, "Two adults.", "Two\x07 adults."),
         f"{CASE}:8: invisible control character U+0007 at column 15, after “summary: Two”"),
     Bad("unpaired surrogate", replace(CASE, "title: A sample case", 'title: "A \\ud800 case"'),

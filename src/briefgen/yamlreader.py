@@ -86,8 +86,9 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
                            hint="check the file's permissions") from None
     if size > MAX_FILE_BYTES:
         raise ContentError(
-            f"file is {size / 1024 / 1024:.1f} MB; content files may be at most "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            # In bytes as well: 2,100,000 bytes would read as "2.0 MB", within the limit.
+            f"file is {size / 1024 / 1024:.1f} MB ({size:,} bytes); content files may be "
+            f"at most {MAX_FILE_BYTES // 1024 // 1024} MB ({MAX_FILE_BYTES:,} bytes)",
             path=display,
             hint="split it into several files",
         )

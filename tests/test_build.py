@@ -564,3 +564,33 @@ def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> No
     # is not printed.
     assert "[미번역]UPIreportsthatthegroupwasprobablyseeking" in flat
     assert flat.count("probablyseekingasylum") == 2  # both columns
+
+
+def test_a_rename_that_fails_while_publishing_puts_every_file_back(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    edit(content / "cases/sample-case/case.yaml", "Release them.", "Release them now.")
+    replace = Path.replace
+
+    def refuse_one(self: Path, target: str | os.PathLike[str]) -> Path:
+        # As an immutable file or one locked open on a share refuses being replaced.
+        # The manifest is replaced last: both PDFs are replaced by then.
+        if Path(target).name == "manifest.json" and not self.name.endswith(".previous.tmp"):
+            raise PermissionError(1, "Operation not permitted", str(self), None, str(target))
+        return replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", refuse_one)
+    code, out = build(content, "--jobs", "1")
+    assert code == 2
+    assert "cannot write output: Operation not permitted" in out
+    monkeypatch.undo()
+    # Nothing half-replaced: the outputs and the manifest as they were, no copies left.
+    after = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert sorted(after) == sorted(before)
+    assert [name for name in before if after[name] != before[name]] == []
+    # The next build finds the edit still to be made, and makes it.
+    code, out = build(content, "--jobs", "1")
+    assert code == 0 and "built 2" in out, out

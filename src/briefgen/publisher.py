@@ -254,16 +254,22 @@ def publish(
             for target, data in files:
                 staged.append((stage(target, data), target))
             with _signals_held():
-                # Only renames within one directory from here on: nothing left that a
-                # full disk can stop half-way.
+                # Only links and renames within one directory from here on: nothing left
+                # that a full disk can stop half-way. One can still fail (a file made
+                # immutable, a share that locks open files): then every file is put
+                # back as it was, so the outputs and the manifest still agree.
                 *outputs, (manifest, manifest_target) = staged
-                for temporary, target in outputs:
-                    temporary.replace(target)
-                for entry in remove:
-                    for name in (entry.path, *entry.images):
-                        if _FILE_NAME.match(name):  # checked when read; never delete elsewhere
-                            (out_dir / name).unlink(missing_ok=True)
-                manifest.replace(manifest_target)
+                doomed = [out_dir / name for entry in remove
+                          for name in (entry.path, *entry.images)
+                          if _FILE_NAME.match(name)]  # checked when read; never elsewhere
+                with _undone_on_failure() as undo:
+                    for temporary, target in outputs:
+                        undo.replacing(target)
+                        temporary.replace(target)
+                    for path in doomed:
+                        undo.removing(path)
+                    undo.replacing(manifest_target)
+                    manifest.replace(manifest_target)
         finally:
             for temporary, _target in staged:  # those renamed are gone already
                 temporary.unlink(missing_ok=True)
@@ -274,6 +280,58 @@ def publish(
                 if exc.errno == errno.EISDIR else "check free space and permissions")
         raise OutputError(f"cannot write output: {exc.strerror}", path=str(where),
                           field="--out", hint=hint) from None
+
+
+class _Undo:
+    """What publishing changed so far, to put back: each file replaced or removed is
+    first hard-linked to a name a later build's clean-up knows (``.<name>.previous.tmp``),
+    which costs no copy."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[Path, Path | None]] = []  # (file, its previous copy or None)
+
+    def _keep(self, path: Path) -> Path | None:
+        if not path.is_file():
+            return None
+        kept = path.with_name(f"{TEMPORARY_PREFIX}{path.name}.previous{TEMPORARY_SUFFIX}")
+        kept.unlink(missing_ok=True)
+        os.link(path, kept)
+        return kept
+
+    def replacing(self, path: Path) -> None:
+        self.done.append((path, self._keep(path)))
+
+    def removing(self, path: Path) -> None:
+        kept = self._keep(path)
+        if kept is not None:
+            self.done.append((path, kept))
+            path.unlink()
+
+    def put_back(self) -> None:
+        for path, kept in reversed(self.done):
+            with contextlib.suppress(OSError):  # best effort: the first error is reported
+                if kept is None:
+                    path.unlink(missing_ok=True)
+                elif path.exists() and path.samefile(kept):
+                    kept.unlink()  # the one whose replacing failed: still as it was
+                else:
+                    kept.replace(path)
+
+    def forget(self) -> None:
+        for _path, kept in self.done:
+            if kept is not None:
+                kept.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _undone_on_failure() -> Iterator[_Undo]:
+    undo = _Undo()
+    try:
+        yield undo
+    except OSError:
+        undo.put_back()
+        raise
+    undo.forget()
 
 
 # What stops a build from the outside: held back while its outputs are renamed into place.

@@ -286,7 +286,15 @@ def test_a_change_to_briefgen_s_code_makes_outputs_stale(
     monkeypatch.setattr(stamps, "code_digest", lambda: "0" * 16)
     code, out = build(content, "--check")
     assert code == 3
-    assert "(build options and briefgen version changed)" in out
+    assert "(briefgen version changed)" in out
+
+
+def test_a_build_option_that_changed_is_named(project: Make) -> None:
+    content = project("minimal")
+    assert build(content, "--paper", "letter")[0] == 0
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "sample-case_brief_party-state_en.pdf (build option paper changed)" in out
 
 
 def test_template_change_is_named(project: Make) -> None:

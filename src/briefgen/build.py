@@ -65,8 +65,8 @@ from briefgen.publisher import (
     sha256,
 )
 from briefgen.stamps import (
-    OPTIONS_INPUT,
     FileDigests,
+    build_options,
     case_inputs,
     font_digest,
     reasons,
@@ -452,8 +452,8 @@ def _kept_jobs(content: Content, paths: Paths, kept: Sequence[tuple[Target, str]
     for index, (target, made_with) in enumerate(kept):
         old = previous[target.filename].inputs
         candidates = [jobs[index] for jobs in by_paper]
-        job = next((j for j in candidates if j.inputs.get(OPTIONS_INPUT)
-                    == old.get(OPTIONS_INPUT)), candidates[0])
+        job = next((j for j in candidates if build_options(j.inputs) == build_options(old)),
+                   candidates[0])
         job.made_with = _narrowed(made_with, target, job.paper)
         chosen.append(job)
     return chosen

@@ -97,7 +97,8 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
     return _digest_bytes(json.dumps(keys, sort_keys=True).encode())
 
 
-OPTIONS_INPUT = "build options and briefgen version"
+OPTION_INPUT = "build option "  # then the option's name: "build option paper"
+VERSION_INPUT = "briefgen version"
 
 # Left by editors and merge tools beside the templates, never read by a document.
 _LEFTOVER = re.compile(r"(~|\.sw[a-p]|\.bak|\.orig|\.rej|\.tmp)$|^#.*#$", re.IGNORECASE)
@@ -212,10 +213,18 @@ def case_inputs(
         inputs[f"templates/{template.relative_to(templates).as_posix()}"] = files(template)
 
     inputs["fonts"] = fonts
-    options_blob = json.dumps({**options, "version": __version__, "code": code_digest()},
-                              sort_keys=True)
-    inputs[OPTIONS_INPUT] = _digest_bytes(options_blob.encode())
+    # One input each, so that a rebuild names the one that changed ("build option paper").
+    for key, value in sorted(options.items()):
+        inputs[f"{OPTION_INPUT}{key}"] = _digest_bytes(json.dumps(value).encode())
+    inputs[VERSION_INPUT] = _digest_bytes(
+        json.dumps({"version": __version__, "code": code_digest()}, sort_keys=True).encode())
     return inputs
+
+
+def build_options(inputs: Mapping[str, str]) -> dict[str, str]:
+    """The build options (as digests) an output's recorded inputs say it was made with."""
+    return {label: digest for label, digest in inputs.items()
+            if label.startswith(OPTION_INPUT)}
 
 
 def _add_sources(content: Content, ids: Iterable[str], inputs: dict[str, str]) -> None:

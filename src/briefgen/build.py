@@ -743,7 +743,7 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
                         content.project.locales, paths.cache / "font-sources.json")
     jobs = _jobs(content, paths, targets, options, fonts)
     kept_jobs = _kept_jobs(content, paths, kept, previous, options, fonts)
-    stale_kept, _current_kept = _decide(kept_jobs, previous, paths.out, force=False)
+    stale_kept, current_kept = _decide(kept_jobs, previous, paths.out, force=False)
     if options.check:
         # Checked as what they are: the build that made them is named with each.
         report.targets = [*targets, *(target for target, _ in kept)]
@@ -763,7 +763,8 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
                 report.targets = [*report.targets, job.target]
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
-    report.current = [j.target for j in current]
+    # Outputs kept from builds with other options count too, as --check counts them.
+    report.current = [j.target for j in (*current, *current_kept)]
     report.removed = [e.path for e in orphans]
     if options.check or (not rebuild and not orphans):
         if not options.check and not (paths.out / MANIFEST).exists():

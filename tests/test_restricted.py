@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po, write_po
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from briefgen.catalogs import Translator
@@ -290,3 +292,21 @@ def test_another_case_s_restricted_item_made_public_fails_the_build(project: Mak
             "sample-case/case.yaml:25: fact:secret-fact)") in " ".join(out.split())
     assert not (content.parent / "output").exists() or not any(
         (content.parent / "output").glob("*.pdf"))
+
+
+@given(st.text(st.sampled_from("ab 대위 -\n"), max_size=60),
+       st.lists(st.text(st.sampled_from("ab 대위-"), min_size=1, max_size=12), min_size=1,
+                max_size=40))
+def test_the_prefilter_keeps_every_restricted_text_a_full_search_finds(
+        hay: str, texts: list[str]) -> None:
+    # Enough needles for the prefilter to work; some are pieces of the haystack itself.
+    from briefgen.pdfcheck import _candidates, _contains, _page_readings, _squash
+
+    pieces = [hay[i:i + 9] for i in range(0, len(hay), 7)]
+    targets = sorted(((t, _squash(t)[0]) for t in [*texts, *pieces, *texts]),
+                     key=lambda pair: len(pair[1]))
+    readings = _page_readings(hay)
+    kept = set(_candidates(targets, [len(t) for _, t in targets], readings))
+    for pair in targets:
+        if any(_contains(reading, pair[1]) for reading in readings):
+            assert pair in kept

@@ -454,7 +454,7 @@ def raise_report(errors: Sequence[BriefgenError]) -> None:
 
 
 # Every public document reads every case's restricted items: each rendered once.
-_read_as = functools.lru_cache(maxsize=4096)(plain_text)
+_read_as = functools.lru_cache(maxsize=65536)(plain_text)
 
 
 def restricted_texts(content: Content, case: Case, translators: Sequence[Translator],

@@ -19,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from briefgen.catalogs import Translator
 from briefgen.cli import app
 from briefgen.formatting import format_event_time
 from briefgen.loader import load_content
@@ -78,11 +79,13 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     label = {"ko": "임시 주소", "zh-Hans": "占位地址"}[first]
     assert flat(f"({label} · placeholder address)") in flat(text)
     assert flat("briefgen example content") in flat(text)
-    # What the facts, asks and event cite, in order of first citation, each column in
-    # its language (the example's handout rests on reports from before the protest).
+    # What the summary, facts, asks and event cite, in order of first citation, each
+    # column in its language (the example's handout rests on reports from before the
+    # protest: Human Rights Watch, whose asks it shares, published at 5:29 p.m. EST).
     assert flat("Sources: UPI, 18 November 2015; “China arrests 10 N. Korean refugees, "
                 "including a family with a baby; protest tomorrow at Chinese embassy”, 20 "
-                "November 2015; Human Rights Watch, 21 November 2015") in flat(text)
+                "November 2015") in flat(text)
+    assert "Human Rights Watch" not in text
     sources = {"ko": "출처: UPI, 2015년 11월 18일;",
                "zh-Hans": "来源：UPI，2015年11月18日；"}[first]
     assert flat(sources) in flat(text)
@@ -420,3 +423,21 @@ def test_a_handout_without_events_is_warned_about(project: Make) -> None:
             in result.stderr)
     result = CliRunner().invoke(app, ["validate", "--strict", "--content", str(content)])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(("time", "cited"), [("12:59-05:00", True), ("13:01-05:00", False),
+                                             ("17:59+00:00", True), ("18:01+00:00", False)])
+def test_a_source_published_after_the_event_started_is_not_on_its_handout(
+        project: Make, time: str, cited: bool) -> None:
+    from briefgen.view import build_handout_view
+
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    edit(content / "sources/sources.yaml", "    date: 2015-11-18\n",
+         f"    date: 2015-11-21\n    time: \"{time}\"\n")
+    loaded = load_content(content)
+    case = loaded.cases["sample-case"]
+    translators = {x: Translator(x, "en", content.parent / "locales", content.parent)
+                   for x in ("ko", "en")}
+    view = build_handout_view(loaded, case, "vigil", ("ko", "en"), translators)
+    outlets = [s.outlet for s in view.columns[1].sources]
+    assert ("Example Wire" in outlets) is cited, outlets

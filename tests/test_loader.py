@@ -318,3 +318,34 @@ def test_a_handout_summary_names_its_own_sources(project: Make) -> None:
     assert loaded_content.cases["sample-case"].handout_summary_sources == ("src-a",)
     assert any("handout.summary_sources: the handout has no summary of its own, so these "
                "sources are not cited" in str(w) for w in loaded_content.warnings)
+
+
+@pytest.mark.parametrize(("time", "problem"), [
+    ("17:29", "'17:29' is not a time with its offset from UTC"),
+    ("5:29 pm EST", "'5:29 pm EST' is not a time with its offset from UTC"),
+    ("24:00-05:00", "'24:00-05:00' is not a time with its offset from UTC"),
+])
+def test_a_source_time_is_written_with_its_offset(project: Make, time: str,
+                                                  problem: str) -> None:
+    content = project("minimal")
+    sources = content / "sources/sources.yaml"
+    lines = sources.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("date: 2"))
+    lines.insert(at + 1, f"    time: \"{time}\"")
+    sources.write_text("\n".join(lines) + "\n")
+    assert any(f"time: {problem}" in p for p in problems(content)), problems(content)
+
+
+def test_a_source_time_gives_the_moment_it_was_published(project: Make) -> None:
+    import datetime as dt
+
+    content = project("minimal")
+    sources = content / "sources/sources.yaml"
+    lines = sources.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("date: 2"))
+    day = lines[at].split(":", 1)[1].strip()
+    lines.insert(at + 1, "    time: 17:29-05:00")
+    sources.write_text("\n".join(lines) + "\n")
+    loaded = load_content(content)
+    (source,) = [s for s in loaded.sources.values() if s.published]
+    assert source.published == dt.datetime.fromisoformat(f"{day}T22:29+00:00")

@@ -6,6 +6,7 @@ author sees all mistakes of a run at once (``ProblemReport``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ from briefgen.model import (
     PartialDate,
     Participation,
     ParticipationKind,
+    Precision,
     Priority,
     Project,
     Provision,
@@ -53,7 +55,7 @@ from briefgen.yamlreader import YNode, YScalar, read_yaml
 
 PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
                 "handout_pairs", "formats")
-SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "language", "url", "note")
+SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "time", "language", "url", "note")
 INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
                    "customary", "language", "provisions")
 PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_translation",
@@ -379,17 +381,46 @@ def _language(f: Fields, key: str, *, default: str | None = None) -> str:
 
 
 def _source(f: Fields) -> Source:
+    date = f.date("date", allow_not_stated=True)
     return Source(
         id=f.ident("id"),
         outlet=f.stated_text("outlet"),
         title=f.text("title"),
         author=f.stated_text("author"),
-        date=f.date("date", allow_not_stated=True),
+        date=date,
         language=_language(f, "language"),
         url=_url(f, "url"),
         note=f.optional_text("note"),
         origin=f.origin,
+        published=_published(f, date),
     )
+
+
+# The time a source gives with its offset, as HH:MM+HH:MM (5:29 p.m. EST is 17:29-05:00).
+_SOURCE_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])([+-])(0[0-9]|1[0-4]):([0-5][0-9])")
+
+
+def _published(f: Fields, date: PartialDate | None) -> dt.datetime | None:
+    written = f.optional_text("time")
+    if not written:
+        return None
+    found = _SOURCE_TIME.fullmatch(written)
+    problem = hint = ""
+    if found is None:
+        problem = f"{written!r} is not a time with its offset from UTC"
+        hint = ("write it as HH:MM+HH:MM, as the source gives it: 5:29 p.m. EST is "
+                "17:29-05:00")
+    elif date is None or date.precision is not Precision.DAY:
+        problem, hint = "a time needs the day it is on", "give date: as YYYY-MM-DD"
+    if found is None or date is None or problem:
+        f.problems.error(problem, path=f.path, line=f.line_of("time"), field=f._name("time"),
+                         hint=hint)
+        return None
+    hours, minutes, sign, off_hours, off_minutes = found.groups()
+    offset = dt.timedelta(hours=int(off_hours), minutes=int(off_minutes))
+    return dt.datetime.combine(
+        date.earliest, dt.time(int(hours), int(minutes)),
+        tzinfo=dt.timezone(offset if sign == "+" else -offset))
 
 
 def _url(f: Fields, key: str) -> str | None:

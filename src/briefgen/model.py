@@ -193,6 +193,9 @@ class Source:
     origin: Origin
     url: str | None = None
     note: str | None = None
+    # When on its date it was published, as it says (its offset from UTC included):
+    # what decides whether a handout for an event that day could have cited it.
+    published: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -478,7 +478,7 @@ def test_first_page_gaps_lie_between_blocks_never_between_lines(
         fonts: FontSet, tmp_path: Path) -> None:
     css = """@page { size: A6; margin: 0 }
     html { font-family: "Brief Serif"; font-size: 10pt; line-height: 0.5 }
-    body { margin: 0 } p { margin: 0 0 20px }
+    html, body { margin: 0; background: #eee } p { margin: 0 0 20px }
     .box { border: 1px solid; padding: 20px 0; margin-bottom: 20px }"""
     # Lines set closer than their glyphs (line-height 0.5): white rows between them
     # would be none, yet every gap found must be between the blocks.

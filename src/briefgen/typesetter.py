@@ -355,7 +355,9 @@ def _block_gaps(document: Any, wp: SimpleNamespace) -> tuple[tuple[float, float]
     stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
     while stack:
         box = stack.pop()
-        framed = isinstance(box, wp.boxes.BlockBox) and (
+        # The page's own background (html, body) frames nothing.
+        framed = isinstance(box, wp.boxes.BlockBox) and box.element_tag not in (
+            "html", "body") and (
             box.style["background_color"].alpha > 0
             or any(box.style[f"border_{side}_width"] and
                    box.style[f"border_{side}_style"] not in ("none", "hidden")

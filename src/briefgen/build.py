@@ -917,7 +917,7 @@ HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 # A brief is set as designed (fit 0) unless its last page would be filled less than
 # SHORT_LAST_PAGE: then the template's tighter settings (html.fit-1, html.fit-2 in
 # brief.css) are tried in turn, and the first that saves a page is kept. A few lines
-# alone on a last sheet cost paper and read as an afterthought. README: "Embassy briefs".
+# alone on a last sheet cost paper and read as an afterthought. README: "Templates".
 BRIEF_FITS = (0, 1, 2)
 SHORT_LAST_PAGE = 0.2
 
@@ -972,7 +972,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
     if target.archive:
         attachments = ((f"{target.stem}.json", _public_json(view),
                         "The public content of this brief, as JSON"),)
-    return _Work(target.filename, tuple(r.html for r in fits), rendered.css,
+    # A template that ignores fit gives the same HTML each time: laid out once.
+    return _Work(target.filename, tuple(dict.fromkeys(r.html for r in fits)), rendered.css,
                  rendered.css_origin,
                  rendered.css_keeps_lines,
                  view.as_of_iso,

@@ -251,7 +251,8 @@ def test_a_handout_summary_is_printed_instead_of_the_cases(project: Make) -> Non
 
     content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
     case = content / "cases/sample-case/case.yaml"
-    edit(case, "handout:\n", "handout:\n  summary: By the day of the vigil, two were held.\n")
+    edit(case, "handout:\n", "handout:\n  title: Two held (2015)\n"
+         "  summary: By the day of the vigil, two were held.\n")
     result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
                                       "--jobs", "1"])
     assert result.exit_code == 0, result.stderr
@@ -260,9 +261,10 @@ def test_a_handout_summary_is_printed_instead_of_the_cases(project: Make) -> Non
                                    text=True, check=True).stdout.split())
     assert "By the day of the vigil, two were held." in text
     assert "Two people were stopped and handed over." not in text
+    assert "Two held (2015)" in text and "A sample case" not in text
     # Translated like the rest of the handout.
     loaded = load_content(content)
-    assert "case:sample-case:handout:summary" in {
+    assert {"case:sample-case:handout:summary", "case:sample-case:handout:title"} <= {
         m.context for m in case_messages(loaded.cases["sample-case"])}
 
 

@@ -66,8 +66,8 @@ CASE_KEYS = ("id", "title", "summary", "summary_sources", "as_of", "status", "au
              "group", "facts", "timeline", "legal_analysis", "asks", "events", "handout")
 EVENT_KEYS = ("id", "title", "start", "end", "timezone", "venue", "address", "organiser",
               "url", "sources")
-HANDOUT_KEYS = ("summary", "summary_sources", "call_to_action", "link", "link_is_placeholder",
-                "facts", "asks")
+HANDOUT_KEYS = ("title", "summary", "summary_sources", "call_to_action", "link",
+                "link_is_placeholder", "facts", "asks")
 GROUP_KEYS = ("summary", "sources", "members")
 MEMBER_KEYS = ("id", "description", "count", "sources", "sensitivity")
 FACT_KEYS = ("id", "text", "status", "sources", "accounts", "sensitivity")
@@ -654,6 +654,7 @@ def _handout(case: Fields) -> Handout | None:
             field=f._name("link"),
             hint="use a shorter address, such as the campaign page's own short link")
     return Handout(
+        title=f.optional_text("title"),
         summary=f.markdown("summary", required=False) or None,
         summary_sources=f.ids("summary_sources", what="source id"),
         call_to_action=f.markdown("call_to_action"),

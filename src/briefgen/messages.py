@@ -80,6 +80,8 @@ def case_messages(case: Case) -> Iterator[Message]:
         yield from m(f"event:{event.id}:title", event.title, event.origin)
         yield from m(f"event:{event.id}:venue", event.venue, event.origin)
     if case.handout:
+        if case.handout.title:
+            yield from m("handout:title", case.handout.title, case.handout.origin.at("title"))
         if case.handout.summary:
             yield from m("handout:summary", case.handout.summary,
                          case.handout.origin.at("summary"))

@@ -373,6 +373,9 @@ class Handout:
     # the case's as-of date, and must not say what was only known later.
     summary: str | None = None
     summary_sources: tuple[str, ...] = ()
+    # Printed instead of the case's title, for the same reason: the title may state
+    # what was only known later.
+    title: str | None = None
 
 
 @dataclass(frozen=True)

@@ -676,7 +676,9 @@ def build_handout_view(
         loc.texts.append((f"{date} {time_range}", f"event time in {locale}"))
         columns.append(HandoutColumn(
             locale=locale,
-            title=loc.case(case, "title", case.title, case.origin.at("title")),
+            title=(loc.case(case, "handout:title", handout.title, handout.origin.at("title"))
+                   if handout.title
+                   else loc.case(case, "title", case.title, case.origin.at("title"))),
             summary=(loc.case(case, "handout:summary", handout.summary,
                               handout.origin.at("summary")) if handout.summary
                      else loc.case(case, "summary", case.summary, case.origin.at("summary"))),

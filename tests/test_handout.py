@@ -84,7 +84,7 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     # protest: Human Rights Watch, whose asks it shares, published at 5:29 p.m. EST).
     assert flat("Sources: UPI, 18 November 2015; “China arrests 10 N. Korean refugees, "
                 "including a family with a baby; protest tomorrow at Chinese embassy”, 20 "
-                "November 2015") in flat(text)
+                "November 2015 (inferred)") in flat(text)
     assert "Human Rights Watch" not in text
     sources = {"ko": "출처: UPI, 2015년 11월 18일;",
                "zh-Hans": "来源：UPI，2015年11月18日；"}[first]

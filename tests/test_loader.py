@@ -349,3 +349,14 @@ def test_a_source_time_gives_the_moment_it_was_published(project: Make) -> None:
     loaded = load_content(content)
     (source,) = [s for s in loaded.sources.values() if s.published]
     assert source.published == dt.datetime.fromisoformat(f"{day}T22:29+00:00")
+
+
+def test_an_inferred_date_needs_a_date(project: Make) -> None:
+    content = project("minimal")
+    sources = content / "sources/sources.yaml"
+    edit(sources, "    date: not stated\n", "    date: not stated\n    date_inferred: true\n")
+    assert any("date_inferred: there is no date to have inferred" in p
+               for p in problems(content))
+    edit(sources, "    date: not stated\n", "    date: 2015-11\n")
+    loaded = load_content(content)
+    assert [s.id for s in loaded.sources.values() if s.date_inferred] == ["src-b"]

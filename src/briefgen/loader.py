@@ -55,7 +55,8 @@ from briefgen.yamlreader import YNode, YScalar, read_yaml
 
 PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
                 "handout_pairs", "formats")
-SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "time", "language", "url", "note")
+SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "date_inferred", "time", "language",
+               "url", "note")
 INSTRUMENT_KEYS = ("id", "title", "short_title", "kind", "adopted", "state", "parties",
                    "customary", "language", "provisions")
 PROVISION_KEYS = ("id", "article", "citation", "text", "text_kind", "unofficial_translation",
@@ -393,7 +394,17 @@ def _source(f: Fields) -> Source:
         note=f.optional_text("note"),
         origin=f.origin,
         published=_published(f, date),
+        date_inferred=_date_inferred(f, date),
     )
+
+
+def _date_inferred(f: Fields, date: PartialDate | None) -> bool:
+    inferred = f.boolean("date_inferred")
+    if inferred and date is None:
+        f.problems.error("there is no date to have inferred", path=f.path,
+                         line=f.line_of("date_inferred"), field=f._name("date_inferred"),
+                         hint="give the date worked out under date:, or leave the line out")
+    return inferred
 
 
 # The time a source gives with its offset, as HH:MM+HH:MM (5:29 p.m. EST is 17:29-05:00).

@@ -196,6 +196,8 @@ class Source:
     # When on its date it was published, as it says (its offset from UTC included):
     # what decides whether a handout for an event that day could have cited it.
     published: dt.datetime | None = None
+    # The date is worked out, not given by the text (its note says how).
+    date_inferred: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class SourceView:
     language_code: str
     url: str | None
     note: str | None
+    date_inferred: bool = False  # worked out, not given by the source (its note says how)
 
 
 @dataclass(frozen=True)
@@ -599,6 +600,7 @@ def _source_view(content: Content, number: int, source_id: str, loc: _Localizer)
         title=source.title,
         author=source.author,
         date=loc.date(source.date) if source.date else None,
+        date_inferred=source.date_inferred,
         language=language_name(source.language, loc.formats),
         language_code=source.language,
         url=source.url,

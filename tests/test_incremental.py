@@ -338,6 +338,36 @@ def test_a_template_s_include_in_a_folder_is_an_input_and_leftovers_are_not(
     assert code == 3 and "templates/partials/note.html changed" in out, out
     code, out = build(content)
     assert code == 0 and "built 2" in out, out
+    # A file named like the other kind's (handout.part.html) is an input too: only
+    # handout.html and handout.css are the handout's alone.
+    (templates / "handout.part.html").write_text("<p>Shared part</p>\n")
+    code, out = build(content, "--check")
+    assert code == 3 and "now uses templates/handout.part.html" in out, out
+
+
+@pytest.mark.parametrize("name", [".logo.png", "logo.png~", "logo.png.bak"])
+def test_a_template_may_not_use_a_file_that_is_no_input(project: Make, name: str) -> None:
+    from PIL import Image
+
+    from .conftest import REPO
+
+    content = project("minimal")
+    templates = content.parent / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    Image.new("RGB", (4, 4), "red").save(templates / name, format="PNG")
+    brief = templates / "brief.html"
+    brief.write_text(brief.read_text().replace(
+        "<h2>{{ _(\"Summary\") }}</h2>",
+        f"<h2>{{{{ _(\"Summary\") }}}}</h2><img src=\"{name}\" alt=\"logo\">", 1))
+    code, out = build(content)
+    assert code == 2 and "refused to fetch" in out and name in out, out
+    include = templates / "part.html~"
+    include.write_text("<p>x</p>")
+    brief.write_text(brief.read_text().replace(f'<img src="{name}" alt="logo">',
+                                               '{% include "part.html~" %}'))
+    code, out = build(content)
+    assert code == 2
+    assert "template 'part.html~' is a hidden file or an editor's leftover" in out, out
 
 
 def test_an_include_that_links_out_of_the_templates_is_refused(

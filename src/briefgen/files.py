@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 # The name of the temporary file beside its target: the publisher removes leftovers of a
@@ -107,6 +108,17 @@ def stray_invisibles(line: str) -> list[str]:
             f"({unicodedata.name(found.group(), 'unnamed').lower()}) "
             f"at column {found.start() + 1}"
             for found in STRAY_INVISIBLE.finditer(line)]
+
+
+# Left by editors and merge tools beside the templates, differing from machine to machine.
+_LEFTOVER = re.compile(r"(~|\.sw[a-p]|\.bak|\.orig|\.rej|\.tmp)$|^#.*#$", re.IGNORECASE)
+
+
+def not_a_template_file(parts: Sequence[str]) -> bool:
+    """Whether a file under templates/ (its path's parts from there) is left out of the
+    documents' inputs, and so may not be used by a template either: hidden files and
+    folders (``.DS_Store``) and editors' leftovers (``brief.html~``, ``.swp``, ``.orig``)."""
+    return any(part.startswith(".") for part in parts) or bool(_LEFTOVER.search(parts[-1]))
 
 
 def bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:

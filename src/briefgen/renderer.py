@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from briefgen.catalogs import MARK_PATTERN, Translator
 from briefgen.errors import BriefgenError, ProblemReport, RenderError
-from briefgen.files import bad_byte
+from briefgen.files import bad_byte, not_a_template_file
 from briefgen.linebreak import CSS as LINEBREAK_CSS
 from briefgen.linebreak import transform as transform_html
 from briefgen.markup import render_block, render_inline
@@ -97,11 +97,12 @@ class _TemplatesOnly(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str,
                    ) -> tuple[str, str, Callable[[], bool]]:
-        if any(part.startswith(".") for part in template.split("/")):
-            raise RenderError(f"template {template!r} is a hidden file",
-                              path=f"templates/{template}",
-                              hint="rename it without the leading dot: hidden files are "
-                                   "not recorded among a document's inputs")
+        if not_a_template_file(template.split("/")):
+            raise RenderError(f"template {template!r} is a hidden file or an editor's "
+                              "leftover", path=f"templates/{template}",
+                              hint="rename it (no leading dot, no ~, .bak, .orig or .swp "
+                                   "ending): such files are not recorded among a "
+                                   "document's inputs")
         source, filename, uptodate = super().get_source(environment, template)
         if not Path(filename).resolve().is_relative_to(self.root):
             raise RenderError(

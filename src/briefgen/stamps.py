@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from briefgen import __version__, code_digest
 from briefgen.errors import ContentError
+from briefgen.files import not_a_template_file
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
 from briefgen.model import (
     DOCUMENT_KINDS,
@@ -100,22 +100,18 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
 OPTION_INPUT = "build option "  # then the option's name: "build option paper"
 VERSION_INPUT = "briefgen version"
 
-# Left by editors and merge tools beside the templates, never read by a document.
-_LEFTOVER = re.compile(r"(~|\.sw[a-p]|\.bak|\.orig|\.rej|\.tmp)$|^#.*#$", re.IGNORECASE)
-
-
 def template_files(templates: Path, document: str) -> list[Path]:
     """The files under ``templates/`` a document may use: all of them, in folders too
-    (an include, an image), but the other kinds' own (``handout.*`` for a brief), hidden
-    files and folders (``.DS_Store``; the loader refuses them) and editors' leftovers
-    (``brief.html~``, ``.swp``, ``.orig``), which differ from machine to machine."""
-    others = tuple(f"{kind}." for kind in DOCUMENT_KINDS if kind != document)
+    (an include, an image), but the other kinds' own template and stylesheet
+    (``handout.html`` and ``handout.css`` for a brief) and what no template may use
+    (:func:`briefgen.files.not_a_template_file`), which differs from machine to machine."""
+    others = {f"{kind}.{suffix}" for kind in DOCUMENT_KINDS if kind != document
+              for suffix in ("html", "css")}
     found: list[Path] = []
     for path in sorted(templates.rglob("*")):
         parts = path.relative_to(templates).parts
-        if (not path.is_file() or any(part.startswith(".") for part in parts)
-                or _LEFTOVER.search(path.name)
-                or (len(parts) == 1 and path.name.startswith(others))):
+        if (not path.is_file() or not_a_template_file(parts)
+                or (len(parts) == 1 and path.name in others)):
             continue
         found.append(path)
     return found

@@ -23,7 +23,7 @@ from urllib.request import url2pathname
 from xml.sax.saxutils import escape
 
 from briefgen.errors import ProblemReport, TypesetError, TypesetProblems
-from briefgen.files import write_atomic
+from briefgen.files import not_a_template_file, write_atomic
 from briefgen.fonts import FontSet
 from briefgen.linebreak import korean_word_spans
 
@@ -849,7 +849,12 @@ def _allowed_file(url: str, roots: Sequence[Path]) -> Path | None:
     if parts.netloc not in ("", "localhost"):
         return None
     path = Path(url2pathname(parts.path)).resolve()
-    return path if any(path.is_relative_to(root) for root in roots) else None
+    root = next((root for root in roots if path.is_relative_to(root)), None)
+    # A hidden file or an editor's leftover is no input of a document's stamp: a change
+    # to it would leave the output current.
+    if root is None or not_a_template_file(path.relative_to(root).parts or (path.name,)):
+        return None
+    return path
 
 
 def _described(url: str, roots: Sequence[Path]) -> str:

@@ -776,3 +776,36 @@ def test_an_empty_font_cache_leaves_outputs_current(
     assert code == 0, out
     assert "built 0, up to date 2" in out and "preparing" not in out
     assert outputs(content) == before
+
+
+def test_only_another_case_s_restricted_translations_rebuild_a_case(project: Make) -> None:
+    from babel.messages.pofile import read_po, write_po
+
+    content = project("minimal")
+    add_case(content, "other-case")
+    edit(content / "project.yaml", "locales: [en]",
+         "locales: [en, ko]\ntranslation_policy: {ko: mark}")
+    result = runner.invoke(app, ["i18n", "update", "--content", str(content)])
+    assert result.exit_code == 0, result.stderr
+    assert build(content)[0] == 0
+    po = content.parent / "locales/ko/case.other-case.po"
+
+    def translate(context: str, text: str) -> None:
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale="ko")
+        (message,) = [m for m in catalog if m.context == context]
+        message.string = text
+        with po.open("wb") as handle:
+            write_po(handle, catalog, width=88)
+
+    translate("case:other-case:fact:stopped", "두 사람은 검문소에서 멈춰 세워졌다.")
+    code, out = build(content, "--check")
+    assert code == 3
+    stale = [line for line in out.splitlines() if line.startswith("out of date")]
+    assert stale and all("other-case_" in line for line in stale), out
+    assert build(content)[0] == 0
+    translate("case:other-case:fact:secret-fact", "그들의 사촌은 스프링필드에 산다.")
+    code, out = build(content, "--check")
+    assert code == 3
+    assert "sample-case_brief_party-state_ko.pdf (restricted items of other cases " \
+           "changed)" in out, out

@@ -57,6 +57,8 @@ class FileDigests:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[Path, str] = {}
+        # (case id, locales) -> what its restricted items are, in English and translated
+        self.restricted_parts: dict[tuple[str, tuple[str, ...]], object] = {}
 
     def label(self, path: Path) -> str:
         try:
@@ -124,15 +126,47 @@ def _others_restricted(content: Content, case: Case, locales: Sequence[str], cat
     items: every other case's, in English and in those cases' catalogs of ``locales``.
     A change there rebuilds (and so checks again) the public documents of every case;
     a change to another case's public items does not."""
+    translated = tuple(x for x in locales if x != content.project.source_locale)
     parts: list[object] = []
     for other in sorted(content.cases.values(), key=lambda c: c.id):
-        items = other.restricted_items() if other.id != case.id else []
-        if items:
-            parts.append([other.id, [[context, english] for context, english, *_ in items],
-                          [files(catalogs / locale / f"case.{other.id}.po")
-                           for locale in locales
-                           if locale != content.project.source_locale]])
+        if other.id == case.id:
+            continue
+        key = (other.id, translated)
+        if key not in files.restricted_parts:  # once per build, not once per output
+            items = other.restricted_items()
+            contexts = {f"case:{other.id}:{context}" for context, *_ in items}
+            files.restricted_parts[key] = [
+                other.id, [[context, english] for context, english, *_ in items],
+                [_po_entries(catalogs / locale / f"case.{other.id}.po", contexts)
+                 for locale in translated]] if items else None
+        if files.restricted_parts[key] is not None:
+            parts.append(files.restricted_parts[key])
     return _digest_bytes(json.dumps(parts, ensure_ascii=False).encode())
+
+
+def _po_entries(path: Path, contexts: set[str]) -> list[str]:
+    """The entries of the PO file at ``path`` for ``contexts``, as written (current,
+    stale or obsolete): read as text, not parsed, since a stamp is worked out on every
+    build, and a public translation changed there must not rebuild other cases."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for entry in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.removeprefix("#~").strip() for line in entry.splitlines()]
+        context = ""
+        for number, line in enumerate(lines):
+            if line.startswith("msgctxt "):
+                context = line[len("msgctxt "):].strip().strip('"')
+                for more in lines[number + 1:]:  # a long context wraps onto "…" lines
+                    if not more.startswith('"'):
+                        break
+                    context += more.strip('"')
+                break
+        if context in contexts:
+            found.append(entry)
+    return found
 
 
 def _add_brief_inputs(content: Content, case: Case, add_file: Callable[[Path], None],

@@ -594,3 +594,25 @@ def test_a_rename_that_fails_while_publishing_puts_every_file_back(
     # The next build finds the edit still to be made, and makes it.
     code, out = build(content, "--jobs", "1")
     assert code == 0 and "built 2" in out, out
+
+
+def test_an_output_that_cannot_be_replaced_is_named(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out_dir = content.parent / "output"
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    edit(content / "cases/sample-case/case.yaml", "Release them.", "Release them now.")
+    link = os.link
+
+    def refuse(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if Path(source).name == "sample-case_brief_other-state_en.pdf":  # as chattr +i does
+            raise PermissionError(1, "Operation not permitted", str(source), None, str(target))
+        link(source, target)
+
+    monkeypatch.setattr(os, "link", refuse)
+    code, out = build(content, "--jobs", "1")
+    assert code == 2
+    assert (f"{out_dir / 'sample-case_brief_other-state_en.pdf'}: --out: cannot write "
+            "output: Operation not permitted") in out, out
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before

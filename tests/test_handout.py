@@ -443,3 +443,16 @@ def test_a_source_published_after_the_event_started_is_not_on_its_handout(
     view = build_handout_view(loaded, case, "vigil", ("ko", "en"), translators)
     outlets = [s.outlet for s in view.columns[1].sources]
     assert ("Example Wire" in outlets) is cited, outlets
+
+
+def test_a_handout_summary_cited_only_to_later_sources_is_warned_about(project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    case = content / "cases/sample-case/case.yaml"
+    edit(case, "handout:\n", "handout:\n  summary: By the day of the vigil, two were held.\n"
+         "  summary_sources: [src-a]\n")
+    edit(content / "sources/sources.yaml", "    date: 2015-11-18\n",
+         "    date: 2015-11-21\n    time: \"18:30+00:00\"\n")
+    warnings = [str(w) for w in load_content(content).warnings]
+    assert any("handout.summary_sources: every source of the summary the handout for event "
+               "'vigil' prints was published after the event started" in w
+               for w in warnings), warnings

@@ -324,6 +324,8 @@ def test_a_handout_summary_names_its_own_sources(project: Make) -> None:
     ("17:29", "'17:29' is not a time with its offset from UTC"),
     ("5:29 pm EST", "'5:29 pm EST' is not a time with its offset from UTC"),
     ("24:00-05:00", "'24:00-05:00' is not a time with its offset from UTC"),
+    ("17:29+14:30", "'17:29+14:30' is not a time with its offset from UTC"),
+    ("", "is empty (expected HH:MM+HH:MM"),
 ])
 def test_a_source_time_is_written_with_its_offset(project: Make, time: str,
                                                   problem: str) -> None:

@@ -408,26 +408,33 @@ def _date_inferred(f: Fields, date: PartialDate | None) -> bool:
 
 
 # The time a source gives with its offset, as HH:MM+HH:MM (5:29 p.m. EST is 17:29-05:00).
-_SOURCE_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])([+-])(0[0-9]|1[0-4]):([0-5][0-9])")
+_SOURCE_TIME = re.compile(
+    r"([01][0-9]|2[0-3]):([0-5][0-9])([+-])(?:(0[0-9]|1[0-3]):([0-5][0-9])|(14):(00))")
 
 
 def _published(f: Fields, date: PartialDate | None) -> dt.datetime | None:
     written = f.optional_text("time")
     if not written:
+        if f.has("time"):
+            f.problems.error("is empty (expected HH:MM+HH:MM, the time the source gives "
+                             "with its offset from UTC)", path=f.path,
+                             line=f.line_of("time"), field=f._name("time"),
+                             hint="leave the line out when the source gives no time")
         return None
     found = _SOURCE_TIME.fullmatch(written)
     problem = hint = ""
     if found is None:
         problem = f"{written!r} is not a time with its offset from UTC"
         hint = ("write it as HH:MM+HH:MM, as the source gives it: 5:29 p.m. EST is "
-                "17:29-05:00")
+                "17:29-05:00; offsets run from -14:00 to +14:00")
     elif date is None or date.precision is not Precision.DAY:
         problem, hint = "a time needs the day it is on", "give date: as YYYY-MM-DD"
     if found is None or date is None or problem:
         f.problems.error(problem, path=f.path, line=f.line_of("time"), field=f._name("time"),
                          hint=hint)
         return None
-    hours, minutes, sign, off_hours, off_minutes = found.groups()
+    hours, minutes, sign, *offsets = found.groups()
+    off_hours, off_minutes = [x for x in offsets if x is not None]
     offset = dt.timedelta(hours=int(off_hours), minutes=int(off_minutes))
     return dt.datetime.combine(
         date.earliest, dt.time(int(hours), int(minutes)),
@@ -812,6 +819,7 @@ def _check_references(content: Content, problems: Problems) -> None:
                               path=case.handout.origin.path,
                               line=case.handout.origin.line_of("summary_sources"),
                               field="handout.summary_sources")
+            _warn_summary_cited_too_late(case, case.handout, content.sources, problems)
         if case.group:
             check(case.group.sources, sources, "source", case.group.origin, "group.sources",
                   "sources/")
@@ -884,6 +892,22 @@ def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None
                 line=line, field="facts",
                 hint="legal analysis appears in public documents; rest it on public facts, "
                      f"or make fact {ref!r} public if it may be published")
+
+
+def _warn_summary_cited_too_late(case: Case, handout: Handout, sources: dict[str, Source],
+                                 problems: Problems) -> None:
+    # The handout leaves out sources published after its event started: a summary whose
+    # every source is one of them prints with none.
+    cited = [sources[s] for s in case.handout_summary_sources if s in sources]
+    for event in case.events:
+        if cited and not any(source.out_before(event.start) for source in cited):
+            field = "handout.summary_sources" if handout.summary else "summary_sources"
+            where = handout.origin if handout.summary else case.origin
+            problems.warn(f"every source of the summary the handout for event "
+                          f"{event.id!r} prints was published after the event started, so "
+                          "its handout cites none for it (cite what was reported by then)",
+                          path=where.path, line=where.line_of(field.rpartition(".")[2]),
+                          field=field)
 
 
 def _warn_uncited_summary(cited: tuple[str, ...], where: Origin, prefix: str,

@@ -199,6 +199,15 @@ class Source:
     # The date is worked out, not given by the text (its note says how).
     date_inferred: bool = False
 
+    def out_before(self, moment: dt.datetime) -> bool:
+        """Whether it may have been published by ``moment`` (an aware date-time): by
+        its time if it gives one, else by its date (a month or a year holding the day
+        counts, and no date at all)."""
+        if self.published is not None:
+            return self.published <= moment
+        local_day = moment.date()
+        return self.date is None or self.date.earliest <= local_day
+
 
 @dataclass(frozen=True)
 class Provision:

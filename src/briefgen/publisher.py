@@ -295,7 +295,10 @@ class _Undo:
             return None
         kept = path.with_name(f"{TEMPORARY_PREFIX}{path.name}.previous{TEMPORARY_SUFFIX}")
         kept.unlink(missing_ok=True)
-        os.link(path, kept)
+        try:
+            os.link(path, kept)
+        except OSError as exc:  # an immutable output: named, not its copy's name
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         return kept
 
     def replacing(self, path: Path) -> None:

@@ -40,7 +40,6 @@ from briefgen.model import (
     Provision,
     RestrictedText,
     Sensitivity,
-    Source,
     TranslationPolicy,
 )
 
@@ -740,12 +739,5 @@ def _handout_sources(content: Content, case: Case, event: Event) -> list[str]:
     cited (an example reconstructing a past campaign has them: its facts cite later
     reports too). A source dated to a month or a year that holds the day is kept; one
     published that day is left out if its time is given and after the event's start."""
-    day = event.start.date()
-
-    def could_cite(source: Source) -> bool:
-        if source.published is not None:
-            return source.published <= event.start
-        return source.date is None or source.date.earliest <= day
-
     return [source_id for source_id in case.handout_citations([event])
-            if could_cite(content.sources[source_id])]
+            if content.sources[source_id].out_before(event.start)]

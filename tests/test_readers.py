@@ -18,18 +18,25 @@ def outputs(example_output: Path) -> list[tuple[Path, dict[str, object]]]:
     return [(example_output / e["path"], e) for e in manifest["outputs"]]
 
 
-def titles(example_output: Path) -> dict[str, str]:
-    """The case title each output should show, from its own catalog."""
+def titles(example_output: Path) -> dict[tuple[str, str], str]:
+    """The title each output should show (a handout has its own), by (document, locale),
+    from the content and its catalogs."""
     from babel.messages.pofile import read_po
+
+    from briefgen.loader import load_content
 
     from .conftest import REPO
 
-    found = {"en": "Nine North Koreans handed from Vietnam to China (2015)"}
+    case = load_content(REPO / "content").cases["vietnam-nine-2015"]
+    assert case.handout is not None and case.handout.title
+    found = {("brief", "en"): case.title, ("handout", "en"): case.handout.title}
     for locale in ("ko", "zh-Hans"):
         with (REPO / f"locales/{locale}/case.vietnam-nine-2015.po").open("rb") as handle:
             catalog = read_po(handle)
-        found[locale] = next(str(m.string) for m in catalog
-                             if m.context == "case:vietnam-nine-2015:title")
+        for document, context in (("brief", "title"), ("handout", "handout:title")):
+            found[document, locale] = next(
+                str(m.string) for m in catalog
+                if m.context == f"case:vietnam-nine-2015:{context}")
     return found
 
 
@@ -58,7 +65,7 @@ def test_mupdf_extracts_the_title(example_output: Path) -> None:
         text = subprocess.run(["mutool", "draw", "-q", "-F", "txt", "-o", "-", str(pdf)],
                               check=True, capture_output=True, text=True).stdout
         locale = entry["locales"][0]  # type: ignore[index]
-        assert flat(expected[locale]) in flat(text), pdf.name
+        assert flat(expected[entry["document"], locale]) in flat(text), pdf.name
 
 
 def test_pdfium_agrees_on_pages_and_text(example_output: Path) -> None:
@@ -70,7 +77,7 @@ def test_pdfium_agrees_on_pages_and_text(example_output: Path) -> None:
             page = document[0]
             text = page.get_textpage().get_text_range()
             locale = entry["locales"][0]  # type: ignore[index]
-            assert flat(expected[locale]) in flat(text), pdf.name
+            assert flat(expected[entry["document"], locale]) in flat(text), pdf.name
             assert "\ufffd" not in text
         finally:
             document.close()
@@ -85,7 +92,7 @@ def test_pdfjs_extracts_the_title(example_output: Path) -> None:
                                 check=True, capture_output=True, text=True)
         text = json.loads(result.stdout)["text"]["1"]
         locale = entry["locales"][0]  # type: ignore[index]
-        assert flat(expected[locale]) in flat(text), pdf.name
+        assert flat(expected[entry["document"], locale]) in flat(text), pdf.name
 
 
 def test_the_restricted_text_check_reads_what_pypdf_reads(example_output: Path) -> None:

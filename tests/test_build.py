@@ -566,13 +566,19 @@ def test_handout_marks_untranslated_text_under_mark_policy(tmp_path: Path) -> No
     assert flat.count("probablyseekingasylum") == 2  # both columns
 
 
-def test_a_rename_that_fails_while_publishing_puts_every_file_back(
-        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+def _built_then_edited(project: Make) -> tuple[Path, Path, dict[str, bytes]]:
+    """The sample built, its outputs' bytes, and an edit that rebuilds both briefs."""
     content = project("minimal")
     assert build(content)[0] == 0
     out_dir = content.parent / "output"
     before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
     edit(content / "cases/sample-case/case.yaml", "Release them.", "Release them now.")
+    return content, out_dir, before
+
+
+def test_a_rename_that_fails_while_publishing_puts_every_file_back(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    content, out_dir, before = _built_then_edited(project)
     replace = Path.replace
 
     def refuse_one(self: Path, target: str | os.PathLike[str]) -> Path:
@@ -598,11 +604,7 @@ def test_a_rename_that_fails_while_publishing_puts_every_file_back(
 
 def test_an_output_that_cannot_be_replaced_is_named(
         project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
-    content = project("minimal")
-    assert build(content)[0] == 0
-    out_dir = content.parent / "output"
-    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
-    edit(content / "cases/sample-case/case.yaml", "Release them.", "Release them now.")
+    content, out_dir, before = _built_then_edited(project)
     link = os.link
 
     def refuse(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:

@@ -233,8 +233,10 @@ def test_files_inside_the_root_are_served_and_escapes_refused(
 
     (tmp_path / "secret.css").write_text("p { color: red }")
     (root / "link.css").symlink_to(tmp_path / "secret.css")
-    for href, shown in (("../secret.css", f"{tmp_path}/secret.css"),
-                        ("css/../../secret.css", f"{tmp_path}/secret.css"),
+    # Named from the folder that holds the root, as the project's files are.
+    for href, shown in (("../secret.css", "secret.css"),
+                        ("css/../../secret.css", "secret.css"),
+                        ("../../outside.css", f"{tmp_path.parent}/outside.css"),
                         ("link.css", f"root/link.css (a link to {tmp_path}/secret.css)")):
         with pytest.raises(TypesetError) as refused:
             render(page(f'<link rel="stylesheet" href="{href}"><p>x</p>'), fonts, root)

@@ -866,6 +866,12 @@ def _described(url: str, roots: Sequence[Path]) -> str:
     written = Path(os.path.normpath(url2pathname(parts.path)))
     root = next((r for r in roots if written.is_relative_to(r)), None)
     if root is None:
+        # Outside every root, but perhaps in the project (content/logo.png): named from
+        # the folder that holds templates/, as messages name the project's files.
+        project = roots[0].parent if roots else None
+        if project is not None and project.parent != project and \
+                written.is_relative_to(project):
+            return written.relative_to(project).as_posix()
         return written.as_posix()
     shown = (Path(root.name) / written.relative_to(root)).as_posix()
     target = written.resolve()

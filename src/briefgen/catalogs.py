@@ -28,8 +28,8 @@ from briefgen.errors import (
     ContentError,
     ProblemReport,
     UsageError,
-    raise_together,
     shown_path,
+    together,
 )
 from briefgen.files import (
     STRAY_INVISIBLE_HINT,
@@ -245,7 +245,7 @@ def _check_po_syntax(path: Path, display: str) -> str:
         if obsolete:
             line = line[2:].strip()  # obsolete entries keep the same syntax
         if not _PO_LINE.match(line):
-            raise_together([*pasted, ContentError(
+            raise together([*pasted, ContentError(
                 f"malformed PO file: cannot read {raw.strip()[:50]!r}",
                 path=display, line=number,
                 hint="each line must be a keyword (msgctxt, msgid, msgstr) "
@@ -260,7 +260,7 @@ def _check_po_syntax(path: Path, display: str) -> str:
         bad = next((m for m in _ESCAPE.finditer(line) if m.group(1) not in '\\"ntr'), None)
         if bad:
             # Babel keeps "\q" as the two characters, msgfmt refuses the file.
-            raise_together([*pasted, ContentError(
+            raise together([*pasted, ContentError(
                 f"malformed PO file: unknown escape {bad.group()!r}",
                 path=display, line=number,
                 hint='write \\\\ for a backslash; the escapes are \\n, '
@@ -268,12 +268,13 @@ def _check_po_syntax(path: Path, display: str) -> str:
         try:
             entries.feed(line, number, obsolete=obsolete)
         except ContentError as exc:
-            raise_together([*pasted, exc])
+            raise together([*pasted, exc]) from None
     try:
         entries.feed("", len(text.splitlines()) + 1, obsolete=False)
     except ContentError as exc:
-        raise_together([*pasted, exc])
-    raise_together(pasted)
+        raise together([*pasted, exc]) from None
+    if pasted:
+        raise together(pasted)
     _check_charset(text, display)
     return text
 

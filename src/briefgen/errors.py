@@ -144,12 +144,9 @@ class TypesetProblems(ProblemReport, TypesetError):
     whatever ``typeset`` raises is."""
 
 
-def raise_together(errors: Sequence[BriefgenError]) -> None:
-    """Raise the one error there is, or a report of them all; nothing if none."""
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise ProblemReport(errors)
+def together(errors: Sequence[BriefgenError]) -> BriefgenError:
+    """The one error there is, or a report of them all (at least one), to raise."""
+    return errors[0] if len(errors) == 1 else ProblemReport(errors)
 
 
 def shown_path(path: Path, root: Path) -> str:

@@ -421,17 +421,18 @@ def _published(f: Fields, date: PartialDate | None) -> dt.datetime | None:
                              line=f.line_of("time"), field=f._name("time"),
                              hint="leave the line out when the source gives no time")
         return None
-    found = _SOURCE_TIME.fullmatch(written)
-    problem = hint = ""
-    if found is None:
-        problem = f"{written!r} is not a time with its offset from UTC"
-        hint = ("write it as HH:MM+HH:MM, as the source gives it: 5:29 p.m. EST is "
-                "17:29-05:00; offsets run from -14:00 to +14:00")
-    elif date is None or date.precision is not Precision.DAY:
-        problem, hint = "a time needs the day it is on", "give date: as YYYY-MM-DD"
-    if found is None or date is None or problem:
+    def refuse(problem: str, hint: str) -> None:
         f.problems.error(problem, path=f.path, line=f.line_of("time"), field=f._name("time"),
                          hint=hint)
+
+    found = _SOURCE_TIME.fullmatch(written)
+    if found is None:
+        refuse(f"{written!r} is not a time with its offset from UTC",
+               "write it as HH:MM+HH:MM, as the source gives it: 5:29 p.m. EST is "
+               "17:29-05:00; offsets run from -14:00 to +14:00")
+        return None
+    if date is None or date.precision is not Precision.DAY:
+        refuse("a time needs the day it is on", "give date: as YYYY-MM-DD")
         return None
     hours, minutes, sign, *offsets = found.groups()
     off_hours, off_minutes = [x for x in offsets if x is not None]

@@ -147,6 +147,10 @@ def _for_templates(view: BriefView | HandoutView) -> BriefView | HandoutView:
     return replace(view, restricted_texts=(), texts=())
 
 
+def _space(locale: str) -> str:
+    return "" if locale.split("-")[0] in ("zh", "ja") else " "
+
+
 def _newstyle(func: Callable[..., str]) -> Callable[..., str]:
     """``func`` (a gettext or pgettext) as the installed ``_()`` and ``pgettext()`` are
     called in templates, for gettext_in and pgettext_in: placeholders filled from keyword
@@ -219,8 +223,10 @@ class Renderer:
             "fit": fit,
             # Chinese and Japanese put no space between sentences or around full-width
             # punctuation; where a template joins two pieces of text that other languages
-            # separate with a space, it writes {{ space }}.
-            "space": "" if translator.locale.split("-")[0] in ("zh", "ja") else " ",
+            # separate with a space, it writes {{ space }} ({{ space_in[locale] }} in a
+            # handout's column).
+            "space": _space(translator.locale),
+            "space_in": {t.locale: _space(t.locale) for t in (translator, *others)},
         }
         # Korean words across elements kept whole, note references kept with the word
         # before them, untranslated text marked (briefgen.linebreak); the text itself is

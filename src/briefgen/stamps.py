@@ -101,6 +101,8 @@ def font_digest(specs: Sequence[FaceSpec], languages: Iterable[str],
 
 OPTION_INPUT = "build option "  # then the option's name: "build option paper"
 VERSION_INPUT = "briefgen version"
+OTHERS_RESTRICTED_INPUT = "restricted items of other cases"
+
 
 def template_files(templates: Path, document: str) -> list[Path]:
     """The files under ``templates/`` a document may use: all of them, in folders too
@@ -117,7 +119,6 @@ def template_files(templates: Path, document: str) -> list[Path]:
             continue
         found.append(path)
     return found
-OTHERS_RESTRICTED_INPUT = "restricted items of other cases"
 
 
 def _others_restricted(content: Content, case: Case, locales: Sequence[str], catalogs: Path,

@@ -346,35 +346,42 @@ def typeset(
                          first_page_gaps=_block_gaps(document, wp))
 
 
+def _inked(page: Any, wp: SimpleNamespace, *, framed: bool) -> list[tuple[float, float]]:
+    """The spans from the top of ``page`` (a PageBox) that its lines and pictures cover,
+    as border boxes; with ``framed``, also every block with a border or a background
+    (but html and body, whose background is the page's)."""
+    covered: list[tuple[float, float]] = []
+    stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, (wp.boxes.LineBox, wp.boxes.ReplacedBox)) or (
+                framed and isinstance(box, wp.boxes.BlockBox)
+                and box.element_tag not in ("html", "body") and (
+                    box.style["background_color"].alpha > 0
+                    or any(box.style[f"border_{side}_width"]
+                           and box.style[f"border_{side}_style"] not in ("none", "hidden")
+                           for side in ("top", "bottom", "left", "right")))):
+            top = box.position_y + (box.margin_top or 0)  # the border box: not its margins
+            covered.append((top, top + box.border_height()))
+        else:
+            stack.extend(getattr(box, "children", ()))
+    return covered
+
+
 def _block_gaps(document: Any, wp: SimpleNamespace) -> tuple[tuple[float, float], ...]:
     """The first page's spans between blocks. Within a paragraph line boxes abut, so
     what lies between them is a margin between blocks; a box with a border or a
     background counts whole, so that no cut runs through its frame."""
     page = document.pages[0]._page_box
-    covered: list[tuple[float, float]] = []
-    stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
-    while stack:
-        box = stack.pop()
-        # The page's own background (html, body) frames nothing.
-        framed = isinstance(box, wp.boxes.BlockBox) and box.element_tag not in (
-            "html", "body") and (
-            box.style["background_color"].alpha > 0
-            or any(box.style[f"border_{side}_width"] and
-                   box.style[f"border_{side}_style"] not in ("none", "hidden")
-                   for side in ("top", "bottom", "left", "right")))
-        if isinstance(box, (wp.boxes.LineBox, wp.boxes.ReplacedBox)) or framed:
-            top = box.position_y + (box.margin_top or 0)  # the border box: not its margins
-            covered.append((top, top + box.border_height()))
-            continue
-        stack.extend(getattr(box, "children", ()))
+    height = page.margin_height()
     gaps: list[tuple[float, float]] = []
     reached = 0.0
-    for top, bottom in sorted(covered):
+    for top, bottom in sorted(_inked(page, wp, framed=True)):
         if top > reached:
-            gaps.append((reached / page.margin_height(), top / page.margin_height()))
+            gaps.append((reached / height, top / height))
         reached = max(reached, bottom)
-    if reached < page.margin_height():
-        gaps.append((reached / page.margin_height(), 1.0))
+    if reached < height:
+        gaps.append((reached / height, 1.0))
     return tuple(gaps)
 
 
@@ -382,14 +389,7 @@ def _last_page_fill(document: Any, wp: SimpleNamespace) -> float:
     """How much of the last page's content height its lines and pictures take."""
     page = document.pages[-1]._page_box
     top = page.content_box_y()
-    bottom = top
-    stack = [child for child in page.children if not isinstance(child, wp.boxes.MarginBox)]
-    while stack:
-        box = stack.pop()
-        if isinstance(box, (wp.boxes.LineBox, wp.boxes.ReplacedBox)):
-            bottom = max(bottom, box.position_y + box.margin_height())
-        else:
-            stack.extend(getattr(box, "children", ()))
+    bottom = max((end for _, end in _inked(page, wp, framed=False)), default=top)
     return min(1.0, max(0.0, (bottom - top) / page.height)) if page.height else 1.0
 
 

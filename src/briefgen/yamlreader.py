@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ruamel.yaml.nodes import Node
 
 from briefgen import __version__, code_digest
-from briefgen.errors import ContentError, raise_together
+from briefgen.errors import ContentError, together
 from briefgen.files import (
     STRAY_INVISIBLE_HINT,
     STRAY_INVISIBLE_WHY,
@@ -169,7 +169,8 @@ def parse_yaml(text: str, display: str) -> YNode | None:
         return None
     escaped: list[ContentError] = []
     tree = _convert(node, display, set(), escaped)
-    raise_together(escaped)
+    if escaped:
+        raise together(escaped)
     return tree
 
 
@@ -214,7 +215,8 @@ def _check_lines(text: str, display: str) -> None:
                 line=number,
                 hint="YAML indents with spaces only; replace the tab with spaces",
             ))
-    raise_together(problems)
+    if problems:
+        raise together(problems)
 
 
 def _before(line: str, at: int) -> str:

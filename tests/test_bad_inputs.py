@@ -495,9 +495,11 @@ CORPUS = [
     Bad("restricted text repeated in public, found by validate",
         replace(CASE, "The two were stopped at a checkpoint.",
                 "The two were stopped at a checkpoint. Their cousin lives in Springfield."),
-        "sample-case_brief_party-state_en.pdf: restricted material found in a public "
-        "document: 'Their cousin lives in Springfield' in the document text (restricted: "
-        f"{CASE}:", command="validate"),
+        f"{CASE}:21: restricted material found in a public document: this text repeats "
+        f"'Their cousin lives in Springfield' (restricted: {CASE}:25: fact:secret-fact); "
+        "printed in sample-case_brief_party-state_en.pdf (the document text), "
+        "sample-case_brief_other-state_en.pdf (the document text) (reword it or mark it "
+        "restricted too)", command="validate"),
     Bad("right-to-left override written as an escape",
         replace(CASE, "text: Release them.", 'text: "Release \\u202ethem."'),
         f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "

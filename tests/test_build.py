@@ -307,7 +307,7 @@ def test_a_render_that_needs_too_much_memory_fails_cleanly() -> None:
     setup = _WorkerSetup(paths.font_cache, paths.templates / "fonts.yaml", ("en",),
                          (paths.templates, paths.font_cache), 300, os.getpid())
     work = _Work("big.pdf", (html,), "p { margin: 0 }", "templates/x.css", True, "2024-01-01", (),
-                 "public")
+                 "public", ())
     with pytest.raises(TypesetError) as caught, \
             _Typesetters(setup, Options(jobs=1, render_memory_mb=300), total=1) as typesetters:
         typesetters.submit(work)

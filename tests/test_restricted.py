@@ -67,6 +67,21 @@ def ko_texts(content: Path) -> dict[str, str]:
 # --- what is looked for ------------------------------------------------------------------
 
 
+def test_the_same_leak_in_many_documents_is_one_error_naming_them() -> None:
+    import pickle
+
+    from briefgen.errors import LeakError, merged
+
+    # As the workers send them back: pickled.
+    errors = [pickle.loads(pickle.dumps(LeakError("repeats 'x'", documents=[f"d{i}.pdf"],
+                                                  path="c.yaml", line=3)))
+              for i in range(5)]
+    errors.append(LeakError("repeats 'x'", documents=["e.pdf"], path="c.yaml", line=4))
+    assert [str(e) for e in merged(errors)] == [
+        "c.yaml:3: repeats 'x'; printed in d0.pdf, d1.pdf, d2.pdf and 2 other documents",
+        "c.yaml:4: repeats 'x'; printed in e.pdf"]
+
+
 def test_markdown_is_looked_for_as_written_and_as_read(project: Make) -> None:
     content = project("minimal")
     edit(content / SAMPLE, "text: Their cousin lives in Springfield",
@@ -75,9 +90,11 @@ def test_markdown_is_looked_for_as_written_and_as_read(project: Make) -> None:
          "The two were stopped; their cousin lives in *Springfield* & *Shelbyville*.")
     code, out = build(content)
     assert code == 2
-    assert LEAK in out
-    assert "'Their cousin lives in Springfield & Shelbyville' in page " in out
-    assert "(restricted: content/cases/sample-case/case.yaml:25: fact:secret-fact)" in out
+    # Named at the public text that repeats it, which reads as the restricted text does.
+    assert (f"content/{SAMPLE}:21: {LEAK}: this text repeats 'Their cousin lives in "
+            "Springfield & Shelbyville' (restricted: content/cases/sample-case/case.yaml:25: "
+            "fact:secret-fact); printed in sample-case_brief_party-state_en.pdf") in " ".join(
+                out.split())
 
 
 def test_every_translation_of_a_restricted_item_is_looked_for(example: Path) -> None:
@@ -152,7 +169,10 @@ def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> N
          f"The two were stopped at a checkpoint. Their cousin works at {word}.")
     code, out = build(content)
     assert code == 2
-    assert f"'{f'Their cousin works at {word}'[:60]}' in page 1 text" in out
+    # Found in the page's text, hyphen and all, not only in the HTML.
+    assert (f"this text repeats '{f'Their cousin works at {word}'[:60]}' (restricted: "
+            in out)
+    assert "_en.pdf (page 1 text, the document text)" in out
     # A hyphen of the text's own that falls at a line end is still read as written.
     from briefgen.pdfcheck import _page_readings, _squash
 
@@ -188,7 +208,10 @@ def test_a_hyphen_of_the_text_at_a_line_end_is_read_as_written(project: Make) ->
          f"The two were stopped at a checkpoint. Their cousin works at {word}.")
     code, out = build(content)
     assert code == 2, out
-    assert f"'{f'Their cousin works at {word}'[:60]}' in page 1 text" in out
+    # Found in the page's text, hyphen and all, not only in the HTML.
+    assert (f"this text repeats '{f'Their cousin works at {word}'[:60]}' (restricted: "
+            in out)
+    assert "_en.pdf (page 1 text, the document text)" in out
 
 
 def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) -> None:
@@ -200,8 +223,10 @@ def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) ->
          "    event: They set out.\n    place: The border post at kilometre 14, cell 7\n")
     code, out = build(content)
     assert code == 2
-    assert "'The border post at kilometre 14, cell 7' in page 1 text" in out
-    assert "(restricted: content/cases/sample-case/case.yaml:48: timeline:stop:place)" in out
+    assert (f"content/{SAMPLE}:43: {LEAK}: this text repeats 'The border post at kilometre "
+            "14, cell 7' (restricted: content/cases/sample-case/case.yaml:48: "
+            "timeline:stop:place); printed in sample-case_brief_party-state_en.pdf (page 1 "
+            "text, the document text)") in " ".join(out.split())
 
 
 def test_restricted_words_in_an_id_are_found_in_the_file_name(project: Make) -> None:
@@ -232,6 +257,11 @@ def test_a_handout_is_checked_for_korean_translations_of_restricted_facts(
     assert code == 2, out
     assert LEAK in out
     assert f"(restricted: {KO_PO}:" in out and ": fact:relatives-in-seoul)" in out
+    # Named at the translation that repeats it: the catalog entry to reword.
+    lines = (root / KO_PO).read_text(encoding="utf-8").splitlines()
+    entry = lines.index(f'msgctxt "{public}"')
+    line = next(n for n in range(entry, len(lines)) if lines[n].startswith("msgstr")) + 1
+    assert f"{KO_PO}:{line}: {LEAK}: this text repeats " in out
     assert not (root / "output").exists() or not any((root / "output").glob("*.pdf"))
 
 
@@ -250,7 +280,9 @@ def test_a_restricted_sentence_cut_by_a_page_break_is_found(project: Make) -> No
          f"The two were stopped at a checkpoint. {secret}.")
     code, out = build(content, "--audience", "party-state")
     assert code == 2, out
-    assert f"'{secret[:60]}' in the document text (restricted: " in out
+    # On no one page: found in the HTML only.
+    assert f"this text repeats '{secret[:60]}' (restricted: " in out
+    assert "sample-case_brief_party-state_en.pdf (the document text)" in out
 
 
 def test_a_public_brief_names_no_source_only_restricted_items_cite(project: Make) -> None:
@@ -287,9 +319,10 @@ def test_another_case_s_restricted_item_made_public_fails_the_build(project: Mak
                               "sensitivity: public\n  - id: when", 1))
     code, out = build(content)
     assert code == 2
-    assert (f"other-case_brief_party-state_en.pdf: {LEAK}: 'Their cousin lives in "
-            "Springfield' in page 1 text, the document text (restricted: content/cases/"
-            "sample-case/case.yaml:25: fact:secret-fact)") in " ".join(out.split())
+    assert (f"content/cases/other-case/case.yaml:25: {LEAK}: this text repeats 'Their "
+            "cousin lives in Springfield' (restricted: content/cases/sample-case/case.yaml:25: "
+            "fact:secret-fact); printed in other-case_brief_party-state_en.pdf") in " ".join(
+                out.split())
     assert not (content.parent / "output").exists() or not any(
         (content.parent / "output").glob("*.pdf"))
 

@@ -23,6 +23,7 @@ import contextlib
 import difflib
 import functools
 import hashlib
+import itertools
 import math
 import os
 import time
@@ -37,10 +38,13 @@ from briefgen.errors import (
     BriefgenError,
     ContentError,
     FontError,
+    LeakError,
     ProblemReport,
     TypesetError,
     UsageError,
+    merged,
     shown_path,
+    together,
 )
 from briefgen.fontspec import (
     FaceSpec,
@@ -587,7 +591,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     except BriefgenError as exc:
         problems.extend(exc.each())
     if problems:
-        raise ProblemReport(list({str(e): e for e in problems}.values()))
+        raise ProblemReport(merged(problems))
     return content
 
 
@@ -626,7 +630,7 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
                     _check_no_restricted(
                         None, renderer.render("brief", public, translator, paper="a4",
                                               build_stamp="0").html,
-                        public.restricted_texts, target.filename)
+                        public.restricted_texts, target.filename, public.texts)
             else:
                 handout = build_handout_view(content, case, target.audience, target.locales,
                                              translators)
@@ -635,14 +639,20 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
                     scale=HANDOUT_SCALES[0],
                     others=[translators[x] for x in target.locales[1:]])
                 _check_no_restricted(None, rendered.html, handout.restricted_texts,
-                                     target.filename)
+                                     target.filename, _all_texts(handout.texts))
             # Found without typesetting, so validate reports it as a build would.
             errors.extend(unbalanced(rendered.css, rendered.css_origin,
                                      keeps_lines=rendered.css_keeps_lines))
         except BriefgenError as exc:
             errors.extend(exc.each())
     if errors:
-        raise ProblemReport(list({str(e): e for e in errors}.values()))
+        raise ProblemReport(merged(errors))
+
+
+def _all_texts(by_locale: dict[str, tuple[tuple[str, str], ...]]
+               ) -> tuple[tuple[str, str], ...]:
+    """A handout's shown texts, in all its languages."""
+    return tuple(itertools.chain.from_iterable(by_locale.values()))
 
 
 def _translators(content: Content, paths: Paths) -> dict[str, Translator]:
@@ -830,7 +840,7 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
         nonlocal documents
         documents = iter(list(documents))
         if errors:
-            raise ProblemReport(list({str(e): e for e in errors}.values()))
+            raise ProblemReport(merged(errors))
         say.step("preparing fonts")
 
     fonts = load_fonts(paths.font_cache, progress=say.step, spec_path=spec,
@@ -853,7 +863,7 @@ def _render_all(content: Content, paths: Paths, rebuild: Sequence[Job], options:
             if not errors:
                 typesetters.submit(item)
         if errors:
-            raise ProblemReport(list({str(e): e for e in errors}.values()))
+            raise ProblemReport(merged(errors))
         say.start(len(work))
         results = typesetters.results(say, {j.target.filename: _summary(j.why)
                                             for j in rebuild})
@@ -959,7 +969,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      variants[0].css, variants[0].css_origin, variants[0].css_keeps_lines,
                      handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
-                     max_pages=1, images=True,
+                     _all_texts(handout.texts), max_pages=1, images=True,
                      content_at=_handout_text_at(content, case, target.locales)), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
@@ -978,7 +988,8 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                  rendered.css_keeps_lines,
                  view.as_of_iso,
                  () if target.restricted else view.restricted_texts,
-                 view.classification, variant="pdf/a-3b" if target.archive else "pdf/ua-1",
+                 view.classification, view.texts,
+                 variant="pdf/a-3b" if target.archive else "pdf/ua-1",
                  attachments=attachments,
                  every_page=translator.gettext(RESTRICTED_MARK) if target.restricted else "",
                  ), [(view.lang, view.texts, translator)]
@@ -1011,6 +1022,8 @@ class _Work:
     date: str
     restricted: tuple[RestrictedText, ...]
     classification: str
+    # Every string it shows and where that is written: a leak is reported at its text.
+    shown: tuple[tuple[str, str], ...]
     max_pages: int | None = None
     images: bool = False  # also write PNG pictures of the first page
     variant: str = "pdf/ua-1"
@@ -1144,7 +1157,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
                  "fewer facts or asks under handout:" + (
                      f" ({item.content_at})" if item.content_at else ""))
     html = item.html[result.chosen]
-    _check_no_restricted(result.pdf, html, item.restricted, item.name)
+    _check_no_restricted(result.pdf, html, item.restricted, item.name, item.shown)
     _check_every_page(result.pdf, item.every_page, item.name)
     images = {}
     if item.images:
@@ -1241,13 +1254,13 @@ class _Typesetters:
         if failed:
             # The same problem in many documents is one line, not one each; a problem
             # that names a template rather than a document is the template's alone.
-            raise ProblemReport([
+            raise ProblemReport(merged([
                 errors[0] if len(errors) == 1 or at is not None else type(errors[0])(
                     f"{errors[0].message} (also in {len(errors) - 1} other "
                     f"document{'s' if len(errors) > 2 else ''})",
                     path=errors[0].path, line=errors[0].line, field=errors[0].field,
                     hint=errors[0].hint)
-                for (_message, _hint, at), errors in failed.items()])
+                for (_message, _hint, at), errors in failed.items()]))
         return results
 
 
@@ -1339,17 +1352,42 @@ def _check_every_page(pdf: bytes, mark: str, name: str) -> None:
 
 
 def _check_no_restricted(pdf: bytes | None, html: str, restricted: Sequence[RestrictedText],
-                         name: str) -> None:
+                         name: str, shown: Sequence[tuple[str, str]] = ()) -> None:
     """A public document must not carry restricted text; checked on the finished PDF and
-    the HTML it was made from (the HTML alone by validate, which typesets nothing)."""
+    the HTML it was made from (the HTML alone by validate, which typesets nothing).
+
+    A leak is reported at the public text that repeats it where ``shown`` (every string
+    the document shows, with where it is written) has one holding it whole; else at the
+    document."""
     if not restricted:
         return
     from briefgen.pdfcheck import find_leaks
 
-    leaks = find_leaks(pdf, restricted, filename=name, html=html)
-    if leaks:
-        raise TypesetError(
-            "restricted material found in a public document: " + "; ".join(leaks),
+    errors: list[BriefgenError] = []
+    unplaced = []
+    for leak in find_leaks(pdf, restricted, filename=name, html=html, shown=shown):
+        placed = [(path, line) for path, line in map(_at_line, leak.repeated_by) if line]
+        if not placed or "the file name" in leak.found_in:
+            unplaced.append(str(leak))
+        for path, line in placed:
+            errors.append(LeakError(
+                f"restricted material found in a public document: this text repeats "
+                f"{leak.text[:60]!r}" + (f" (restricted: {leak.restricted_at})"
+                                          if leak.restricted_at else ""),
+                documents=[f"{name} ({', '.join(leak.found_in)})"], path=path, line=line,
+                hint="reword it or mark it restricted too"))
+    if unplaced:
+        errors.append(TypesetError(
+            "restricted material found in a public document: " + "; ".join(unplaced),
             path=name,
             hint="reword the public text that repeats it or mark it restricted too; where "
-                 "the file name repeats it, rename the id")
+                 "the file name repeats it, rename the id"))
+    if errors:
+        raise together(errors)
+
+
+def _at_line(where: str) -> tuple[str, int | None]:
+    """"path:line" as its path and line; other descriptions whole, without a line."""
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else (where, None)
+

@@ -9,6 +9,7 @@ The tree::
     ├── FontError                 a font file is missing or a character has no glyph
     ├── RenderError               a template is wrong (syntax, undefined variable)
     ├── TypesetError              WeasyPrint failed, refused a fetch, drew a .notdef glyph
+    │   └── LeakError             public text repeats restricted text (at the public text)
     └── OutputError               the output directory cannot be written
 
 Anything that is not a ``BriefgenError`` is a bug in briefgen: the CLI shows its
@@ -98,6 +99,54 @@ class RenderError(BriefgenError):
 
 class TypesetError(BriefgenError):
     """WeasyPrint could not turn HTML into an acceptable PDF."""
+
+
+class LeakError(TypesetError):
+    """Public text that repeats restricted text, at the public text's file and line.
+
+    The same public text is printed by several documents (one brief per audience and
+    locale): :func:`merged` makes their errors one, naming every document."""
+
+    def __init__(self, message: str, *, documents: Sequence[str], path: str | None = None,
+                 line: int | None = None, field: str | None = None,
+                 hint: str | None = None) -> None:
+        self.what = message
+        self.documents = tuple(dict.fromkeys(documents))
+        shown = ", ".join(self.documents[:3])
+        if len(self.documents) > 3:
+            others = len(self.documents) - 3
+            shown += f" and {others} other document{'s' if others > 1 else ''}"
+        super().__init__(f"{message}; printed in {shown}", path=path, line=line,
+                         field=field, hint=hint)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_leak, (self.what, self.documents, self.path, self.line, self.field,
+                                self.hint))
+
+
+def _rebuild_leak(message: str, documents: Sequence[str], path: str | None, line: int | None,
+                  field: str | None, hint: str | None) -> LeakError:
+    return LeakError(message, documents=documents, path=path, line=line, field=field,
+                     hint=hint)
+
+
+def merged(errors: Iterable[BriefgenError]) -> list[BriefgenError]:
+    """``errors`` without repeats: an error found again is kept once, and the same leak in
+    several documents is one error naming them all."""
+    kept: dict[object, BriefgenError] = {}
+    for error in errors:
+        if isinstance(error, LeakError):
+            key: object = (LeakError, error.what, error.path, error.line, error.field,
+                           error.hint)
+            before = kept.get(key)
+            if isinstance(before, LeakError):
+                error = LeakError(error.what, documents=(*before.documents, *error.documents),
+                                  path=error.path, line=error.line, field=error.field,
+                                  hint=error.hint)
+            kept[key] = error
+        else:
+            kept.setdefault(str(error), error)
+    return list(kept.values())
 
 
 class OutputError(BriefgenError):

@@ -15,10 +15,12 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import pikepdf
 import pypdfium2
 
+from briefgen.markup import plain_text
 from briefgen.model import RestrictedText
 
 _SPACE = re.compile(r"\s+")
@@ -281,11 +283,31 @@ def _candidates(targets: Sequence[tuple[str, str]], lengths: Sequence[int],
             if len(target) < _SHINGLE or target[:_SHINGLE] in openings]
 
 
+@dataclass(frozen=True)
+class Leak:
+    """A restricted text found in a public document."""
+
+    text: str  # the restricted text, or the sentence of it, that was found
+    found_in: tuple[str, ...]  # where in the document: "the document text", "the file name"
+    restricted_at: str  # where the restricted text is written ("" when not known)
+    # Where the public text that repeats it is written ("path:line"), when one string the
+    # document shows holds it whole: what to reword.
+    repeated_by: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return (f"{self.text[:60]!r} in {', '.join(self.found_in)}"
+                + (f" (restricted: {self.restricted_at})" if self.restricted_at else ""))
+
+
 def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
-               filename: str = "", html: str = "") -> list[str]:
+               filename: str = "", html: str = "",
+               shown: Sequence[tuple[str, str]] = ()) -> list[Leak]:
     """Restricted strings (or sentences of them) found in the PDF, its file name or the
     HTML it was made from, each with where it was found and where the restricted text is
-    written. Without a PDF (``briefgen validate``), the file name and HTML only."""
+    written. Without a PDF (``briefgen validate``), the file name and HTML only.
+
+    ``shown`` is every string the document shows with where it is written (content or
+    catalog, "path:line"): a leak names those that hold it."""
     looked_for = needles(restricted)
     found: dict[str, list[str]] = {}
     name = _squash(_NAME_SEPARATOR.sub(" ", filename))
@@ -302,6 +324,15 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
         for needle, target in _candidates(targets, lengths, readings):
             if any(_contains(reading, target) for reading in readings):
                 found.setdefault(needle, []).append(where)
-    return [f"{needle[:60]!r} in {', '.join(found[needle])}"
-            + (f" (restricted: {looked_for[needle]})" if looked_for[needle] else "")
-            for needle in looked_for if needle in found]
+    leaks = []
+    for needle in looked_for:
+        if needle not in found:
+            continue
+        target = _squash(needle)[0]
+        # Found rarely, so the shown strings are read only then: as written and as read
+        # ("*Pak* Yong-ho" repeats "Pak Yong-ho").
+        repeated_by = tuple(dict.fromkeys(
+            at for text, at in shown
+            if at and any(_contains(_squash(t), target) for t in (text, plain_text(text)))))
+        leaks.append(Leak(needle, tuple(found[needle]), looked_for[needle], repeated_by))
+    return leaks

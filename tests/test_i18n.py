@@ -133,6 +133,29 @@ def test_rewritten_english_goes_stale_not_new(example: Path) -> None:
     assert "".join(re.findall(r'^#\| "(.*)"$', previous, re.M)).startswith(before.id[:60])
 
 
+def test_a_new_entry_starts_untranslated_however_like_another_entry_it_is(
+        example: Path) -> None:
+    # Babel would give it the translation of the most alike English: a national law
+    # printed with the Convention against Torture's words, marked stale.
+    root = example.parent
+    cat = (example / "law/convention-against-torture.yaml").read_text(encoding="utf-8")
+    (example / "law/national-torture-act.yaml").write_text(
+        cat.replace("id: convention-against-torture", "id: national-torture-act")
+        .replace("title: Convention against Torture", "title: National torture act")
+        .replace("kind: treaty", "kind: national\nstate: vietnam")
+        .replace("extradite a person", "extradite any person"), encoding="utf-8")
+    code, out, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    with (root / "locales/ko/shared.po").open("rb") as handle:
+        messages = {m.context: m for m in read_po(handle, locale="ko") if m.id}
+    new = messages["law:national-torture-act:return-to-torture:text"]
+    assert (new.string, new.fuzzy, new.previous_id) == ("", False, [])
+    # The entry it is like keeps its own translation, current.
+    old = messages["law:convention-against-torture:return-to-torture:text"]
+    assert old.string and not old.fuzzy
+    assert "0 stale" in next(line for line in out.splitlines() if "shared.po" in line)
+
+
 def test_changed_english_goes_stale_fails_the_build_and_passes_once_translated(
         example: Path) -> None:
     root = example.parent

@@ -592,7 +592,13 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
         before = {(m.context, m.id) for m in catalog if m.id}
         previous = {(m.context, m.id): m.previous_id for m in catalog
                     if m.id and m.fuzzy and m.previous_id}
-        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        # Babel's likeness match gives a new entry the translation of the most alike
+        # English of any entry, of any context: a new law's provision would come with the
+        # Convention against Torture's, a new fact with its neighbour's date. A content
+        # entry is found by its context alone (_stale_by_context); only the templates'
+        # labels, which their English names, are matched by likeness, as msgmerge does.
+        catalog.update(template, no_fuzzy_matching=template.domain != TEMPLATES_DOMAIN,
+                       update_header_comment=False)
         # update() rebuilds every entry from the template and drops or replaces the
         # previous English of an entry that was already stale: the translator needs the
         # English the translation was made from, not an intermediate one it never saw

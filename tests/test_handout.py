@@ -309,10 +309,25 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     assert result.exit_code == 2
     assert "does not fit on 1 page(s): at the smallest type size (8 pt) it takes" in \
         result.stderr
-    assert "under handout: (at content/cases/sample-case/case.yaml:" in result.stderr
+    case = "content/cases/sample-case/case.yaml"
+    said = " ".join(result.stderr.split())
+    assert (f"(shorten the case summary (at {case}:6) or the handout's call_to_action (at "
+            f"{case}:79), or list fewer of its facts (at {case}:82) or asks (at {case}:83)"
+            ) in said
     # The Korean may be the longer text: its catalog is named too.
-    assert "; its translation in locales/ko/case.sample-case.po)" in result.stderr
+    assert "; its translation in locales/ko/case.sample-case.po)" in said
     assert not (content.parent / "output").exists()
+
+    # A handout with a summary of its own prints that, not the case's.
+    edit(content / "cases/sample-case/case.yaml", f"summary: {long_summary}",
+         "summary: Two people were stopped and handed over.")
+    edit(content / "cases/sample-case/case.yaml", "  call_to_action: Come.\n",
+         f"  call_to_action: Come.\n  summary: {long_summary}\n  summary_sources: [src-a]\n")
+    result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
+                                      "--jobs", "1"])
+    assert result.exit_code == 2
+    assert f"(shorten the handout's summary (at {case}:80) or" in " ".join(
+        result.stderr.split())
 
 
 def _difference(a: Image.Image, b: Image.Image) -> float:

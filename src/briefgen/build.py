@@ -932,17 +932,24 @@ BRIEF_FITS = (0, 1, 2)
 SHORT_LAST_PAGE = 0.2
 
 
-def _handout_text_at(content: Content, case: Case, locales: Sequence[str]) -> str:
-    """Where a handout's text is written: the case file's handout block and, for each
-    language that is not the source's, the case catalog, as the translation may be
-    the longer text."""
-    assert case.handout is not None
+def _handout_fit_hint(content: Content, case: Case, locales: Sequence[str]) -> str:
+    """What to shorten when a handout does not fit its page, each where it is written:
+    the summary it prints (its own, or the case's), its call to action and its lists; and,
+    for each language that is not the source's, the case catalog, as the translation may
+    be the longer text."""
+    handout = case.handout
+    assert handout is not None
     from briefgen.messages import case_domain
 
+    summary = (f"the handout's summary (at {handout.origin.at('summary')})" if handout.summary
+               else f"the case summary (at {case.origin.at('summary')})")
     catalogs = [f"locales/{locale}/{case_domain(case.id)}.po" for locale in locales
                 if locale != content.project.source_locale]
-    return f"at {case.handout.origin}" + "".join(
-        f"; its translation in {catalog}" for catalog in catalogs)
+    at = handout.origin.at
+    return (f"shorten {summary} or the handout's call_to_action (at "
+            f"{at('call_to_action')}), or list fewer of its facts (at {at('facts')}) or "
+            f"asks (at {at('asks')})"
+            + "".join(f"; its translation in {catalog}" for catalog in catalogs))
 
 
 def _render_one(content: Content, job: Job, translators: dict[str, Translator],
@@ -970,7 +977,7 @@ def _render_one(content: Content, job: Job, translators: dict[str, Translator],
                      handout.as_of_iso,
                      handout.restricted_texts, handout.classification,
                      _all_texts(handout.texts), max_pages=1, images=True,
-                     content_at=_handout_text_at(content, case, target.locales)), coverage
+                     fit_hint=_handout_fit_hint(content, case, target.locales)), coverage
     view = build_brief_view(content, case, target.audience, target.locale, translator,
                             include_restricted=target.restricted)
     # The stylesheet is the first's for all: brief.css selects the tighter settings by
@@ -1028,7 +1035,7 @@ class _Work:
     images: bool = False  # also write PNG pictures of the first page
     variant: str = "pdf/ua-1"
     attachments: tuple[tuple[str, bytes, str], ...] = ()
-    content_at: str = ""  # where its text is written (and translated), for messages
+    fit_hint: str = ""  # what to shorten, and where, when it does not fit max_pages
     # Printed on every page, or the build fails: a restricted brief's warning, which
     # comes from the stylesheet's page margins and is lost with a broken stylesheet.
     every_page: str = ""
@@ -1153,9 +1160,7 @@ def _typeset_one(setup: _WorkerSetup, item: _Work) -> _Result:
             f"({HANDOUT_SCALES[-1]:g} pt) it takes {result.page_count} pages, "
             f"{result.page_count - item.max_pages} too many",
             path=item.name,
-            hint="shorten the case summary or the handout's call_to_action, or list "
-                 "fewer facts or asks under handout:" + (
-                     f" ({item.content_at})" if item.content_at else ""))
+            hint=item.fit_hint or None)
     html = item.html[result.chosen]
     _check_no_restricted(result.pdf, html, item.restricted, item.name, item.shown)
     _check_every_page(result.pdf, item.every_page, item.name)

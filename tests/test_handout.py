@@ -460,6 +460,24 @@ def test_a_source_published_after_the_event_started_is_not_on_its_handout(
     assert ("Example Wire" in outlets) is cited, outlets
 
 
+def test_whatever_a_handout_prints_cited_only_to_later_sources_is_warned_about(
+        project: Make) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    edit(content / "sources/sources.yaml", "    date: 2015-11-18\n", "    date: 2015-12-01\n")
+    case = "content/cases/sample-case/case.yaml"
+    warnings = [str(w) for w in load_content(content).warnings]
+    later = ("the handout for event 'vigil' prints was published after the event started, "
+             "so its handout cites none for it (cite what was reported by then)")
+    lines = (content / "cases/sample-case/case.yaml").read_text().splitlines()
+    asks = lines.index("  asks: [release]") + 1
+    sources = max(n for n, line in enumerate(lines, start=1) if line == "    sources: [src-a]")
+    assert f"{case}:{asks}: handout.asks: every source of ask 'release' {later}" in warnings
+    assert f"{case}:{sources}: events[1].sources: every source of event 'vigil' {later}" \
+        in warnings
+    # One of its sources gives no date: it may have been out by then.
+    assert not any("fact 'stopped'" in w for w in warnings), warnings
+
+
 def test_a_handout_summary_cited_only_to_later_sources_is_warned_about(project: Make) -> None:
     content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
     case = content / "cases/sample-case/case.yaml"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -820,7 +820,7 @@ def _check_references(content: Content, problems: Problems) -> None:
                               path=case.handout.origin.path,
                               line=case.handout.origin.line_of("summary_sources"),
                               field="handout.summary_sources")
-            _warn_summary_cited_too_late(case, case.handout, content.sources, problems)
+            _warn_cited_too_late(case, case.handout, content.sources, problems)
         if case.group:
             check(case.group.sources, sources, "source", case.group.origin, "group.sources",
                   "sources/")
@@ -895,20 +895,34 @@ def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None
                      f"or make fact {ref!r} public if it may be published")
 
 
-def _warn_summary_cited_too_late(case: Case, handout: Handout, sources: dict[str, Source],
-                                 problems: Problems) -> None:
-    # The handout leaves out sources published after its event started: a summary whose
-    # every source is one of them prints with none.
-    cited = [sources[s] for s in case.handout_summary_sources if s in sources]
-    for event in case.events:
-        if cited and not any(source.out_before(event.start) for source in cited):
-            field = "handout.summary_sources" if handout.summary else "summary_sources"
-            where = handout.origin if handout.summary else case.origin
-            problems.warn(f"every source of the summary the handout for event "
-                          f"{event.id!r} prints was published after the event started, so "
-                          "its handout cites none for it (cite what was reported by then)",
-                          path=where.path, line=where.line_of(field.rpartition(".")[2]),
-                          field=field)
+def _warn_cited_too_late(case: Case, handout: Handout, sources: dict[str, Source],
+                         problems: Problems) -> None:
+    """The handout leaves out sources published after its event started: a text it
+    prints whose every source is one of them prints with none."""
+    facts = {fact.id: fact for fact in case.facts}
+    asks = {ask.id: ask for ask in case.asks}
+    at = handout.origin
+    # (what, its sources, where they are listed, field, line)
+    printed: list[tuple[str, Sequence[str], Origin, str, int]] = [
+        ("the summary", case.handout_summary_sources, at if handout.summary else case.origin,
+         "handout.summary_sources" if handout.summary else "summary_sources",
+         (at if handout.summary else case.origin).line_of("summary_sources"))]
+    printed += [(f"fact {ref!r}", facts[ref].sources, at, "handout.facts",
+                 at.line_of("facts", index))
+                for index, ref in enumerate(handout.facts) if ref in facts]
+    printed += [(f"ask {ref!r}", asks[ref].sources, at, "handout.asks",
+                 at.line_of("asks", index))
+                for index, ref in enumerate(handout.asks) if ref in asks]
+    for number, event in enumerate(case.events, start=1):
+        for what, ids, where, field, line in [
+                *printed, (f"event {event.id!r}", event.sources, event.origin,
+                           f"events[{number}].sources", event.origin.line_of("sources"))]:
+            cited = [sources[s] for s in ids if s in sources]
+            if cited and not any(source.out_before(event.start) for source in cited):
+                problems.warn(f"every source of {what} the handout for event {event.id!r} "
+                              "prints was published after the event started, so its "
+                              "handout cites none for it (cite what was reported by then)",
+                              path=where.path, line=line, field=field)
 
 
 def _warn_uncited_summary(cited: tuple[str, ...], where: Origin, prefix: str,

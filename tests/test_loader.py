@@ -148,10 +148,29 @@ def test_yes_is_not_a_boolean(project: Make) -> None:
 
 def test_timeline_out_of_order_is_a_warning(project: Make) -> None:
     content = project("minimal")
-    edit(content / CASE, "    date: 2015-10\n", "    date: 2016-01\n")
+    edit(content / CASE, "    date: 2015-10\n", "    date: 2015-11\n")
     loaded = load_content(content)
     assert len(loaded.warnings) == 1
     assert "comes after 'earlier'" in str(loaded.warnings[0])
+
+
+@pytest.mark.parametrize(("as_of", "warned", "entry_warned"), [
+    ("2015-12-02", False, False), ("2015-11", False, False), ("2015", False, False),
+    ("2015-11-17", True, False), ("2015-10", True, False), ("2015-10-21", True, True),
+    ("2014", True, True)])
+def test_material_dated_after_as_of_is_a_warning(project: Make, as_of: str, warned: bool,
+                                                 entry_warned: bool) -> None:
+    # src-a is of 18 November 2015; the last timeline entry of 22 October.
+    content = project("minimal")
+    edit(content / CASE, "as_of: 2015-12-02", f"as_of: {as_of}")
+    found = [str(w) for w in load_content(content).warnings]
+    source = (f"content/{CASE}:3: as_of: source 'src-a', which the case cites, was "
+              f"published (2015-11-18) after the case's as_of ({as_of}), which every brief "
+              "prints as the date its material is current to (move as_of on to the date "
+              "the material was last brought up to date)")
+    assert (source in found) is warned, found
+    assert any("timeline entry 'stop' (2015-10-22) is dated after" in w
+               for w in found) is entry_warned, found
 
 
 def test_block_markdown_in_text_is_a_warning_naming_its_line(project: Make) -> None:

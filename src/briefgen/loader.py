@@ -861,6 +861,7 @@ def _check_references(content: Content, problems: Problems) -> None:
         if not problems.errors:
             _check_order(case, problems)
             _check_asked(case, problems)
+            _check_as_of(case, content.sources, problems)
 
 
 def _check_provision(ref: str, content: Content, origin: Origin, index: int,
@@ -979,6 +980,47 @@ def _check_order(case: Case, problems: Problems) -> None:
                 f"{previous.id!r} ({previous.date.iso()}) but is earlier",
                 path=entry.origin.path, line=entry.origin.line, field="timeline")
         previous = entry
+
+
+def _check_as_of(case: Case, sources: dict[str, Source], problems: Problems) -> None:
+    """Every brief prints "as of" the case's ``as_of``: a timeline entry or a cited
+    source dated after it says the material is older than it is (``as_of`` not moved
+    on when the case was last brought up to date)."""
+    last = _last_day(case.as_of)
+    said = (f"after the case's as_of ({case.as_of.iso()}), which every brief prints as the "
+            "date its material is current to")
+    fix = "move as_of on to the date the material was last brought up to date"
+    for entry in case.timeline:
+        if entry.date.earliest > last:
+            problems.warn(f"timeline entry {entry.id!r} ({entry.date.iso()}) is dated {said} "
+                          f"({fix})",
+                          path=entry.origin.path, line=entry.origin.line_of("date"),
+                          field="timeline")
+    cited = [*case.summary_sources,
+             *(s for m in (case.group.members if case.group else ()) for s in m.sources),
+             *(case.group.sources if case.group else ()),
+             *(s for fact in case.facts for s in fact.sources),
+             *(s for fact in case.facts for a in fact.accounts for s in a.sources),
+             *(s for entry in case.timeline for s in entry.sources),
+             *(s for analysis in case.legal_analysis for s in analysis.sources),
+             *(s for ask in case.asks for s in ask.sources)]
+    for source_id in dict.fromkeys(cited):
+        source = sources.get(source_id)
+        if source is not None and source.date is not None and source.date.earliest > last:
+            problems.warn(f"source {source_id!r}, which the case cites, was published "
+                          f"({source.date.iso()}) {said} ({fix})",
+                          path=case.origin.path, line=case.origin.line_of("as_of"),
+                          field="as_of")
+
+
+def _last_day(date: PartialDate) -> dt.date:
+    """The last day ``date`` (a day, a month or a year) may be."""
+    if date.day is not None:
+        return date.earliest
+    if date.month is not None:
+        following = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    return dt.date(date.year, 12, 31)
 
 
 def _check_asked(case: Case, problems: Problems) -> None:

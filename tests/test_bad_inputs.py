@@ -188,7 +188,8 @@ CORPUS = [
         replace(CASE, "sources: [src-a, src-b]", "sources:\n      - src-a\n      - src-c"),
         f"{CASE}:25: facts[1].sources: unknown source 'src-c'"),
     Bad("unknown law", replace(CASE, "provisions: [treaty/art-1]", "provisions: [treatyy/art-1]"),
-        "provisions: unknown instrument 'treatyy' in 'treatyy/art-1' (did you mean 'treaty'?)"),
+        "legal_analysis[1].provisions: unknown instrument 'treatyy' in 'treatyy/art-1' "
+        "(did you mean 'treaty'?)"),
     Bad("unknown provision",
         replace(CASE, "provisions: [treaty/art-1]", "provisions: [treaty/art-2]"),
         "unknown provision 'treaty/art-2' (expected instrument/provision, one of: treaty/art-1)"),

@@ -218,7 +218,8 @@ class _Identified(Protocol):
 T = TypeVar("T", bound=_Identified)
 
 
-def _add(table: dict[str, T], item: T, problems: Problems, what: str) -> None:
+def _add(table: dict[str, T], item: T, problems: Problems, what: str,
+         within: str = "across all files") -> None:
     item_id, origin = item.id, item.origin
     if not item_id:
         return
@@ -226,16 +227,17 @@ def _add(table: dict[str, T], item: T, problems: Problems, what: str) -> None:
         first = table[item_id].origin
         problems.error(f"duplicate {what} id {item_id!r}",
                        path=origin.path, line=origin.line, field="id",
-                       hint=f"first defined at {first}; ids must be unique across all files, "
+                       hint=f"first defined at {first}; ids must be unique {within}, "
                             "rename one")
         return
     table[item_id] = item
 
 
-def _unique(items: Iterable[_Identified], problems: Problems, what: str) -> None:
+def _unique(items: Iterable[_Identified], problems: Problems, what: str,
+            within: str) -> None:
     seen: dict[str, _Identified] = {}
     for item in items:
-        _add(seen, item, problems, what)
+        _add(seen, item, problems, what, within)
 
 
 # -- readers for each kind ------------------------------------------------------------
@@ -474,7 +476,7 @@ def _instrument(f: Fields) -> Instrument:
         )
         for p in f.each("provisions", PROVISION_KEYS, required=True)
     )
-    _unique(provisions, f.problems, "provision")
+    _unique(provisions, f.problems, "provision", "within the instrument")
     state = f.ident("state", required=kind is InstrumentKind.NATIONAL) or None
     parties = f.ids("parties", required=kind is InstrumentKind.BILATERAL, what="actor id")
     return Instrument(
@@ -566,14 +568,14 @@ def _case(f: Fields) -> Case:
             )
             for m in g.each("members", MEMBER_KEYS)
         )
-        _unique(members, f.problems, "group member")
+        _unique(members, f.problems, "group member", "within the case")
         group = Group(summary=g.markdown("summary"), sources=g.ids("sources", required=True,
                                                                what="source id"),
                       members=members, origin=g.origin)
     facts = tuple(_fact(x) for x in f.each("facts", FACT_KEYS, required=True))
-    _unique(facts, f.problems, "fact")
+    _unique(facts, f.problems, "fact", "within the case")
     timeline = tuple(_timeline(x) for x in f.each("timeline", TIMELINE_KEYS))
-    _unique(timeline, f.problems, "timeline entry")
+    _unique(timeline, f.problems, "timeline entry", "within the case")
     analysis = tuple(
         Analysis(
             id=a.ident("id"),
@@ -586,7 +588,7 @@ def _case(f: Fields) -> Case:
         )
         for a in f.each("legal_analysis", ANALYSIS_KEYS)
     )
-    _unique(analysis, f.problems, "legal analysis")
+    _unique(analysis, f.problems, "legal analysis", "within the case")
     asks = tuple(
         Ask(
             id=a.ident("id"),
@@ -598,9 +600,9 @@ def _case(f: Fields) -> Case:
         )
         for a in f.each("asks", ASK_KEYS)
     )
-    _unique(asks, f.problems, "ask")
+    _unique(asks, f.problems, "ask", "within the case")
     events = tuple(e for e in (_event(x) for x in f.each("events", EVENT_KEYS)) if e)
-    _unique(events, f.problems, "event")
+    _unique(events, f.problems, "event", "within the case")
     return Case(
         id=f.ident("id"),
         title=f.text("title"),
@@ -692,7 +694,7 @@ def _fact(f: Fields) -> Fact:
                 sources=a.ids("sources", required=True, what="source id"), origin=a.origin)
         for a in f.each("accounts", ACCOUNT_KEYS)
     )
-    _unique(accounts, f.problems, "account")
+    _unique(accounts, f.problems, "account", "within the fact")
     if status is FactStatus.DISPUTED:
         if len(accounts) < 2 and f.ok:
             f.problems.error(
@@ -842,8 +844,9 @@ def _check_references(content: Content, problems: Problems) -> None:
             check(analysis.concerns, actors, "actor", analysis.origin,
                   f"legal_analysis[{i}].concerns", "actors/")
             for index, ref in enumerate(analysis.provisions):
-                _check_provision(ref, content, analysis.origin, index, problems)
-            _check_fact_refs(case, analysis, problems)
+                _check_provision(ref, content, analysis.origin, index,
+                                 f"legal_analysis[{i}].provisions", problems)
+            _check_fact_refs(case, analysis, f"legal_analysis[{i}].facts", problems)
         for i, ask in enumerate(case.asks, start=1):
             check(ask.to, actors, "actor", ask.origin, f"asks[{i}].to", "actors/")
             check(ask.sources, sources, "source", ask.origin, f"asks[{i}].sources", "sources/")
@@ -864,34 +867,34 @@ def _check_references(content: Content, problems: Problems) -> None:
             _check_as_of(case, content.sources, problems)
 
 
-def _check_provision(ref: str, content: Content, origin: Origin, index: int,
+def _check_provision(ref: str, content: Content, origin: Origin, index: int, field: str,
                      problems: Problems) -> None:
     instrument_id, _, provision_id = ref.partition("/")
     inst = content.instruments.get(instrument_id)
     line = origin.line_of("provisions", index)
     if inst is None:
         problems.error(f"unknown instrument {instrument_id!r} in {ref!r}", path=origin.path,
-                       line=line, field="provisions",
+                       line=line, field=field,
                        hint=_known(instrument_id, dict(content.instruments), "law/"))
     elif not provision_id or inst.provision(provision_id) is None:
         known = ", ".join(f"{inst.id}/{p.id}" for p in inst.provisions)
         problems.error(f"unknown provision {ref!r}", path=origin.path, line=line,
-                       field="provisions", hint=f"expected instrument/provision, one of: {known}")
+                       field=field, hint=f"expected instrument/provision, one of: {known}")
 
 
-def _check_fact_refs(case: Case, analysis: Analysis, problems: Problems) -> None:
+def _check_fact_refs(case: Case, analysis: Analysis, field: str, problems: Problems) -> None:
     facts = {fact.id: fact for fact in case.facts}
     for index, ref in enumerate(analysis.facts):
         fact = facts.get(ref)
         line = analysis.origin.line_of("facts", index)
         if fact is None:
             problems.error(f"unknown fact {ref!r}", path=analysis.origin.path,
-                           line=line, field="facts",
+                           line=line, field=field,
                            hint=_known(ref, dict(facts), f"cases/{case.id}/case.yaml"))
         elif fact.sensitivity is Sensitivity.RESTRICTED:
             problems.error(
                 f"refers to restricted fact {ref!r}", path=analysis.origin.path,
-                line=line, field="facts",
+                line=line, field=field,
                 hint="legal analysis appears in public documents; rest it on public facts, "
                      f"or make fact {ref!r} public if it may be published")
 

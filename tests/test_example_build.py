@@ -100,7 +100,7 @@ def test_english_brief_has_its_sections_and_facts(built: Path) -> None:
 def test_vietnam_gets_customary_law_not_a_treaty_duty(built: Path) -> None:
     text = squash(pdftotext(built / f"{CASE}_brief_vietnam_en.pdf"))
     assert "Vietnam is not a party to this treaty" in text
-    assert "Instead, the customary rule applies" in text
+    assert "Instead, the sources describe a customary rule" in text
 
 
 def test_korean_text_extracts_exactly(built: Path) -> None:
@@ -270,7 +270,7 @@ def test_treaty_status_the_sources_do_not_give_is_not_asserted(built: Path) -> N
     assert ("The sources of this brief do not say whether the United States is a party to "
             "this treaty.") in us
     assert "Requests to the United States" in us and "Obligations of the United States" in us
-    assert us.count("Whatever its treaty status, the customary rule applies") == 2
+    assert us.count("Whatever its treaty status, the sources describe a customary rule as well") == 2
     # The rule's text is printed once, under its own entry, not under each treaty too.
     assert us.count("Customary international law prohibits the forced return") == 1
     assert "is a party to this treaty." not in us.replace("whether the United States is a", "")

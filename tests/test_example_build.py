@@ -270,7 +270,8 @@ def test_treaty_status_the_sources_do_not_give_is_not_asserted(built: Path) -> N
     assert ("The sources of this brief do not say whether the United States is a party to "
             "this treaty.") in us
     assert "Requests to the United States" in us and "Obligations of the United States" in us
-    assert us.count("Whatever its treaty status, the sources describe a customary rule as well") == 2
+    assert us.count(
+        "Whatever its treaty status, the sources describe a customary rule as well") == 2
     # The rule's text is printed once, under its own entry, not under each treaty too.
     assert us.count("Customary international law prohibits the forced return") == 1
     assert "is a party to this treaty." not in us.replace("whether the United States is a", "")

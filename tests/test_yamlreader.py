@@ -53,6 +53,13 @@ def test_nodes_carry_lines() -> None:
         ("a: &x 1\nb: *x\n", 1, "anchors and aliases"),
         ("a:\n\tb: 1\n", 2, "tab used for indentation"),
         ("a: [1,\n", 2, "YAML syntax error"),
+        # The parser's own words are kept, after what they mean.
+        ("a:\n  - id: x\n  to: [y]\n", 3, "YAML syntax error: this line is indented "
+         "differently from the lines around it (the keys of one item, and the dashes of one "
+         "list, must start in the same column) [YAML: expected <block end>"),
+        ("a: b: c\n", 1, "a colon where none may be (a value that holds ': ' must be "
+         "quoted) [YAML: mapping values are not allowed here]"),
+        ('a: "open\n', 2, "the file ends inside a quote or a bracket"),
         ("a: !custom x\n", 1, "YAML tag !custom is not supported"),
         ("base: {x: 1}\nother:\n  <<: {y: 2}\n", 3, "merge keys"),
     ],

@@ -158,7 +158,7 @@ def parse_yaml(text: str, display: str) -> YNode | None:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise ContentError(
-            f"YAML syntax error: {problem}",
+            f"YAML syntax error: {_in_plain_words(problem)}",
             path=display,
             line=line,
             hint="check indentation, colons and quotes on this line or the one above",
@@ -188,6 +188,26 @@ def _too_deep(display: str, line: int | None) -> ContentError:
 
 _NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
+
+
+# What the YAML parser's commonest complaints mean for a file written by hand; its own
+# words follow in brackets, for a search.
+_PLAIN = (
+    ("expected <block end>", "this line is indented differently from the lines around it "
+                             "(the keys of one item, and the dashes of one list, must start "
+                             "in the same column)"),
+    ("mapping values are not allowed here", "a colon where none may be (a value that holds "
+                                            "': ' must be quoted)"),
+    ("could not find expected ':'", "a key without its colon, or a quote left open"),
+    ("found unexpected end of stream", "the file ends inside a quote or a bracket"),
+)
+
+
+def _in_plain_words(problem: str) -> str:
+    for start, meaning in _PLAIN:
+        if problem.startswith(start):
+            return f"{meaning} [YAML: {problem}]"
+    return problem
 
 
 def _check_lines(text: str, display: str) -> None:

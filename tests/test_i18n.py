@@ -979,6 +979,27 @@ def test_an_entry_without_msgstr_is_reported_at_its_line(example: Path) -> None:
     assert " on " not in err.split("(open")[0]
 
 
+def test_an_entry_without_msgid_is_refused_before_update_moves_translations(
+        example: Path) -> None:
+    # Babel joins such a msgstr to the entry after it: update would then give one ask's
+    # translation to an event's title, unflagged.
+    root = example.parent
+    po = root / CASE_PO
+    before = po.read_bytes()
+    lines = po.read_text(encoding="utf-8").split("\n")
+    at = lines.index(f'msgctxt "case:{CASE}:ask:us-press-beijing"')
+    end = next(n for n in range(at + 2, len(lines)) if not lines[n].startswith('"'))
+    del lines[at + 1:end]
+    po.write_text("\n".join(lines), encoding="utf-8")
+    for command in (["validate"], ["i18n", "update"]):
+        code, _, err = run(*command, "--content", str(example))
+        assert code == 2
+        assert (f"{CASE_PO}:{at + 1}: malformed PO file: an entry without its msgid line "
+                in err), err
+    assert po.read_bytes() != before  # as the translator left it: not rewritten
+    assert "\n".join(lines) == po.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(("locale", "joined"), [
     ("zh-Hans", "</cite>。作者：Keegan Hamilton。日期："),
     ("en", "</cite>. Author: Keegan Hamilton. Date: "),

@@ -305,8 +305,9 @@ def _check_charset(text: str, display: str) -> None:
 
 class _EntryCheck:
     """What Babel's reader silently resolves, refused with the line: an entry with two
-    msgctxt or msgid lines (Babel keeps the last), and two entries for the same context
-    and English (Babel keeps one; the translator edits the other and sees no change)."""
+    msgctxt or msgid lines (Babel keeps the last), one with no msgid (Babel joins its
+    translation to another entry), and two entries for the same context and English
+    (Babel keeps one; the translator edits the other and sees no change)."""
 
     def __init__(self, display: str) -> None:
         self.display = display
@@ -338,7 +339,18 @@ class _EntryCheck:
             self.fields[keyword] = [line[len(keyword):].strip()]
 
     def _finish(self) -> None:
-        if "msgid" not in self.fields or self.obsolete:
+        if self.obsolete:
+            return
+        if self.fields and "msgid" not in self.fields:
+            # Babel would join its msgstr to the entry before or after: a translation
+            # printed for the wrong text, and no error.
+            raise ContentError(
+                "malformed PO file: an entry without its msgid line",
+                path=self.display, line=self.start,
+                hint="each entry is msgctxt, msgid (the English) and msgstr, in that order: "
+                     "put the msgid back (as in locales/pot/), or delete the entry and run "
+                     "'briefgen i18n update'")
+        if "msgid" not in self.fields:
             return
         context = _unquoted(self.fields["msgctxt"]) if "msgctxt" in self.fields else None
         key = (context, _unquoted(self.fields["msgid"]))

@@ -951,7 +951,9 @@ def test_catalogs_no_document_reads_are_warned_about(example: Path) -> None:
     root = example.parent
     shutil.copy(root / "locales/ko/templates.po", root / "locales/ko/template.po")
     (root / "locales/ja").mkdir()
-    shutil.copy(root / "locales/ko/shared.po", root / "locales/ja/shared.po")
+    (root / "locales/ja/shared.po").write_text(
+        (root / "locales/ko/shared.po").read_text(encoding="utf-8").replace(
+            '"Language: ko\\n"', '"Language: ja\\n"'), encoding="utf-8")
     code, _, err = run("validate", "--content", str(example))
     assert code == 0, err
     assert ("warning: locales/ko/template.po: template.po is not a catalog any document "
@@ -977,6 +979,18 @@ def test_an_entry_without_msgstr_is_reported_at_its_line(example: Path) -> None:
     assert re.search(r"locales/ko/templates\.po:\d+: malformed PO file: missing msgstr for "
                      r"msgid 'Page \{page\} of \{pages\}' \(open it in Poedit", err), err
     assert " on " not in err.split("(open")[0]
+
+
+def test_a_catalog_copied_from_another_language_is_named_by_its_header(
+        example: Path) -> None:
+    root = example.parent
+    edit(example / "project.yaml", "locales: [en, ko]", "locales: [en, ko, zh-Hans]")
+    shutil.copy(root / "locales/ko/shared.po", root / "locales/zh-Hans/shared.po")
+    for command in (["validate"], ["i18n", "update"]):
+        code, _, err = run(*command, "--content", str(example))
+        assert code == 2
+        assert ("locales/zh-Hans/shared.po:13: the header says Language: ko, but the catalog "
+                "is in the folder of zh-Hans (a catalog copied from another language?") in err
 
 
 def test_an_entry_without_msgid_is_refused_before_update_moves_translations(

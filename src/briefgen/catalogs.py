@@ -372,8 +372,33 @@ def _refuse_non_file(path: Path, display: str) -> None:
                                 "'briefgen i18n update'")
 
 
+# The header's Language line: the entry of msgid "" comes first, before any other msgid.
+_LANGUAGE_HEADER = re.compile(r'^"Language: *([^"\\]*?) *(?:\\n)?"$')
+
+
+def _check_language_header(text: str, display: str, locale: str) -> None:
+    """A catalog copied from another language's folder keeps that language's header:
+    refused here, rather than as a thousand characters no font of this language has."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("msgid") and not stripped.startswith('msgid ""'):
+            return  # past the header
+        found = _LANGUAGE_HEADER.match(stripped)
+        if found and found.group(1):
+            declared = found.group(1)
+            if declared.replace("_", "-").lower() != locale.lower():
+                raise ContentError(
+                    f"the header says Language: {declared}, but the catalog is in the "
+                    f"folder of {locale}", path=display, line=number,
+                    hint=f"a catalog copied from another language? Translate it into "
+                         f"{locale} and set Language: {locale}, or delete it and run "
+                         "'briefgen i18n update' to start one afresh")
+            return
+
+
 def read_catalog(path: Path, display: str, locale: str) -> Catalog:
     text = _check_po_syntax(path, display)
+    _check_language_header(text, display, locale)
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale.replace("-", "_"), abort_invalid=True)

@@ -95,6 +95,9 @@ def test_english_brief_has_its_sections_and_facts(built: Path) -> None:
     # Both accounts of the disputed arrest date, with their own sources.
     assert "22 October" in text or "October 22" in text
     assert "23 October" in text or "October 23" in text
+    # A source's date worked out, not given, is marked so (the blog post's and UPI's).
+    assert "Date: 20 November 2015 (inferred)." in text
+    assert "Date: 18 November 2015 (inferred)." in text
 
 
 def test_vietnam_gets_customary_law_not_a_treaty_duty(built: Path) -> None:

@@ -558,6 +558,25 @@ CORPUS = [
         write_bytes("locales/ko/templates.po",
                     'msgid "Language: %(language)s."\nmsgstr "언어: %(lang)s."\n'.encode())),
         "%(lang)s is not in the English; %(language)s is missing", command="validate"),
+    Bad("placeholder added to a label that has none", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Summary"\nmsgstr "요약 %(audience)s"\n'.encode())),
+        "locales/ko/templates.po:2: msgstr: translation of 'Summary': %(audience)s is not in "
+        "the English (its English has no placeholder, so none is filled in: write the text "
+        "itself)", command="validate"),
+    Bad("placeholder in a content translation", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po",
+                    'msgctxt "x"\nmsgid "A treaty"\nmsgstr "{date} 조약"\n'.encode())),
+        "locales/ko/shared.po:3: msgstr: translation of 'A treaty': {date} is not in the "
+        "English", command="validate"),
+    Bad("lone percent sign in a label with placeholders", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/templates.po",
+                    'msgid "Language: %(language)s."\nmsgstr "언어: %(language)s 100%."\n'
+                    .encode())),
+        "write %% for a percent sign", command="validate"),
     Bad("stray quote inside a PO string", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/shared.po", 'msgid "a"\nmsgstr "b" 오류 "c"\n'.encode())),

@@ -469,15 +469,20 @@ def _placeholder_problems(message: BabelMessage, display: str) -> list[BriefgenE
     problems: list[BriefgenError] = []
     for kind in _PLACEHOLDER_KINDS:
         wanted = {name for text in english for name in kind.pattern.findall(str(text))}
-        for string in (str(s) for s in strings if s and wanted):
+        # One the English has not is refused too: in a label it stops the build where
+        # the template fills it in, in content it would print as typed.
+        for string in (str(s) for s in strings
+                       if s and (wanted or kind.pattern.search(str(s)))):
             # A plural form may leave out the number it is chosen by.
             what = _placeholder_problem(string, wanted, kind, plural=len(english) > 1)
             if what:
                 problems.append(ContentError(
                     f"translation of {str(english[0])[:60]!r}: {what}", path=display,
                     line=message.lineno, field="msgstr",
-                    hint=f"keep every placeholder of the msgid ({kind.spell(wanted)}) "
-                         "spelled as there; only their order may change"))
+                    hint=(f"keep every placeholder of the msgid ({kind.spell(wanted)}) "
+                          "spelled as there; only their order may change") if wanted
+                    else "its English has no placeholder, so none is filled in: write "
+                         "the text itself"))
     return problems
 
 
@@ -533,6 +538,8 @@ def _placeholder_problem(string: str, wanted: set[str], kind: _PlaceholderKind, 
     except KeyError:
         pass  # an unknown name: reported below as such, which says more
     except (ValueError, TypeError, IndexError) as exc:
+        if "%" in string and kind.spelling.startswith("%"):
+            return f"cannot be filled in ({exc}; write %% for a percent sign)"
         return f"cannot be filled in ({exc})"
     found = set(kind.pattern.findall(string))
     parts = []

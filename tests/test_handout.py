@@ -82,12 +82,12 @@ def test_one_page_in_both_languages(handouts: Path, paper: str, pair: str) -> No
     # What the summary, facts, asks and event cite, in order of first citation, each
     # column in its language (the example's handout rests on reports from before the
     # protest: Human Rights Watch, whose asks it shares, published at 5:29 p.m. EST).
-    assert flat("Sources: UPI, 18 November 2015; “China arrests 10 N. Korean refugees, "
+    assert flat("Sources: UPI, 18 November 2015 (inferred); “China arrests 10 N. Korean refugees, "
                 "including a family with a baby; protest tomorrow at Chinese embassy”, 20 "
                 "November 2015 (inferred)") in flat(text)
     assert "Human Rights Watch" not in text
-    sources = {"ko": "출처: UPI, 2015년 11월 18일;",
-               "zh-Hans": "来源：UPI，2015年11月18日；"}[first]
+    sources = {"ko": "출처: UPI, 2015년 11월 18일 (추정);",
+               "zh-Hans": "来源：UPI，2015年11月18日（推定）；"}[first]
     assert flat(sources) in flat(text)
     assert "VICE" not in text
 

@@ -41,7 +41,8 @@ def titles(example_output: Path) -> dict[tuple[str, str], str]:
 
 
 def flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    # PDFium reads a hyphen of the text's own that ends a line as U+FFFE.
+    return re.sub(r"\s+", "", text).replace("\ufffe", "-")
 
 
 def test_qpdf_check(example_output: Path) -> None:

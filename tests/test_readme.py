@@ -46,20 +46,40 @@ def test_the_readme_workflow_validates_builds_checks_and_merges(
         shutil.copytree(SAMPLES / "minimal", checkout / "content")
         monkeypatch.chdir(checkout)
         for command in per_shard:
-            args = shlex.split(command.replace("${{ matrix.shard }}", str(shard)))
+            args = shlex.split(command.replace("${{ matrix.shard }}", str(shard))
+                               .replace("$SHARDS", "2"))
             result = runner.invoke(app, args)
             assert result.exit_code == 0, (args, result.stdout + result.stderr)
         shutil.copytree(checkout / "output", shards / f"briefs-{shard}")
 
-    # The merge job downloads every shard's artifact and merges their manifests.
+    # The merge job downloads every shard's artifact, copies their files into output/
+    # and merges their manifests there.
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "output").mkdir()
     args = [part for arg in shlex.split(merge)
             for part in (sorted(str(p) for p in tmp_path.glob(arg)) if "*" in arg else [arg])]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, (args, result.stdout + result.stderr)
-    merged = json.loads((tmp_path / "manifest.json").read_text())
+    merged = json.loads((tmp_path / "output/manifest.json").read_text())
     assert [e["path"] for e in merged["outputs"]] == [
         "sample-case_brief_other-state_en.pdf", "sample-case_brief_party-state_en.pdf"]
+
+
+def test_the_readme_workflow_installs_what_set_up_installs_to_build() -> None:
+    # The PDFs are the same as on any machine set up by setup.sh only with the same
+    # libraries and fonts, from the same distribution.
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("### A CI workflow for a content repository", 1)[1].split(
+        "```yaml", 1)[1].split("```", 1)[0]
+    setup = (REPO / "scripts/setup.sh").read_text(encoding="utf-8")
+    listed = setup.split("debian_packages=(", 1)[1].split(")", 1)[0].split()
+    needed = [p for p in listed
+              if p.startswith(("lib", "fonts-")) or p in ("python3-venv",)]
+    install = next(line for line in block.splitlines() if "libpango" in line).split()
+    assert [p for p in needed if p not in install] == []
+    assert block.count("container: debian:12") == 2
+    # One briefgen, pinned, for every job.
+    assert "@main" not in block and "/main/" not in block
 
 
 def translators_ci_commands() -> list[str]:

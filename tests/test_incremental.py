@@ -163,6 +163,20 @@ def test_check_lists_what_is_stale_and_writes_nothing(project: Make) -> None:
     assert "output file is missing or was changed" in out
 
 
+def test_check_reports_the_error_a_build_of_its_stale_outputs_would_fail_on(
+        project: Make) -> None:
+    # "Run 'briefgen build'" would be the wrong advice: that build fails.
+    content = project("minimal")
+    assert build(content)[0] == 0
+    edit(content / "cases/sample-case/case.yaml", "Release them.", "Release them now.")
+    edit(content / "project.yaml", "locales: [en]",
+         "locales: [en, ko]\ntranslation_policy: {ko: strict}")
+    code, out = build(content, "--check")
+    assert code == 2, out
+    assert "no Korean translations" in out or "catalog missing" in out
+    assert "run 'briefgen build" not in out
+
+
 def test_force_rebuilds_everything(project: Make) -> None:
     content = project("minimal")
     assert build(content)[0] == 0

@@ -771,6 +771,11 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
                 job.why.append(f"kept from 'briefgen build {job.made_with}'")
                 rebuild.append(job)
                 report.targets = [*report.targets, job.target]
+    if options.check and rebuild:
+        # An output its build would fail to make is not merely out of date: the
+        # build's error (a stale translation, a template that fails) is the answer,
+        # not "run 'briefgen build'".
+        _check_views_and_html(content, paths, [job.target for job in rebuild])
     orphans = _orphans(content, previous, selection)
     report.rebuilt = rebuild
     # Outputs kept from builds with other options count too, as --check counts them.

@@ -7,7 +7,6 @@ All of it goes through Babel (CLDR data): a month-only date is "October 2015",
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -72,7 +71,7 @@ def format_date_range(start: PartialDate, end: PartialDate, locale: str) -> str:
     "2015年10月 – 11月"). Ends of different precision ("October 22, 2015 – November 2015")
     have no CLDR pattern: each is written in full, joined by the locale's range pattern.
     """
-    if _last_day(end) < start.earliest:
+    if end.latest < start.earliest:
         raise ValueError(f"date range ends ({end.iso()}) before it starts ({start.iso()})")
     loc = babel_locale(locale)
     if start == end:
@@ -92,12 +91,6 @@ def format_date_range(start: PartialDate, end: PartialDate, locale: str) -> str:
 
 def _field(date: PartialDate, field: str) -> int | None:
     return {"y": date.year, "M": date.month, "d": date.day}[field]
-
-
-def _last_day(date: PartialDate) -> dt.date:
-    month = date.month or 12
-    day = date.day or calendar.monthrange(date.year, month)[1]
-    return dt.date(date.year, month, day)
 
 
 def _long_month(pattern: str, loc: Locale) -> str:

@@ -906,27 +906,28 @@ def _warn_cited_too_late(case: Case, handout: Handout, sources: dict[str, Source
     facts = {fact.id: fact for fact in case.facts}
     asks = {ask.id: ask for ask in case.asks}
     at = handout.origin
-    # (what, its sources, where they are listed, field, line)
-    printed: list[tuple[str, Sequence[str], Origin, str, int]] = [
-        ("the summary", case.handout_summary_sources, at if handout.summary else case.origin,
+    summary_at = at if handout.summary else case.origin
+    # (what, its sources, the file, field and line that list them)
+    printed: list[tuple[str, Sequence[str], str, str, int]] = [
+        ("the summary", case.handout_summary_sources, summary_at.path,
          "handout.summary_sources" if handout.summary else "summary_sources",
-         (at if handout.summary else case.origin).line_of("summary_sources"))]
-    printed += [(f"fact {ref!r}", facts[ref].sources, at, "handout.facts",
+         summary_at.line_of("summary_sources"))]
+    printed += [(f"fact {ref!r}", facts[ref].sources, at.path, "handout.facts",
                  at.line_of("facts", index))
                 for index, ref in enumerate(handout.facts) if ref in facts]
-    printed += [(f"ask {ref!r}", asks[ref].sources, at, "handout.asks",
+    printed += [(f"ask {ref!r}", asks[ref].sources, at.path, "handout.asks",
                  at.line_of("asks", index))
                 for index, ref in enumerate(handout.asks) if ref in asks]
     for number, event in enumerate(case.events, start=1):
-        for what, ids, where, field, line in [
-                *printed, (f"event {event.id!r}", event.sources, event.origin,
+        for what, ids, path, field, line in [
+                *printed, (f"event {event.id!r}", event.sources, event.origin.path,
                            f"events[{number}].sources", event.origin.line_of("sources"))]:
             cited = [sources[s] for s in ids if s in sources]
             if cited and not any(source.out_before(event.start) for source in cited):
                 problems.warn(f"every source of {what} the handout for event {event.id!r} "
                               "prints was published after the event started, so its "
                               "handout cites none for it (cite what was reported by then)",
-                              path=where.path, line=line, field=field)
+                              path=path, line=line, field=field)
 
 
 def _warn_uncited_summary(cited: tuple[str, ...], where: Origin, prefix: str,
@@ -989,7 +990,7 @@ def _check_as_of(case: Case, sources: dict[str, Source], problems: Problems) -> 
     """Every brief prints "as of" the case's ``as_of``: a timeline entry or a cited
     source dated after it says the material is older than it is (``as_of`` not moved
     on when the case was last brought up to date)."""
-    last = _last_day(case.as_of)
+    last = case.as_of.latest
     said = (f"after the case's as_of ({case.as_of.iso()}), which every brief prints as the "
             "date its material is current to")
     fix = "move as_of on to the date the material was last brought up to date"
@@ -999,31 +1000,13 @@ def _check_as_of(case: Case, sources: dict[str, Source], problems: Problems) -> 
                           f"({fix})",
                           path=entry.origin.path, line=entry.origin.line_of("date"),
                           field="timeline")
-    cited = [*case.summary_sources,
-             *(s for m in (case.group.members if case.group else ()) for s in m.sources),
-             *(case.group.sources if case.group else ()),
-             *(s for fact in case.facts for s in fact.sources),
-             *(s for fact in case.facts for a in fact.accounts for s in a.sources),
-             *(s for entry in case.timeline for s in entry.sources),
-             *(s for analysis in case.legal_analysis for s in analysis.sources),
-             *(s for ask in case.asks for s in ask.sources)]
-    for source_id in dict.fromkeys(cited):
+    for source_id in sorted(case.cited_sources(restricted=True)):
         source = sources.get(source_id)
         if source is not None and source.date is not None and source.date.earliest > last:
             problems.warn(f"source {source_id!r}, which the case cites, was published "
                           f"({source.date.iso()}) {said} ({fix})",
                           path=case.origin.path, line=case.origin.line_of("as_of"),
                           field="as_of")
-
-
-def _last_day(date: PartialDate) -> dt.date:
-    """The last day ``date`` (a day, a month or a year) may be."""
-    if date.day is not None:
-        return date.earliest
-    if date.month is not None:
-        following = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
-    return dt.date(date.year, 12, 31)
 
 
 def _check_asked(case: Case, problems: Problems) -> None:

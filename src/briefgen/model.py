@@ -6,6 +6,7 @@ carries its ``Origin`` so any stage can point a message at the file and line it 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,13 @@ class PartialDate:
     @property
     def earliest(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def latest(self) -> dt.date:
+        """The last day it may be: the last of its month or year."""
+        month = self.month or 12
+        return dt.date(self.year, month,
+                       self.day or calendar.monthrange(self.year, month)[1])
 
     def iso(self) -> str:
         if self.day is not None and self.month is not None:
@@ -428,6 +436,29 @@ class Case:
                     items.append((f"timeline:{entry.id}:place", entry.place,
                                   entry.origin.at("place"), False))
         return items
+
+    def cited_sources(self, *, restricted: bool) -> set[str]:
+        """The sources the case's own items cite (not its law's, not its events'): of
+        public items only, or with ``restricted`` of restricted ones too."""
+        def shown(item: Member | Fact | TimelineEntry) -> bool:
+            return restricted or item.sensitivity is Sensitivity.PUBLIC
+
+        cited: set[str] = set(self.summary_sources)
+        if self.group:
+            cited.update(self.group.sources)
+            for member in filter(shown, self.group.members):
+                cited.update(member.sources)
+        for fact in filter(shown, self.facts):
+            cited.update(fact.sources)
+            for account in fact.accounts:
+                cited.update(account.sources)
+        for entry in filter(shown, self.timeline):
+            cited.update(entry.sources)
+        for analysis in self.legal_analysis:
+            cited.update(analysis.sources)
+        for ask in self.asks:
+            cited.update(ask.sources)
+        return cited
 
     @property
     def handout_summary_sources(self) -> tuple[str, ...]:

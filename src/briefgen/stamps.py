@@ -25,10 +25,6 @@ from briefgen.model import (
     DOCUMENT_KINDS,
     Case,
     Content,
-    Fact,
-    Member,
-    Sensitivity,
-    TimelineEntry,
 )
 
 
@@ -270,24 +266,7 @@ def _cited_sources(content: Content, case: Case, instruments: Iterable[str],
     """The sources a brief may print. A public brief's leave out those only restricted
     items cite: the manifest names its inputs, and a source's id ("interview-cousin-
     yanji") can tell as much as the item."""
-    def shown(item: Member | Fact | TimelineEntry) -> bool:
-        return restricted or item.sensitivity is Sensitivity.PUBLIC
-
-    cited: set[str] = set(case.summary_sources)
-    if case.group:
-        cited.update(case.group.sources)
-        for member in filter(shown, case.group.members):
-            cited.update(member.sources)
-    for fact in filter(shown, case.facts):
-        cited.update(fact.sources)
-        for account in fact.accounts:
-            cited.update(account.sources)
-    for entry in filter(shown, case.timeline):
-        cited.update(entry.sources)
-    for analysis in case.legal_analysis:
-        cited.update(analysis.sources)
-    for ask in case.asks:
-        cited.update(ask.sources)
+    cited = case.cited_sources(restricted=restricted)
     for instrument_id in instruments:
         for provision in content.instruments[instrument_id].provisions:
             cited.update(provision.sources)

@@ -63,7 +63,16 @@ def _still_running(started: dict[int, str]) -> dict[int, str]:
             if pid in processes and processes[pid][1] == start}
 
 
-def _build_at_work(content: Path) -> tuple[subprocess.Popen[str], dict[int, str]]:
+def _as_from_a_terminal() -> None:
+    # A process group of its own, as a shell gives a job, so that a signal sent to the
+    # group (as Ctrl-C is) reaches the build and its workers, not the tests; and SIGINT
+    # not ignored, as a non-interactive shell leaves it for its background children.
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _build_at_work(content: Path, *, own_group: bool = False,
+                   ) -> tuple[subprocess.Popen[str], dict[int, str]]:
     """A ``briefgen build`` of ``content`` in its own process, caught while a render
     worker (a grandchild, forked by the forkserver) is at work; and its descendants."""
     root = content.parent
@@ -75,7 +84,8 @@ def _build_at_work(content: Path) -> tuple[subprocess.Popen[str], dict[int, str]
     process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--content",
                                 str(content), "--jobs", "1"], cwd=root,
                                env={**os.environ, "TMPDIR": str(root / "tmp")},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_as_from_a_terminal if own_group else None)
     assert process.stderr is not None
     seen = []
     for line in process.stderr:
@@ -136,6 +146,30 @@ def test_sigterm_stops_build_and_its_workers_cleanly(project: Make) -> None:
             process.kill()
             process.communicate()
         for pid in _still_running(children):  # so that a failure leaves nothing behind
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_stops_build_and_its_workers_in_its_own_words(project: Make) -> None:
+    content, before = _changed_project(project)
+    root = content.parent
+    process, children = _build_at_work(content, own_group=True)
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # to every process of the job, as Ctrl-C
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 128 + signal.SIGINT, stdout + stderr
+        assert stderr.strip().splitlines()[-1] == "interrupted by Ctrl-C", stderr
+        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+        _gone_soon(children, root)
+        out_dir = root / "output"
+        assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+        assert list((root / "tmp").iterdir()) == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        for pid in _still_running(children):
             os.kill(pid, signal.SIGKILL)
 
 

@@ -118,6 +118,7 @@ def _err(line: str) -> None:
 # reports for any other tool whose reader went away.
 EXIT_PIPE_CLOSED = 128 + signal.SIGPIPE
 EXIT_TERMINATED = 128 + signal.SIGTERM
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 class _Terminated(BaseException):
@@ -178,6 +179,13 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:
+            # Typer would end with 130 in silence, which in a CI log reads like a crash
+            # with no message; SIGTERM's exit says what stopped it, and so does this.
+            # What was written is as publish left it: all of a build's files, or none.
+            with contextlib.suppress(BrokenPipeError):
+                _err("interrupted by Ctrl-C")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # Before OSError: the reader went away (| head), the file system is fine.
             # Raised as Exit, not re-raised: Typer turns an EPIPE into exit code 1.

@@ -618,3 +618,28 @@ def test_an_output_that_cannot_be_replaced_is_named(
     assert (f"{out_dir / 'sample-case_brief_other-state_en.pdf'}: --out: cannot write "
             "output: Operation not permitted") in out, out
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_more_jobs_than_cores_render_one_worker_per_core_and_say_so(
+        project: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    import briefgen.build
+
+    started: list[int] = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counting_pool(*args: object, max_workers: int, **kwargs: object) -> object:
+        started.append(max_workers)
+        return real_pool(*args, max_workers=max_workers, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting_pool)
+    monkeypatch.setattr(briefgen.build, "cores", lambda: 1)
+    content = project("minimal")
+    code, out = build(content, "--jobs", "999")
+    assert code == 0, out
+    assert started == [1]  # two briefs to render, one core
+    assert ("warning: --jobs 999 is more than the 1 CPU core(s) this build may use; "
+            "rendering in 1 worker process(es)") in out
+    code, out = build(content, "--jobs", "1", "--force")
+    assert code == 0 and "--jobs" not in out, out

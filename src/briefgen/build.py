@@ -665,6 +665,23 @@ def _translators(content: Content, paths: Paths) -> dict[str, Translator]:
     }
 
 
+def cores() -> int:
+    """The CPU cores this process may run on (a container or ``taskset`` may allow fewer
+    than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _too_many_jobs(jobs: int) -> str | None:
+    available = cores()
+    if jobs <= available:
+        return None
+    return (f"--jobs {jobs} is more than the {available} CPU core(s) this build may use; "
+            f"rendering in {available} worker process(es): more would only take turns on "
+            "the same cores, each holding its own fonts and layout in memory")
+
+
 def check_options(options: Options) -> None:
     """Raise ``UsageError`` for an option no content could make right (``watch`` checks
     them once, before it waits for changes)."""
@@ -723,6 +740,9 @@ def build(paths: Paths, selection: Selection, options: Options | None = None,
     _fail_on_warnings(content, options.strict)
     targets = select(content, selection)
     report = BuildReport(targets, warnings=list(content.warnings))
+    too_many = _too_many_jobs(options.jobs)
+    if too_many:
+        report.warnings.append(too_many)
     if not targets and selection.shard and content.cases:
         # No mistake: a CI matrix's shard count is fixed while the outputs vary.
         k, n = selection.shard
@@ -1194,7 +1214,7 @@ class _Typesetters:
         # forkserver: workers start from a clean process, not a fork of one that may
         # hold threads or locks, and do not re-run the caller's __main__ as spawn would.
         self.pool = ProcessPoolExecutor(
-            max_workers=max(1, min(options.jobs, total)),
+            max_workers=max(1, min(options.jobs, cores(), total)),
             mp_context=multiprocessing.get_context("forkserver"),
             initializer=_init_worker, initargs=(self.setup,))
         self.submitted: list[tuple[_Work, Future[_Result]]] = []

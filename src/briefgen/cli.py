@@ -258,8 +258,8 @@ def build(
         "--check", help="Write nothing; exit 0 if every output is up to date, 3 (listing "
                         "them) if any is stale, missing or orphaned. For CI.")] = False,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", help="Render in this many worker processes. Default: the number "
-                             "of CPU cores.")] = None,
+        "--jobs", "-j", help="Render in this many worker processes, at most one per CPU "
+                             "core. Default: the number of CPU cores.")] = None,
     shard: ShardOpt = None,
     archive: ArchiveOpt = False,
     pair: PairOpt = None,
@@ -270,14 +270,14 @@ def build(
 
     Only outputs whose inputs changed since the last build are rendered again, and the
     reason is shown for each."""
-    from briefgen.build import Options, Paths
+    from briefgen.build import Options, Paths, cores
     from briefgen.build import build as run_build
 
     paths = Paths.for_content(content, out)
     selection = _selection(case, doc, audience, locale, include_restricted, shard, pair,
                            archive)
     options = Options(paper=paper.lower(), force=force, check=check, strict=strict,
-                      jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+                      jobs=jobs if jobs is not None else cores(),
                       render_timeout=render_timeout, render_memory_mb=render_memory)
     with _reporter() as reporter:
         report = run_build(paths, selection, options, reporter)

@@ -535,7 +535,7 @@ def test_an_unreadable_manifest_is_rebuilt_with_a_warning(project: Make) -> None
 def test_merge_refuses_incomplete_entries_other_versions_and_a_directory(
         project: Make, tmp_path: Path) -> None:
     content = project("minimal")
-    assert build(content)[0] == 0
+    assert build(content, "--shard", "1/2")[0] == 0
     good = content.parent / "output/manifest.json"
     manifest = json.loads(good.read_text())
 
@@ -561,6 +561,94 @@ def test_merge_refuses_incomplete_entries_other_versions_and_a_directory(
     code, err = merge(good, out=tmp_path)
     assert code == 2
     assert f"--out: {tmp_path} is a directory" in err
+    assert not (tmp_path / "merged.json").exists()
+
+
+def test_merge_takes_every_shard_of_one_build_once(project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    shards = [tmp_path / f"shard{k}" for k in (1, 2, 3)]
+    for k, out in enumerate(shards, start=1):
+        assert build(content, "--out", str(out), "--shard", f"{k}/3")[0] == 0
+    merged = tmp_path / "merged.json"
+
+    def merge(*manifests: Path) -> tuple[int, str]:
+        result = runner.invoke(app, ["manifest", "merge", *map(str, manifests),
+                                     "--out", str(merged)])
+        return result.exit_code, result.stderr
+
+    one, two, three = (out / "manifest.json" for out in shards)
+    assert merge(one, two, three)[0] == 0
+    merged.unlink()
+
+    full = tmp_path / "full"
+    assert build(content, "--out", str(full))[0] == 0
+    code, err = merge(full / "manifest.json", one)
+    assert code == 2
+    assert f"{full / 'manifest.json'}: not a shard's manifest: written by a build without " \
+           "--shard" in err
+
+    code, err = merge(one, two, two, three)
+    assert code == 2
+    assert f"{two}: shard 2/3 is given twice, also as {two}" in err
+
+    # Left out, a shard's outputs would silently be missing from the merged manifest,
+    # whether or not it had any (the minimal sample's two fall to two of three shards).
+    for left_out in (one, two, three):
+        code, err = merge(*(m for m in (one, two, three) if m != left_out))
+        assert code == 2
+        k = left_out.parent.name[-1]
+        assert f"the manifest of shard {k}/3 is missing" in err, err
+        assert "(pass the manifests of all 3 shards)" in err
+
+    two_of_two = tmp_path / "of-two"
+    assert build(content, "--out", str(two_of_two), "--shard", "2/2")[0] == 0
+    code, err = merge(one, two_of_two / "manifest.json")
+    assert code == 2
+    assert "shard 2/2 is not of the same build as shard 1/3" in err
+    assert "it splits the build into 2 shards, not 3" in err
+
+    # One shard built again after a change the others have not seen.
+    edit(content / CASE, "Release them.", "Release them now.")
+    last = max(k for k, out in enumerate(shards, start=1) if list(out.glob("*.pdf")))
+    assert build(content, "--out", str(shards[last - 1]), "--shard", f"{last}/3")[0] == 0
+    code, err = merge(one, two, three)
+    assert code == 2
+    assert (f"{shards[last - 1] / 'manifest.json'}: shard {last}/3 is not of the same build "
+            f"as shard 1/3 ({one}): it was built from another "
+            "content/cases/sample-case/case.yaml") in err, err
+    assert "(build every shard from the same commit and options" in err
+    assert not merged.exists()
+
+
+def test_a_shard_whose_outputs_are_current_records_a_changed_build(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    shards = {k: tmp_path / f"shard{k}" for k in range(1, 4)}
+    for k, out in shards.items():
+        assert build(content, "--out", str(out), "--shard", f"{k}/3")[0] == 0
+    empty = next(k for k, out in shards.items() if not list(out.glob("*.pdf")))
+    before = (shards[empty] / "manifest.json").read_bytes()
+    # A change to outputs that all fall to other shards: this one's files are current,
+    # but its manifest's record of the whole build is not.
+    edit(content / CASE, "Release them.", "Release them now.")
+    code, out = build(content, "--out", str(shards[empty]), "--shard", f"{empty}/3",
+                      "--check")
+    assert code == 3
+    assert (f"out of date: {shards[empty]}/manifest.json (it records shard {empty}/3 of "
+            "another build") in out, out
+    assert "the manifest out of date; run 'briefgen build --shard" in out
+    code, out = build(content, "--out", str(shards[empty]), "--shard", f"{empty}/3")
+    assert code == 0 and "built 0," in out, out
+    assert (shards[empty] / "manifest.json").read_bytes() != before
+    assert build(content, "--out", str(shards[empty]), "--shard", f"{empty}/3",
+                 "--check")[0] == 0
+    for k, out_dir in shards.items():
+        if k != empty:
+            assert build(content, "--out", str(out_dir), "--shard", f"{k}/3")[0] == 0
+    result = runner.invoke(app, ["manifest", "merge",
+                                 *(str(out / "manifest.json") for out in shards.values()),
+                                 "--out", str(tmp_path / "merged.json")])
+    assert result.exit_code == 0, result.stderr
 
 
 def test_bad_shard_is_a_usage_error(project: Make) -> None:

@@ -60,12 +60,15 @@ from briefgen.publisher import (
     MANIFEST,
     ManifestEntry,
     Publication,
+    ShardRecord,
     check_out_dir,
     clean_temporaries,
     file_sha256,
     output_lock,
+    plan_digest,
     publish,
     read_manifest,
+    read_shard,
     sha256,
 )
 from briefgen.stamps import (
@@ -240,10 +243,13 @@ class BuildReport:
     # Restricted briefs an earlier build made that are out of date and that this build
     # keeps as they are (it makes a restricted brief only when asked to)
     kept_stale: list[Job] = field(default_factory=list)
+    # A shard's manifest records the build it is part of; whether that record is not
+    # this build's (every output of the shard may be current all the same)
+    manifest_stale: bool = False
 
     @property
     def out_of_date(self) -> bool:
-        return bool(self.rebuilt or self.removed)
+        return bool(self.rebuilt or self.removed or self.manifest_stale)
 
     def kept_stale_warnings(self, where: str = "") -> list[str]:
         """A warning for each of ``kept_stale``, naming the command that makes it;
@@ -441,6 +447,22 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
             restricted=target.restricted)
         jobs.append(Job(target, inputs, [], paper=options.paper))
     return jobs
+
+
+def _jobs_and_shard(content: Content, paths: Paths, selection: Selection,
+                    targets: Sequence[Target], options: Options, fonts: str,
+                    ) -> tuple[list[Job], ShardRecord | None]:
+    """The jobs of ``targets``; for a shard, also the record of the whole build it is a
+    part of, which takes the stamps of every output of that build."""
+    if not selection.shard:
+        return _jobs(content, paths, targets, options, fonts), None
+    everything = _jobs(content, paths, plan(content, replace(selection, shard=None)),
+                       options, fonts)
+    k, n = selection.shard
+    record = ShardRecord(k, n, len(everything),
+                         plan_digest([(job.target.filename, job.stamp) for job in everything]))
+    mine = set(targets)
+    return [job for job in everything if job.target in mine], record
 
 
 def _kept_jobs(content: Content, paths: Paths, kept: Sequence[tuple[Target, str]],
@@ -771,7 +793,12 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     kept = _kept(content, previous, selection, targets)
     fonts = font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
                         content.project.locales, paths.cache / "font-sources.json")
-    jobs = _jobs(content, paths, targets, options, fonts)
+    jobs, shard = _jobs_and_shard(content, paths, selection, targets, options, fonts)
+    # A shard whose outputs are all current still rewrites its manifest when the build
+    # it is part of changed (a case added whose outputs all fall to other shards): the
+    # merge compares the shards' records.
+    report.manifest_stale = bool(shard and (paths.out / MANIFEST).exists()
+                                 and read_shard(paths.out) != shard)
     kept_jobs = _kept_jobs(content, paths, kept, previous, options, fonts)
     stale_kept, current_kept = _decide(kept_jobs, previous, paths.out, force=False)
     if options.check:
@@ -802,11 +829,12 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     report.current = [j.target for j in (*current, *current_kept)]
     report.removed = [e.path for e in orphans]
     if options.check or (not rebuild and not orphans):
-        if not options.check and not (paths.out / MANIFEST).exists():
+        if not options.check and (report.manifest_stale
+                                  or not (paths.out / MANIFEST).exists()):
             # Nothing to make (a shard that none of the outputs fall to, content with no
             # case yet) still leaves a manifest, as the summary says: a CI matrix uploads
             # and merges every shard's.
-            publish(paths.out, [], GENERATOR, keep=list(previous.values()))
+            publish(paths.out, [], GENERATOR, keep=list(previous.values()), shard=shard)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -830,7 +858,7 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     keep = [previous[j.target.filename] for j in current]
     made = {j.target.filename for j in (*jobs, *rebuild)}
     keep += [e for name, e in previous.items() if name not in made and e not in orphans]
-    publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans)
+    publish(paths.out, publications, GENERATOR, keep=keep, remove=orphans, shard=shard)
     report.written = [p.entry for p in publications]
     if publications:
         report.incomplete = incomplete

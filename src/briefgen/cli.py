@@ -300,12 +300,19 @@ def build(
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
         for name in report.removed:
             _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
+        if report.manifest_stale:
+            _err(f"out of date: {shown}/manifest.json (it records shard {shard} of another "
+                 "build: the outputs of the whole build changed, if not this shard's)")
         if report.out_of_date:
             commands = dict.fromkeys(
                 f"'briefgen build {job.made_with}{where}'" if job.made_with else f"'{own}'"
                 for job in report.rebuilt) or {f"'{own}'": None}
             listed = [*commands]
-            _err(f"{len(report.rebuilt) + len(report.removed)} output(s) out of date; run "
+            counts = [f"{len(report.rebuilt)} output(s) out of date" if report.rebuilt
+                      else "", f"{len(report.removed)} orphaned" if report.removed else "",
+                      "the manifest out of date" if report.manifest_stale else ""]
+            parts = [count for count in counts if count]
+            _err(f"{' and '.join(parts) if len(parts) < 3 else ', '.join(parts)}; run "
                  + (f"{', '.join(listed[:-1])} and {listed[-1]}" if len(listed) > 1
                     else listed[0]))
             raise typer.Exit(3)

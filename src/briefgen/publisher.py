@@ -27,6 +27,7 @@ from typing import Any
 
 from briefgen.errors import ContentError, OutputError
 from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, stage
+from briefgen.stamps import OPTION_INPUT, OTHERS_RESTRICTED_INPUT
 
 MANIFEST = "manifest.json"
 
@@ -51,6 +52,28 @@ class ManifestEntry:
     @property
     def key(self) -> tuple[str, str, str, tuple[str, ...]]:
         return (self.case, self.document, self.audience, self.locales)
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """What a shard's manifest says of the build it is part of, for ``manifest merge``
+    to tell that its shards are one build's, each there once: which shard it is, and a
+    digest of every output of the whole build with its stamp (so a shard built before a
+    stylesheet or content change has another)."""
+
+    index: int
+    count: int
+    outputs: int
+    plan: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def plan_digest(stamps: Sequence[tuple[str, str]]) -> str:
+    """The digest of a build's (output file name, stamp) pairs, in any order."""
+    return sha256("".join(f"{name}\t{stamp}\n" for name, stamp in sorted(stamps)).encode())
 
 
 @dataclass(frozen=True)
@@ -193,6 +216,25 @@ def _entry(raw: object) -> ManifestEntry:
                             "images": dict(images)})
 
 
+def _shard_record(raw: object) -> ShardRecord:
+    if not isinstance(raw, dict) or set(raw) != {"index", "count", "outputs", "plan"} \
+            or not all(isinstance(raw[name], int) and not isinstance(raw[name], bool)
+                       for name in ("index", "count", "outputs")) \
+            or not isinstance(raw["plan"], str) or not 1 <= raw["index"] <= raw["count"]:
+        raise ValueError("its shard is not an object with index, count, outputs and plan")
+    return ShardRecord(**raw)
+
+
+def read_shard(out_dir: Path) -> ShardRecord | None:
+    """The shard record of the output directory's manifest, if it has a readable one."""
+    try:
+        raw = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return _shard_record(raw["shard"]) if isinstance(raw, dict) and "shard" in raw \
+            else None
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
 def read_manifest(out_dir: Path, problems: list[str] | None = None) -> list[ManifestEntry]:
     """The entries of the output directory's manifest; none if there is none.
 
@@ -214,10 +256,12 @@ def read_manifest(out_dir: Path, problems: list[str] | None = None) -> list[Mani
 
 
 def manifest_bytes(entries: Sequence[ManifestEntry], generator: str,
-                   removed: Sequence[str] = ()) -> bytes:
+                   removed: Sequence[str] = (), shard: ShardRecord | None = None) -> bytes:
     ordered = sorted(entries, key=lambda e: e.path)
-    manifest: dict[str, Any] = {"generator": generator,
-                                "outputs": [asdict(e) for e in ordered]}
+    manifest: dict[str, Any] = {"generator": generator}
+    if shard is not None:
+        manifest["shard"] = asdict(shard)
+    manifest["outputs"] = [asdict(e) for e in ordered]
     if removed:
         manifest["removed"] = sorted(removed)
     return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -230,10 +274,12 @@ def publish(
     *,
     keep: Sequence[ManifestEntry] = (),
     remove: Sequence[ManifestEntry] = (),
+    shard: ShardRecord | None = None,
 ) -> None:
     """Write new files, delete orphans, and record the outcome in the manifest.
 
-    ``keep`` are up-to-date entries carried over from the previous manifest.
+    ``keep`` are up-to-date entries carried over from the previous manifest; ``shard``
+    is recorded in it when the build is one shard of a larger one.
     """
     # Checked before the first write, so that a name taken by a directory cannot leave
     # the output half replaced.
@@ -247,7 +293,7 @@ def publish(
     files = [(out_dir / name, data) for pub in publications
              for name, data in ((pub.entry.path, pub.data), *pub.images.items())]
     files.append((out_dir / MANIFEST, manifest_bytes(
-        list(entries.values()), generator, [e.path for e in remove])))
+        list(entries.values()), generator, [e.path for e in remove], shard)))
     staged: list[tuple[Path, Path]] = []
     try:
         try:
@@ -369,9 +415,15 @@ def _signals_held() -> Iterator[None]:
 
 
 def merge_manifests(paths: Sequence[Path]) -> bytes:
-    """One manifest from the manifests of several shards of a build."""
+    """One manifest from the manifests of every shard of one build.
+
+    Refused: a manifest written without ``--shard``, shards of builds of other inputs
+    (one shard built before a change), a shard given twice or left out, and an output
+    two shards disagree on. The merged manifest is the one an unsharded build writes.
+    """
     generator = ""
     entries: dict[str, ManifestEntry] = {}
+    shards: dict[int, tuple[Path, ShardRecord, list[ManifestEntry]]] = {}
     for path in paths:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -379,6 +431,7 @@ def merge_manifests(paths: Sequence[Path]) -> bytes:
                     or not isinstance(raw.get("outputs"), list):
                 raise ValueError("expected an object with generator and outputs")
             shard = [_entry(e) for e in raw["outputs"]]
+            record = _shard_record(raw["shard"]) if "shard" in raw else None
         except OSError as exc:
             raise ContentError(f"cannot read manifest: {exc.strerror}", path=str(path)) from None
         except (ValueError, RecursionError) as exc:
@@ -389,10 +442,65 @@ def merge_manifests(paths: Sequence[Path]) -> bytes:
                 f"written by {raw['generator']}, the other shards by {generator}",
                 path=str(path), hint="merge the manifests of one build only")
         generator = raw["generator"]
+        if record is None:
+            raise ContentError(
+                "not a shard's manifest: written by a build without --shard",
+                path=str(path), hint="pass the manifests written by 'briefgen build "
+                                     "--shard K/N', one for each K")
+        if shards:
+            first_path, first, _entries = next(iter(shards.values()))
+            if (record.count, record.outputs, record.plan) != (first.count, first.outputs,
+                                                               first.plan):
+                raise ContentError(
+                    f"shard {record.name} is not of the same build as shard {first.name} "
+                    f"({first_path}): "
+                    + _how_builds_differ(first, [e for _p, _r, es in shards.values()
+                                                 for e in es], record, shard),
+                    path=str(path), hint="build every shard from the same commit and "
+                                         "options, then merge their manifests")
+        if record.index in shards:
+            raise ContentError(f"shard {record.name} is given twice, also as "
+                               f"{shards[record.index][0]}", path=str(path),
+                               hint="pass each shard's manifest once")
+        shards[record.index] = (path, record, shard)
         for entry in shard:
             other = entries.get(entry.path)
             if other is not None and other.sha256 != entry.sha256:
                 raise ContentError(f"{entry.path} differs between shards", path=str(path),
                                    hint="merge manifests of one build only")
             entries[entry.path] = entry
+    if shards:
+        count = next(iter(shards.values()))[1].count
+        missing = [f"{k}/{count}" for k in range(1, count + 1) if k not in shards]
+        if missing:
+            raise ContentError(
+                f"the manifest of shard {', '.join(missing)} is missing: its outputs would "
+                "be left out of the merged manifest", path=str(paths[-1]),
+                hint=f"pass the manifests of all {count} shards")
     return manifest_bytes(list(entries.values()), generator)
+
+
+def _how_builds_differ(first: ShardRecord, seen_entries: Sequence[ManifestEntry],
+                       other: ShardRecord, other_entries: Sequence[ManifestEntry]) -> str:
+    """In words, why shard ``other`` is not of the build of ``first`` (and of the shards
+    whose outputs are ``seen_entries``)."""
+    if first.count != other.count:
+        return f"it splits the build into {other.count} shards, not {first.count}"
+    # An input both shards' outputs read (a stylesheet, a law file, a catalog, the
+    # fonts) names the change; failing that, the outputs planned do.
+    # Build options and other cases' restricted items differ between outputs of one
+    # build; every other input is one file or item, the same for every output.
+    def shared(name: str) -> bool:
+        return not name.startswith(OPTION_INPUT) and name != OTHERS_RESTRICTED_INPUT
+
+    seen: dict[str, str] = {}
+    for entry in seen_entries:
+        seen.update(entry.inputs)
+    changed = sorted(name for entry in other_entries for name, digest in entry.inputs.items()
+                     if shared(name) and seen.get(name, digest) != digest)
+    if changed:
+        return f"it was built from another {changed[0]}"
+    if first.outputs != other.outputs:
+        return f"its build has {other.outputs} outputs, not {first.outputs}"
+    # Such as a file that only other shards' outputs read.
+    return "its build had other inputs or options"

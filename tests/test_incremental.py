@@ -279,6 +279,25 @@ def test_a_shard_with_no_output_warns_and_succeeds(project: Make) -> None:
     assert manifest["outputs"] == []
 
 
+def test_check_of_a_folder_of_restricted_briefs_says_which_options_made_them(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    out = tmp_path / "restricted"
+    assert build(content, "--include-restricted", "--out", str(out))[0] == 0
+    code, text = build(content, "--check", "--out", str(out))
+    assert code == 3
+    assert (f"note: {out} holds none of the outputs of 'briefgen build --content {content} "
+            f"--out {out}', only outputs of 'briefgen build --include-restricted --content "
+            f"{content} --out {out}': if those are what it is for, check it with the same "
+            f"options, as 'briefgen build --check --include-restricted --content {content} "
+            f"--out {out}'") in " ".join(text.split()), text
+    assert build(content, "--check", "--include-restricted", "--out", str(out))[0] == 0
+    # Where some of the build's own outputs are there, the missing ones are just missing.
+    assert build(content, "--out", str(out), "--audience", "party-state")[0] == 0
+    code, text = build(content, "--check", "--out", str(out))
+    assert code == 3 and "note:" not in text, text
+
+
 def test_check_names_the_command_that_makes_its_own_outputs(project: Make) -> None:
     content = project("minimal")
     code, out = build(content, "--check", "--include-restricted", "--audience", "party-state")

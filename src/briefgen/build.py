@@ -246,6 +246,10 @@ class BuildReport:
     # A shard's manifest records the build it is part of; whether that record is not
     # this build's (every output of the shard may be current all the same)
     manifest_stale: bool = False
+    # When none of this build's own outputs is in the output directory but outputs of
+    # builds with other options are (a folder of restricted briefs checked without
+    # --include-restricted): those options, for --check to suggest.
+    only_other_builds: list[str] = field(default_factory=list)
 
     @property
     def out_of_date(self) -> bool:
@@ -805,6 +809,8 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         # Checked as what they are: the build that made them is named with each.
         report.targets = [*targets, *(target for target, _ in kept)]
         rebuild, current = _decide(jobs, previous, paths.out, options.force)
+        if jobs and not current and all(job.why == ["new output"] for job in rebuild):
+            report.only_other_builds = sorted({made_with for _target, made_with in kept})
         rebuild += stale_kept
     else:
         rebuild, current = _decide(jobs, previous, paths.out, options.force)

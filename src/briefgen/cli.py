@@ -300,6 +300,13 @@ def build(
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
         for name in report.removed:
             _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
+        if report.only_other_builds:
+            made_by = [f"'briefgen build {options}{where}'"
+                       for options in report.only_other_builds]
+            _err(f"note: {shown} holds none of the outputs of '{own}', only outputs of "
+                 + " and ".join(made_by) + ": if those are what it is for, check it with "
+                 "the same options, as 'briefgen build --check "
+                 f"{report.only_other_builds[0]}{where}'")
         if report.manifest_stale:
             _err(f"out of date: {shown}/manifest.json (it records shard {shard} of another "
                  "build: the outputs of the whole build changed, if not this shard's)")

@@ -930,3 +930,21 @@ def test_only_another_case_s_restricted_translations_rebuild_a_case(project: Mak
     assert code == 3
     assert "sample-case_brief_party-state_ko.pdf (restricted items of other cases " \
            "changed)" in out, out
+
+
+def test_files_the_manifest_does_not_list_are_warned_about(project: Make) -> None:
+    content = project("minimal")
+    assert build(content)[0] == 0
+    out = content.parent / "output"
+    (out / "old-brief.pdf").write_bytes((out / "sample-case_brief_party-state_en.pdf")
+                                        .read_bytes())
+    (out / ".notes").write_text("hidden: a temporary file's kind of name, not warned about")
+    (out / "drafts").mkdir()
+    for args in ((), ("--check",)):
+        code, text = build(content, *args)
+        assert code == 0, text
+        assert (f"warning: {out} holds 1 file(s) its manifest does not list: old-brief.pdf; "
+                "nothing tells them from current documents, so move them out or delete "
+                "them") in " ".join(text.split()), text
+    (out / "old-brief.pdf").unlink()
+    assert "warning" not in build(content)[1]

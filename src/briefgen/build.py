@@ -555,6 +555,28 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
     return [e for name, e in sorted(previous.items()) if name not in names]
 
 
+def _unlisted_files(out: Path, previous: dict[str, ManifestEntry],
+                    targets: Sequence[Target], unreadable: bool) -> list[str]:
+    """A warning naming the files in the output directory that its manifest does not list
+    (a PDF copied in by hand, or left by a build whose manifest was replaced): nothing
+    tells them from current documents, and CI would upload them with the rest."""
+    if unreadable or not out.is_dir():
+        return []  # an unreadable manifest lists nothing: that is warned about already
+    listed = {MANIFEST, *(t.filename for t in targets),
+              *(name for entry in previous.values() for name in (entry.path, *entry.images))}
+    # Hidden names are a build's temporary files (removed by the next one) or not ours.
+    unlisted = sorted(path.name for path in out.iterdir()
+                      if not path.name.startswith(".") and path.name not in listed
+                      and path.is_file())
+    if not unlisted:
+        return []
+    shown = shown_path(out, Path.cwd())
+    names = ", ".join(unlisted[:5]) + (f" and {len(unlisted) - 5} more"
+                                       if len(unlisted) > 5 else "")
+    return [f"{shown} holds {len(unlisted)} file(s) its manifest does not list: {names}; "
+            "nothing tells them from current documents, so move them out or delete them"]
+
+
 def _kept(content: Content, previous: dict[str, ManifestEntry], selection: Selection,
           targets: Sequence[Target]) -> list[tuple[Target, str]]:
     """Outputs an earlier build made with other options (``--include-restricted``,
@@ -794,6 +816,7 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         + ("every output counts as out of date" if options.check
            else "every output is rebuilt and the manifest written anew")
         for reason in unreadable)
+    report.warnings.extend(_unlisted_files(paths.out, previous, targets, bool(unreadable)))
     kept = _kept(content, previous, selection, targets)
     fonts = font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
                         content.project.locales, paths.cache / "font-sources.json")

@@ -664,6 +664,22 @@ def test_a_shard_whose_outputs_are_current_records_a_changed_build(
     for k, out_dir in shards.items():
         if k != empty:
             assert build(content, "--out", str(out_dir), "--shard", f"{k}/3")[0] == 0
+    # A folder built whole and then as a shard, or the other way round, holds a manifest
+    # that another kind of build wrote: rewritten, so that a merge never takes a full
+    # build's manifest for a shard's.
+    whole = tmp_path / "whole"
+    assert build(content, "--out", str(whole))[0] == 0
+    code, out = build(content, "--out", str(whole), "--shard", "1/3", "--check")
+    assert code == 3
+    assert (f"out of date: {whole}/manifest.json (it was written by a build without "
+            "--shard, not as shard 1/3)") in out, out
+    assert build(content, "--out", str(whole), "--shard", "1/3")[0] == 0
+    code, out = build(content, "--out", str(whole), "--shard", "2/3", "--check")
+    assert code == 3 and "(it records shard 1/3, not 2/3)" in out, out
+    code, out = build(content, "--out", str(whole), "--check")
+    assert code == 3 and "(it records shard 1/3 of a sharded build)" in out, out
+    assert build(content, "--out", str(whole))[0] == 0
+    assert "shard" not in json.loads((whole / "manifest.json").read_text())
     result = runner.invoke(app, ["manifest", "merge",
                                  *(str(out / "manifest.json") for out in shards.values()),
                                  "--out", str(tmp_path / "merged.json")])

@@ -243,9 +243,9 @@ class BuildReport:
     # Restricted briefs an earlier build made that are out of date and that this build
     # keeps as they are (it makes a restricted brief only when asked to)
     kept_stale: list[Job] = field(default_factory=list)
-    # A shard's manifest records the build it is part of; whether that record is not
-    # this build's (every output of the shard may be current all the same)
-    manifest_stale: bool = False
+    # A shard's manifest records the build it is part of; why the manifest's record is
+    # not this build's, if it is not (every output may be current all the same)
+    manifest_stale: str = ""
     # When none of this build's own outputs is in the output directory but outputs of
     # builds with other options are (a folder of restricted briefs checked without
     # --include-restricted): those options, for --check to suggest.
@@ -451,6 +451,21 @@ def _jobs(content: Content, paths: Paths, targets: Sequence[Target], options: Op
             restricted=target.restricted)
         jobs.append(Job(target, inputs, [], paper=options.paper))
     return jobs
+
+
+def _manifest_stale(out: Path, shard: ShardRecord | None) -> str:
+    """Why the shard record of ``out``'s manifest is not ``shard`` (this build's), or ""."""
+    recorded = read_shard(out)
+    if recorded == shard:
+        return ""
+    if shard is None:
+        return f"it records shard {recorded.name if recorded else '?'} of a sharded build"
+    if recorded is None:
+        return f"it was written by a build without --shard, not as shard {shard.name}"
+    if recorded.name != shard.name:
+        return f"it records shard {recorded.name}, not {shard.name}"
+    return (f"it records shard {shard.name} of another build: the outputs of the whole "
+            "build changed, if not this shard's")
 
 
 def _jobs_and_shard(content: Content, paths: Paths, selection: Selection,
@@ -824,8 +839,8 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
     # A shard whose outputs are all current still rewrites its manifest when the build
     # it is part of changed (a case added whose outputs all fall to other shards): the
     # merge compares the shards' records.
-    report.manifest_stale = bool(shard and (paths.out / MANIFEST).exists()
-                                 and read_shard(paths.out) != shard)
+    report.manifest_stale = (_manifest_stale(paths.out, shard)
+                             if (paths.out / MANIFEST).is_file() and not unreadable else "")
     kept_jobs = _kept_jobs(content, paths, kept, previous, options, fonts)
     stale_kept, current_kept = _decide(kept_jobs, previous, paths.out, force=False)
     if options.check:

@@ -308,8 +308,7 @@ def build(
                  "the same options, as 'briefgen build --check "
                  f"{report.only_other_builds[0]}{where}'")
         if report.manifest_stale:
-            _err(f"out of date: {shown}/manifest.json (it records shard {shard} of another "
-                 "build: the outputs of the whole build changed, if not this shard's)")
+            _err(f"out of date: {shown}/manifest.json ({report.manifest_stale})")
         if report.out_of_date:
             commands = dict.fromkeys(
                 f"'briefgen build {job.made_with}{where}'" if job.made_with else f"'{own}'"

@@ -441,6 +441,13 @@ CORPUS = [
                     b'msgctxt "a"\nmsgctxt "b"\nmsgid "x"\nmsgstr "y"\n')),
         "locales/ko/shared.po:2: malformed PO file: a second msgctxt line in one entry",
         command="validate", extra=("the entry starts at line 1",)),
+    Bad("fuzzy flag between msgctxt and msgid", both(
+        replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
+        write_bytes("locales/ko/shared.po",
+                    b'msgctxt "a"\n#, fuzzy\nmsgid "x"\nmsgstr "y"\n')),
+        "locales/ko/shared.po:2: malformed PO file: flag line '#, fuzzy' inside an entry, "
+        "after its msgctxt line (comment and flag lines go before an entry's msgctxt and "
+        "msgid: move it above line 1", command="validate"),
     Bad("one PO entry twice", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/shared.po",

@@ -1014,6 +1014,55 @@ def test_an_entry_without_msgid_is_refused_before_update_moves_translations(
     assert "\n".join(lines) == po.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(("after", "line", "what"), [
+    (f'msgctxt "{FACT}"', "#, fuzzy", "flag line '#, fuzzy'"),
+    ('msgid ""', "# checked with the family", "comment line '# checked with the family'"),
+])
+def test_a_comment_inside_an_entry_is_refused_at_its_line_as_msgfmt_does(
+        example: Path, after: str, line: str, what: str) -> None:
+    # Babel gives a "#, fuzzy" after msgctxt to the entry without a word; msgfmt refuses
+    # the file.
+    import subprocess
+
+    root = example.parent
+    po = root / CASE_PO
+    lines = po.read_text(encoding="utf-8").split("\n")
+    start = lines.index(f'msgctxt "{FACT}"')
+    at = lines.index(after, start) + 1
+    assert lines[at].startswith(("msgid ", '"'))
+    lines.insert(at, line)
+    po.write_text("\n".join(lines), encoding="utf-8")
+    check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
+                           capture_output=True, text=True)
+    assert check.returncode == 1 and "syntax error" in check.stderr, check.stderr
+    keyword = after.split()[0]
+    for command in (["validate"], ["i18n", "update"]):
+        code, _, err = run(*command, "--content", str(example))
+        assert code == 2
+        assert (f"{CASE_PO}:{at + 1}: malformed PO file: {what} inside an entry, after its "
+                f"{keyword} line (comment and flag lines go before an entry's msgctxt and "
+                f"msgid: move it above line {start + 1}, where the entry starts)") in err, err
+    assert "\n".join(lines) == po.read_text(encoding="utf-8")  # not rewritten
+
+
+def test_comments_between_entries_are_read_wherever_the_entry_before_ends(
+        tmp_path: Path) -> None:
+    po = write(tmp_path / "shared.po",
+               'msgid "Hello"\nmsgid_plural "Hellos"\nmsgstr[0] "안녕"\nmsgstr[1] "안녕들"\n'
+               '# the next entry\'s comment, with no blank line before it\n#, fuzzy\n'
+               'msgctxt "a"\nmsgid "x"\nmsgstr ""\n"y"\n#. and the last\n')
+    catalog = read_catalog(po, "shared.po", "en")
+    assert [(m.context, m.string, m.fuzzy) for m in catalog if m.id] == [
+        (None, ("안녕", "안녕들"), False), ("a", "y", True)]
+    # A comment between two plural forms is inside its entry: Babel would drop the second.
+    write(po, 'msgid "Hello"\nmsgid_plural "Hellos"\nmsgstr[0] "안녕"\n# here\n'
+              'msgstr[1] "안녕들"\n')
+    with pytest.raises(ContentError, match=r"comment line '# here' inside an entry, after "
+                                           r"its msgstr\[0\] line") as raised:
+        read_catalog(po, "shared.po", "en")
+    assert raised.value.line == 4
+
+
 @pytest.mark.parametrize(("locale", "joined"), [
     ("zh-Hans", "</cite>。作者：Keegan Hamilton。日期："),
     ("en", "</cite>. Author: Keegan Hamilton. Date: "),

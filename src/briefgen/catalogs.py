@@ -252,6 +252,10 @@ def _check_po_syntax(path: Path, display: str) -> str:
                      "followed by a quoted string, a quoted continuation, or "
                      "a # comment; check the quotes")])
         if line.startswith("#"):
+            try:
+                entries.comment(raw.strip(), number)
+            except ContentError as exc:
+                raise together([*pasted, exc]) from None
             continue
         # Its column in the line as the file has it, not as stripped for the checks.
         pasted.extend(ContentError(invisible, path=display, line=number,
@@ -306,8 +310,11 @@ def _check_charset(text: str, display: str) -> None:
 class _EntryCheck:
     """What Babel's reader silently resolves, refused with the line: an entry with two
     msgctxt or msgid lines (Babel keeps the last), one with no msgid (Babel joins its
-    translation to another entry), and two entries for the same context and English
-    (Babel keeps one; the translator edits the other and sees no change)."""
+    translation to another entry), two entries for the same context and English
+    (Babel keeps one; the translator edits the other and sees no change), and a comment
+    or flag line inside an entry, which msgfmt refuses (Babel gives a "#, fuzzy" after
+    msgctxt to the entry, drops a msgstr[1] after one, and after msgid reports a
+    "missing msgstr" that is not)."""
 
     def __init__(self, display: str) -> None:
         self.display = display
@@ -316,9 +323,36 @@ class _EntryCheck:
         self.start = 0
         self.obsolete = False
         self.seen: dict[tuple[str | None, str], int] = {}
+        # A comment after an entry's msgstr (line, number, the keyword before it): it
+        # belongs to the next entry, unless the next line still continues this one.
+        self.comment_after: tuple[str, int, str] | None = None
+
+    def comment(self, line: str, number: int) -> None:
+        """Take one comment or flag line."""
+        if not self.fields:
+            return
+        if not any(k.startswith("msgstr") for k in self.fields):
+            raise self._misplaced(line, number, self.keyword)
+        if self.comment_after is None:
+            self.comment_after = (line, number, self.keyword)
+
+    def _misplaced(self, line: str, number: int, after: str) -> ContentError:
+        what = "flag line" if line.startswith("#,") else "comment line"
+        return ContentError(
+            f"malformed PO file: {what} {line[:50]!r} inside an entry, after its "
+            f"{after} line", path=self.display, line=number,
+            hint=f"comment and flag lines go before an entry's msgctxt and msgid: move it "
+                 f"above line {self.start}, where the entry starts")
 
     def feed(self, line: str, number: int, *, obsolete: bool) -> None:
         """Take one line that is not a comment ("" ends the file)."""
+        if self.comment_after is not None:
+            comment, at, after = self.comment_after
+            self.comment_after = None
+            # A continuation string or a msgstr[1] goes on with the entry the comment
+            # broke: msgfmt reads the comment as where the entry ended.
+            if (line.split(None, 1)[0] if line else "") not in ("", "msgctxt", "msgid"):
+                raise self._misplaced(comment, at, after)
         if line.startswith('"'):
             if self.keyword in self.fields:
                 self.fields[self.keyword].append(line)

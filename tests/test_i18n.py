@@ -195,6 +195,63 @@ def test_changed_english_goes_stale_fails_the_build_and_passes_once_translated(
     assert re.search(rf"{re.escape(CASE_PO)} +{total}/{total} +100% +0 +0", out)
 
 
+def mark_fuzzy(root: Path, po: str, first: str, *, previous_same: bool = False) -> int:
+    """Do what a translator does to ask for a second look (Poedit: "Needs work"): flag the
+    entry whose msgctxt, or for a label msgid, line is ``first`` fuzzy, the English as it
+    is; with ``previous_same``, with a ``#|`` copy of its msgid too. Returns the line
+    messages give for the entry (its msgstr's)."""
+    path = root / po
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index(first)
+    end = next(n for n in range(at, len(lines)) if lines[n].startswith("msgstr"))
+    msgid = next(n for n in range(at, end) if lines[n].startswith("msgid "))
+    flags = ["#, fuzzy", *(f"#| {line}" for line in lines[msgid:end] if previous_same)]
+    lines[at:at] = flags
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return end + len(flags) + 1
+
+
+@pytest.mark.parametrize("previous_same", [False, True], ids=["no #|", "#| as msgid"])
+def test_an_entry_marked_fuzzy_by_hand_is_named_for_review_not_as_changed_english(
+        example: Path, previous_same: bool) -> None:
+    root = example.parent
+    content = str(example)
+    ask = f"case:{CASE}:ask:china-do-not-return"
+    asked = mark_fuzzy(root, CASE_PO, f'msgctxt "{ask}"', previous_same=previous_same)
+    label = mark_fuzzy(root, "locales/ko/templates.po", 'msgid "Summary"',
+                       previous_same=previous_same)
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)  # and one that is stale
+    total = case_total(example)
+
+    code, out, err = run("i18n", "status", "--content", content)
+    assert code == 0, err
+    # Counted as stale (neither is printed), each listed for what it is.
+    assert re.search(rf"{re.escape(CASE_PO)} +{total - 2}/{total} +9\d\.\d% +2 +0", out), out
+    stale = out.split("stale: the English changed since these were translated")[1]
+    stale, review = stale.split("\nneeds review: marked fuzzy in the catalog, not because "
+                                "the English changed (review each translation, then clear "
+                                "its fuzzy flag):\n")
+    assert FACT in stale and ask not in stale and "Summary" not in stale
+    assert review.splitlines()[:2] == [f"  locales/ko/templates.po:{label}: “Summary”",
+                                       f"  {CASE_PO}:{asked}: {ask}"]
+
+    code, _, err = run("i18n", "status", "--content", content, "--no-stale", CASE)
+    assert code == 2
+    assert (f"{CASE_PO}:{asked}: {ask}: translation is marked fuzzy (needs review) in the "
+            f"catalog (--no-stale {CASE})") in err
+    assert f"{FACT}: translation is stale (--no-stale {CASE})" in err
+
+    code, _, err = run("validate", "--content", content)
+    assert code == 2
+    assert (f"{CASE_PO}:{asked}: {ask}: translation is marked fuzzy (needs review) in the "
+            f"catalog (review it against the English at content/cases/{CASE}/case.yaml:") \
+        in err
+    assert (f"locales/ko/templates.po:{label}: label: template label 'Summary' has no "
+            "current translation (marked fuzzy)") in err
+    assert f"{FACT}: translation is stale: the English text changed" in err
+    assert err.count("the English text changed") == 1, err
+
+
 def test_the_previous_english_of_a_stale_entry_survives_updates_and_goes_when_translated(
         example: Path) -> None:
     root = example.parent

@@ -1391,8 +1391,9 @@ def _label_problems(content: Content, paths: Paths, translators: dict[str, Trans
             found = translator.lookup(TEMPLATES_DOMAIN, context, text)
             if found.state in ("missing", "stale"):
                 line = found.origin.line if found.origin and found.origin.line else None
+                state = "marked fuzzy" if found.marked else found.state
                 errors.append(ContentError(
-                    f"template label {text!r} has no current translation ({found.state})",
+                    f"template label {text!r} has no current translation ({state})",
                     path=translator.catalog_display(TEMPLATES_DOMAIN), line=line,
                     field=context or "label",
                     hint="translate it; 'briefgen i18n update' adds labels that are not "

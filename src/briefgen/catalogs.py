@@ -2,7 +2,8 @@
 
 Catalogs are read straight from PO (Babel's ``read_po``); nothing is compiled, so what a
 translator saved in Poedit or Weblate is what the next build uses. A fuzzy entry is
-*stale*: its English changed since it was translated, and it is never used as if current.
+*stale*: its English changed since it was translated, or a translator marked it for
+review (``Lookup.marked``); either way it is never used as if current.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ class Lookup:
     text: str
     state: str  # "source", "translated", "missing" or "stale"
     origin: Origin | None = None  # the PO entry, when there is one
+    # Stale by its fuzzy flag alone: the catalog records no other English for it (no
+    # "#| msgid", or the msgid itself), so a translator marked it for review, and
+    # "the English changed" would send them looking for a change there is not.
+    marked: bool = False
 
 
 class Translator:
@@ -144,7 +149,9 @@ class Translator:
                 return Lookup(text, "stale", stale)
             return Lookup(text, "missing", where)
         if message.fuzzy:
-            return Lookup(text, "stale", where)
+            changed = bool(message.previous_id) and \
+                _message_id(message.previous_id) != message.id
+            return Lookup(text, "stale", where, marked=not changed)
         return Lookup(str(message.string), "translated", where)
 
     def every_translation(self, domain: str, context: str) -> list[tuple[str, Origin]]:

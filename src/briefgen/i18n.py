@@ -8,8 +8,9 @@ time and a change to one case touches only its catalog.
   or Crowdin start a new language from);
 - ``update_catalogs`` merges the current messages into every locale's PO files;
 - ``translation_status`` says, per locale and catalog, what is translated, stale (the
-  English changed since) or missing, and which translations miss an approved glossary
-  term (``locales/glossary.yaml``); ``check_status`` turns that into CI failures;
+  English changed since, or a translator marked it fuzzy for review) or missing, and
+  which translations miss an approved glossary term (``locales/glossary.yaml``);
+  ``check_status`` turns that into CI failures;
 - ``completeness`` is the short form a build prints.
 
 See docs/translators.md for the workflow.
@@ -388,6 +389,7 @@ class EntryStatus:
     state: str  # "translated", "stale" or "missing"
     where: Origin  # the PO entry; for a message not in the catalog, its English
     in_catalog: bool
+    marked: bool = False  # stale only by a translator's fuzzy flag (Lookup.marked)
 
 
 @dataclass(frozen=True)
@@ -478,7 +480,7 @@ def translation_status(
                 if result.origin is not None and result.origin.line:
                     where, in_catalog = Origin(shown, result.origin.line), True
                 entries.append(EntryStatus(message.context, message.text, result.state,
-                                           where, in_catalog))
+                                           where, in_catalog, result.marked))
                 if result.state == "translated":
                     violations.extend(
                         GlossaryViolation(locale, message.context, term, where)
@@ -533,10 +535,18 @@ def format_status(report: StatusReport, *, list_missing: bool = False) -> list[s
         lines.append(first.ljust(widths[0]) + "".join(
             f"  {cell.rjust(widths[i + 1])}" for i, cell in enumerate(numbers)).rstrip())
     stale_entries = [e for c in report.catalogs for e in c.entries if e.state == "stale"]
-    if stale_entries:
+    changed = [e for e in stale_entries if not e.marked]
+    if changed:
         lines.append("stale: the English changed since these were translated (review each "
                      "against its English, then clear its fuzzy flag):")
-        lines.extend(f"  {e.where}: {_name(e)}" for e in stale_entries)
+        lines.extend(f"  {e.where}: {_name(e)}" for e in changed)
+        lines.append("")
+    # Counted as stale above too: neither is printed until its flag is cleared.
+    marked = [e for e in stale_entries if e.marked]
+    if marked:
+        lines.append("needs review: marked fuzzy in the catalog, not because the English "
+                     "changed (review each translation, then clear its fuzzy flag):")
+        lines.extend(f"  {e.where}: {_name(e)}" for e in marked)
         lines.append("")
     missing_entries = [(c, e) for c in report.catalogs for e in c.entries
                        if e.state == "missing"]
@@ -613,8 +623,8 @@ def check_status(
                              hint="expected a case id, a catalog (templates, shared, "
                                   "case.<id>) or a context prefix such as law:")
         errors.extend(
-            ContentError(f"translation is stale (--no-stale {section})", path=e.where.path,
-                         line=e.where.line, field=_name(e),
+            ContentError(f"translation is {_stale_kind(e)} (--no-stale {section})",
+                         path=e.where.path, line=e.where.line, field=_name(e),
                          hint="review it against the English, then clear its fuzzy flag")
             for _c, e in matching if e.state == "stale")
     if glossary:
@@ -625,6 +635,11 @@ def check_status(
             for v in report.glossary)
     if errors:
         raise TranslationCheckFailed(errors)
+
+
+def _stale_kind(entry: EntryStatus) -> str:
+    # A build cannot print either, so --no-stale refuses both; each by what it is.
+    return "marked fuzzy (needs review) in the catalog" if entry.marked else "stale"
 
 
 def _in_section(section: str, domain: str, context: str) -> bool:

@@ -224,9 +224,9 @@ class _Localizer:
         if self.policy is not TranslationPolicy.MARK:
             return False
         # A stale legal translation is a reviewed rendering of the law whose English has
-        # since changed: it fails even under mark, so the change is looked at before any
-        # brief in this locale goes out (deleting the translation makes it missing, which
-        # mark then prints in English).
+        # since changed, or one its translator marked for review: it fails even under
+        # mark, so it is looked at before any brief in this locale goes out (deleting the
+        # translation makes it missing, which mark then prints in English).
         return not (result.state == "stale" and context.startswith(LEGAL_CONTEXTS))
 
     def _check(self, result: Lookup, domain: str, context: str, origin: Origin) -> str:
@@ -246,6 +246,9 @@ class _Localizer:
                 message = f"no {LOCALE_NAMES.get(self.locale, self.locale)} translation"
                 hint = (f"translate this entry; its English is at {origin} "
                         "('briefgen i18n update' adds entries that are not there yet)")
+            elif result.marked:
+                message = "translation is marked fuzzy (needs review) in the catalog"
+                hint = f"review it against the English at {origin}, then remove its fuzzy flag"
             else:
                 message = "translation is stale: the English text changed since it was translated"
                 hint = (f"review it against the English at {origin}, then remove its "

@@ -532,6 +532,24 @@ CORPUS = [
         f"{CASE}:2: the value holds an invisible character U+200B (zero width space) at "
         "column 2, written as an escape",
         extra=(f"{CASE}:60: the value holds an invisible character U+202E", "2 problems found")),
+    Bad("an invisible character and the file's other problems", both(
+        replace(CASE, "title: A sample case", "title: A sample\u200b case"),
+        replace(CASE, "as_of: 2015-12-02", "as_of: 2015-13-02"),
+        replace(CASE, "status: ongoing", "status: on-going")),
+        f"{CASE}:2: invisible character U+200B (zero width space) at column 16 (delete it",
+        extra=(f"{CASE}:3: as_of: '2015-13-02' has no month 13",
+               f"{CASE}:4: status: 'on-going' is not allowed", "3 problems found")),
+    Bad("an invisible character written as an escape and the file's other problems", both(
+        replace(CASE, "title: A sample case", 'title: "A\\u200b sample case"'),
+        replace(CASE, "status: ongoing", "status: on-going")),
+        f"{CASE}:2: the value holds an invisible character U+200B (zero width space) at "
+        "column 2, written as an escape",
+        extra=(f"{CASE}:4: status: 'on-going' is not allowed", "2 problems found"),
+        command="validate"),
+    Bad("an invisible character that breaks the YAML syntax",
+        replace(CASE, "status: ongoing", "status:\u200b ongoing"),
+        f"{CASE}:4: invisible character U+200B (zero width space) at column 8 ",
+        extra=(f"{CASE}:5: YAML syntax error", "2 problems found"), command="validate"),
     Bad("every invisible character of a translation", both(
         replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         write_bytes("locales/ko/templates.po",

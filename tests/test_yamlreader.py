@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefgen.errors import ContentError
+from briefgen.errors import BriefgenError, ContentError, ProblemReport
 from briefgen.files import STRAY_INVISIBLE_CHARS
 from briefgen.yamlreader import MAX_FILE_BYTES, YMap, YScalar, YSeq, parse_yaml, read_yaml
 
@@ -129,6 +129,38 @@ def test_a_stray_invisible_character_is_refused_at_its_column(
     assert f"U+{ord(char):04X}" in str(caught.value)
     column = len("other: '") + len(before) + 1
     assert f"at column {column}" in str(caught.value)
+
+
+def test_a_stray_invisible_character_is_collected_and_the_file_read_on(
+        tmp_path: Path) -> None:
+    # Reading on lets the loader report the file's other problems in the same pass.
+    file = tmp_path / "case.yaml"
+    file.write_text('title: A\u200b case\nsummary: "Two\\u2060 people"\nstatus: bad\n',
+                    encoding="utf-8")
+    cache = tmp_path / "cache"
+    for _ in range(2):  # parsed, then from the cache: the problems come with the tree
+        problems: list[BriefgenError] = []
+        node = read_yaml(file, "case.yaml", cache, problems)
+        assert isinstance(node, YMap)
+        assert [key.text for key, _ in node.entries] == ["title", "summary", "status"]
+        assert [(e.line, e.message) for e in problems] == [
+            (1, "invisible character U+200B (zero width space) at column 9"),
+            (2, "the value holds an invisible character U+2060 (word joiner) at column 4, "
+                "written as an escape")]
+        assert len(list(cache.iterdir())) == 1
+        # Asked for the tree alone, they are raised.
+        with pytest.raises(ProblemReport) as caught:
+            read_yaml(file, "case.yaml", cache)
+        assert [str(e) for e in caught.value.each()] == [str(e) for e in problems]
+
+
+def test_an_invisible_character_that_breaks_the_syntax_is_named_with_the_error() -> None:
+    with pytest.raises(ProblemReport) as caught:
+        parse_yaml("status:\u200b ongoing\ntitle: x\n", "t.yaml", [])
+    invisible, syntax = caught.value.each()
+    assert (invisible.line, syntax.line) == (1, 2)
+    assert invisible.message.startswith("invisible character U+200B (zero width space)")
+    assert syntax.message.startswith("YAML syntax error")
 
 
 def test_a_file_that_cannot_be_read_is_named_as_the_project_shows_it(

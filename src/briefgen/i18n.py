@@ -291,7 +291,8 @@ def load_glossary(paths: Paths, content: Content) -> tuple[GlossaryTerm, ...]:
     problems = Problems()
     source = content.project.source_locale
     targets = tuple(loc for loc in content.project.locales if loc != source)
-    top = Fields(read_yaml(file, shown), "", ("terms",), problems, path=shown)
+    top = Fields(read_yaml(file, shown, problems=problems.errors), "", ("terms",), problems,
+                 path=shown)
     terms: list[GlossaryTerm] = []
     for item in top.seq("terms", required=True):
         # Renderings for a locale the project does not build (yet) are allowed and

@@ -94,7 +94,9 @@ class _Reader:
         shown = self.display(file)
         self.files.append(shown)
         try:
-            node = read_yaml(file, shown, self.cache)
+            # A stray invisible character goes with the rest of the file's problems, not
+            # alone ahead of them (to be followed by them once it is deleted).
+            node = read_yaml(file, shown, self.cache, self.problems.errors)
         except ContentError as exc:
             self.problems.add(exc.each())
             self.problems.unreadable.add(shown)

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from ruamel.yaml.nodes import Node
 
 from briefgen import __version__, code_digest
-from briefgen.errors import ContentError, together
+from briefgen.errors import BriefgenError, ContentError, together
 from briefgen.files import (
+    STRAY_INVISIBLE,
     STRAY_INVISIBLE_HINT,
     STRAY_INVISIBLE_WHY,
     bad_byte,
@@ -72,12 +73,18 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
-def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode | None:
+def read_yaml(file: Path, display: str, cache_dir: Path | None = None,
+              problems: list[BriefgenError] | None = None) -> YNode | None:
     """Read ``file`` and return its located tree, or None for an empty document.
 
     ``display`` is the path shown in messages (relative to the project, usually). With
     ``cache_dir``, trees are kept there by the digest of the file's bytes: the YAML parser
     is pure Python and parsing a large case file is most of a no-op build's time.
+
+    A stray invisible character (see ``briefgen.files.STRAY_INVISIBLE``) that leaves the
+    file readable does not stop it being read: with ``problems``, each is added there and
+    the tree is returned, so that the file's other problems are found in the same pass;
+    without, they are raised. What makes the file unreadable is always raised.
     """
     try:
         size = file.stat().st_size
@@ -105,23 +112,37 @@ def read_yaml(file: Path, display: str, cache_dir: Path | None = None) -> YNode 
         cached = cache_dir / f"{key}.pickle"
         try:
             loaded = pickle.loads(cached.read_bytes())
-            if loaded is None or isinstance(loaded, YNode):
-                return loaded
+            # The file's problems are kept with its tree: a second build must fail on
+            # them as the first did, not pass on the tree alone.
+            if (isinstance(loaded, tuple) and len(loaded) == 2
+                    and (loaded[0] is None or isinstance(loaded[0], YNode))
+                    and isinstance(loaded[1], tuple)
+                    and all(isinstance(e, ContentError) for e in loaded[1])):
+                _deliver(list(loaded[1]), problems)
+                return loaded[0]
         except Exception:  # not cached yet, or damaged, or foreign: it only costs a parse
             pass
-    tree = _decode_and_parse(raw, display)
+    tree, found = _decode_and_parse(raw, display)
     if cached is not None:
-        _store(cached, tree)
+        _store(cached, (tree, tuple(found)))
+    _deliver(found, problems)
     return tree
 
 
-def _store(path: Path, tree: YNode | None) -> None:
+def _deliver(found: list[ContentError], problems: list[BriefgenError] | None) -> None:
+    if problems is not None:
+        problems.extend(found)
+    elif found:
+        raise together(found)
+
+
+def _store(path: Path, entry: tuple[YNode | None, tuple[ContentError, ...]]) -> None:
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        write_atomic(path, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL),
+        write_atomic(path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
                      durable=False)
 
 
-def _decode_and_parse(raw: bytes, display: str) -> YNode | None:
+def _decode_and_parse(raw: bytes, display: str) -> tuple[YNode | None, list[ContentError]]:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if looks_like_utf16(raw):
@@ -137,15 +158,36 @@ def _decode_and_parse(raw: bytes, display: str) -> YNode | None:
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    return parse_yaml(text, display)
+    return _parse(text, display)
 
 
-def parse_yaml(text: str, display: str) -> YNode | None:
+def parse_yaml(text: str, display: str,
+               problems: list[BriefgenError] | None = None) -> YNode | None:
+    """The located tree of ``text``; ``problems`` as for ``read_yaml``."""
+    tree, found = _parse(text, display)
+    _deliver(found, problems)
+    return tree
+
+
+def _parse(text: str, display: str) -> tuple[YNode | None, list[ContentError]]:
+    """The tree of ``text`` and its stray invisible characters, which do not stop the
+    reading; what does is raised, with them."""
+    invisible = _check_lines(text, display)
+    escaped: list[ContentError] = []
+    try:
+        tree = _tree(text, display, escaped)
+    except ContentError as exc:
+        # An invisible character where YAML's own syntax is (after a key's colon, say)
+        # can be what broke the file: named with the error it caused.
+        raise together([*invisible, *exc.each()]) from None
+    return tree, [*invisible, *escaped]
+
+
+def _tree(text: str, display: str, escaped: list[ContentError]) -> YNode | None:
     # Imported here: a build whose files are all in the cache never needs the parser.
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    _check_lines(text, display)
     # The safe composer: the round-trip one marks folded line breaks with U+0007.
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 2)
@@ -167,11 +209,7 @@ def parse_yaml(text: str, display: str) -> YNode | None:
         raise ContentError(f"YAML syntax error: {exc}", path=display) from None
     if node is None:
         return None
-    escaped: list[ContentError] = []
-    tree = _convert(node, display, set(), escaped)
-    if escaped:
-        raise together(escaped)
-    return tree
+    return _convert(node, display, set(), escaped)
 
 
 # Content needs a handful of levels (a case, its facts, a fact's accounts, their
@@ -210,10 +248,13 @@ def _in_plain_words(problem: str) -> str:
     return problem
 
 
-def _check_lines(text: str, display: str) -> None:
+def _check_lines(text: str, display: str) -> list[ContentError]:
+    """The stray invisible characters of ``text``, which leave it readable; a control
+    character or a tab indent is raised (with them), as YAML cannot read on past it."""
     # Every line is checked and every problem reported: a paste that brought in one
     # invisible character usually brought in more.
     problems: list[ContentError] = []
+    invisible: list[ContentError] = []
     for number, line in enumerate(text.split("\n"), start=1):
         problems.extend(
             ContentError(
@@ -224,9 +265,9 @@ def _check_lines(text: str, display: str) -> None:
                 hint="delete it; it is usually pasted in by accident",
             )
             for bad in _CONTROL.finditer(line))
-        problems.extend(ContentError(invisible, path=display, line=number,
-                                     hint=STRAY_INVISIBLE_HINT)
-                        for invisible in stray_invisibles(line))
+        invisible.extend(ContentError(found, path=display, line=number,
+                                      hint=STRAY_INVISIBLE_HINT)
+                         for found in stray_invisibles(line))
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             problems.append(ContentError(
@@ -236,7 +277,8 @@ def _check_lines(text: str, display: str) -> None:
                 hint="YAML indents with spaces only; replace the tab with spaces",
             ))
     if problems:
-        raise together(problems)
+        raise together([*problems, *invisible])
+    return invisible
 
 
 def _before(line: str, at: int) -> str:
@@ -247,6 +289,33 @@ def _before(line: str, at: int) -> str:
 
 def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
+
+
+# How a double-quoted scalar can write a stray invisible character: as itself, or as an
+# escape (an escaped backslash is matched whole, so "\\u200b" is no escape).
+_WRITTEN = re.compile(r"\\\\|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|"
+                      + STRAY_INVISIBLE.pattern)
+
+
+def _escaped_invisibles(node: Node, value: str) -> list[str]:
+    """The stray invisible characters of ``value`` (the scalar ``node``'s) that were
+    written as escapes; the line check has named the others, where the file has them."""
+    found = stray_invisibles(value)
+    if not found or getattr(node, "style", None) != '"':
+        return []  # only a double-quoted scalar has escapes
+    start, end = node.start_mark, node.end_mark
+    written = str(getattr(start, "buffer", "") or "")[start.index:end.index]
+    kinds = []  # for each invisible character of the value in turn: an escape?
+    for match in _WRITTEN.finditer(written):
+        code = match.group(1) or match.group(2)
+        if code is None:
+            if match.group() != "\\\\":
+                kinds.append(False)
+        elif int(code, 16) < 0x110000 and STRAY_INVISIBLE.fullmatch(chr(int(code, 16))):
+            kinds.append(True)
+    if len(kinds) != len(found):
+        return found  # read otherwise than expected: name them all rather than none
+    return [what for what, is_escape in zip(found, kinds, strict=True) if is_escape]
 
 
 def _convert(node: Node, display: str, seen: set[int], escaped: list[ContentError],
@@ -291,7 +360,7 @@ def _convert(node: Node, display: str, seen: set[int], escaped: list[ContentErro
             ContentError(f"the value holds an {invisible}, written as an escape",
                          path=display, line=_line(node),
                          hint="remove the escape sequence: " + STRAY_INVISIBLE_WHY)
-            for invisible in stray_invisibles(value))
+            for invisible in _escaped_invisibles(node, value))
         return YScalar(value, display, _line(node), quoted=node.style in ("'", '"'))
     seen.add(id(node))
     if isinstance(node, SequenceNode):

@@ -46,8 +46,8 @@ TEMPLATES_DOMAIN = "templates"
 HEADER = """\
 # briefgen catalog "{domain}" for locale {locale}.
 # Edit with any PO editor (Poedit, Weblate, Crowdin).
-# Fuzzy entries are stale: their English changed since translation,
-# and strict builds refuse them.
+# Fuzzy entries are stale (their English changed since translation)
+# or marked for review; none is printed, and strict builds refuse them.
 # Translations of legal text are unofficial; the brief says so."""
 
 

@@ -504,7 +504,7 @@ CORPUS = [
         replace(CASE, "The two were stopped at a checkpoint.",
                 "The two were stopped at a checkpoint. Their cousin lives in Springfield."),
         f"{CASE}:21: restricted material found in a public document: this text repeats "
-        f"'Their cousin lives in Springfield' (restricted: {CASE}:25: fact:secret-fact); "
+        f"restricted text (restricted: {CASE}:25: fact:secret-fact); "
         "printed in sample-case_brief_party-state_en.pdf (the document text), "
         "sample-case_brief_other-state_en.pdf (the document text) (reword it or mark it "
         "restricted too)", command="validate"),
@@ -513,6 +513,8 @@ CORPUS = [
         f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "
         "override) at column 9, written as an escape (remove the escape sequence: it "
         "prints as nothing"),
+    Bad("Hangul filler in a name", replace(CASE, "Release them.", "Release 리\u3164철호."),
+        f"{CASE}:60: invisible character U+3164 (hangul filler) at column "),
     Bad("right-to-left isolate in content", replace(CASE, "Release them.",
                                                     "Release \u2067them."),
         f"{CASE}:60: invisible character U+2067 (right-to-left isolate) at column "),

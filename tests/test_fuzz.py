@@ -141,7 +141,7 @@ def _contains_by_characters(haystack: str, needle: str) -> bool:
     def squash(text: str) -> tuple[str, list[bool]]:
         chars, spaced, gap = [], [], True
         for char in unicodedata.normalize("NFKC", text).casefold():
-            if char.isspace():
+            if not char.isalnum():  # spaces, punctuation and hyphens separate words
                 gap = True
             else:
                 chars.append(char)

@@ -91,10 +91,11 @@ def test_markdown_is_looked_for_as_written_and_as_read(project: Make) -> None:
     code, out = build(content)
     assert code == 2
     # Named at the public text that repeats it, which reads as the restricted text does.
-    assert (f"content/{SAMPLE}:21: {LEAK}: this text repeats 'Their cousin lives in "
-            "Springfield & Shelbyville' (restricted: content/cases/sample-case/case.yaml:25: "
-            "fact:secret-fact); printed in sample-case_brief_party-state_en.pdf") in " ".join(
-                out.split())
+    assert (f"content/{SAMPLE}:21: {LEAK}: this text repeats restricted text (restricted: "
+            "content/cases/sample-case/case.yaml:25: fact:secret-fact); printed in "
+            "sample-case_brief_party-state_en.pdf") in " ".join(out.split())
+    # Not the restricted text itself: CI logs are read more widely than the content.
+    assert "Shelbyville" not in out
 
 
 def test_every_translation_of_a_restricted_item_is_looked_for(example: Path) -> None:
@@ -141,6 +142,54 @@ def test_a_restricted_place_is_looked_for_by_its_telling_sentences() -> None:
     assert looked_for == {"a garrison near Tumen, cell block 7": "b", "Moved north": "c"}
 
 
+@pytest.mark.parametrize("public", [
+    "A man named Ri Chol Ho was in the group.",  # the ways sources romanise a name
+    "A man named Ri Cholho was in the group.",
+    "A man named Ri-Chol-ho was in the group.",
+    "https://example.org/campaign/free-ri-chol-ho",  # a URL's slug
+    "https://example.org/Ri_Chol-ho",
+    "https://example.org/search?q=Ri+Chol-ho",
+    "A man named Ri Ch\u043el-ho was in the group.",  # a Cyrillic o
+    "A man named Ri Cho\u200el-ho was in the group.",  # a direction mark
+    "A man named Ri Cho\ufe00l-ho was in the group.",  # a variation selector
+])
+def test_a_name_is_found_however_its_words_are_joined_or_marked(public: str) -> None:
+    from briefgen.pdfcheck import contains
+
+    assert contains(public, "Ri Chol-ho")
+    assert not contains(public.replace("Ho", "Hon").replace("ho", "hon"), "Ri Chol-ho")
+
+
+def test_a_percent_encoded_link_is_read_decoded() -> None:
+    from briefgen.pdfcheck import find_leaks
+
+    html = '<p><a href="https://example.org/Ri%20Chol-ho">the campaign</a></p>'
+    leaks = find_leaks(None, ["Ri Chol-ho"], html=html)
+    assert [leak.found_in for leak in leaks] == [("an HTML href attribute",)]
+
+
+def test_a_korean_name_broken_by_a_hangul_filler_is_still_found() -> None:
+    from briefgen.pdfcheck import contains
+
+    # U+3164 prints as a gap ("리 철호"): the name is still read.
+    assert contains("일행(리\u3164철호 포함)은 이동했다.", "리철호")
+    assert contains("일행(리\uffa0철호 포함)은 이동했다.", "리철호")
+
+
+def test_two_character_cjk_names_are_looked_for_and_two_latin_letters_not() -> None:
+    assert list(needles(["王军", "대위", "Ri", "A."])) == ["王军", "대위"]
+
+
+def test_each_telling_clause_of_a_sentence_is_looked_for_but_not_its_attribution() -> None:
+    # The example's restricted fact: the clause before the comma is what it restricts.
+    text = ("Members of the group have two family members in Seoul, according to Phil "
+            "Robertson of Human Rights Watch as reported by VICE News.")
+    assert list(needles([text])) == [text.removesuffix("."),
+                                     "Members of the group have two family members in Seoul"]
+    assert list(needles(["一名成员据报道是朝鲜军队上尉；此说法来自合众国际社（UPI）援引的一名"
+                         "韩国政府消息人士。"]))[1:] == ["一名成员据报道是朝鲜军队上尉"]
+
+
 def test_html_is_read_element_by_element_with_its_attributes() -> None:
     from briefgen.pdfcheck import contains, html_strings
 
@@ -170,14 +219,13 @@ def test_restricted_words_hyphenated_at_a_line_end_are_found(project: Make) -> N
     code, out = build(content)
     assert code == 2
     # Found in the page's text, hyphen and all, not only in the HTML.
-    assert (f"this text repeats '{f'Their cousin works at {word}'[:60]}' (restricted: "
-            in out)
+    assert "this text repeats restricted text (restricted: " in out
     assert "_en.pdf (page 1 text, the document text)" in out
-    # A hyphen of the text's own that falls at a line end is still read as written.
+    # A hyphen of the text's own that falls at a line end is read as the words it joins.
     from briefgen.pdfcheck import _page_readings, _squash
 
     assert _squash("Ri Chol-ho")[0] in _page_readings("Ri Chol‐\r\nho went")[0][0]
-    assert "richolhowent" in _page_readings("Ri Chol‐\r\nho went")[1][0]
+    assert "richolhowent" in _page_readings("Ri Chol‐\r\nho went")[0][0]
 
 
 def test_no_template_is_given_the_restricted_texts(project: Make) -> None:
@@ -209,8 +257,7 @@ def test_a_hyphen_of_the_text_at_a_line_end_is_read_as_written(project: Make) ->
     code, out = build(content)
     assert code == 2, out
     # Found in the page's text, hyphen and all, not only in the HTML.
-    assert (f"this text repeats '{f'Their cousin works at {word}'[:60]}' (restricted: "
-            in out)
+    assert "this text repeats restricted text (restricted: " in out
     assert "_en.pdf (page 1 text, the document text)" in out
 
 
@@ -223,9 +270,9 @@ def test_a_restricted_place_repeated_in_public_fails_the_build(project: Make) ->
          "    event: They set out.\n    place: The border post at kilometre 14, cell 7\n")
     code, out = build(content)
     assert code == 2
-    assert (f"content/{SAMPLE}:43: {LEAK}: this text repeats 'The border post at kilometre "
-            "14, cell 7' (restricted: content/cases/sample-case/case.yaml:48: "
-            "timeline:stop:place); printed in sample-case_brief_party-state_en.pdf (page 1 "
+    assert (f"content/{SAMPLE}:43: {LEAK}: this text repeats restricted text (restricted: "
+            "content/cases/sample-case/case.yaml:48: timeline:stop:place); printed in "
+            "sample-case_brief_party-state_en.pdf (page 1 "
             "text, the document text)") in " ".join(out.split())
 
 
@@ -237,8 +284,24 @@ def test_restricted_words_in_an_id_are_found_in_the_file_name(project: Make) -> 
          "description: Other state")
     code, out = build(content, "--audience", "other-state")
     assert code == 2
-    assert "'Other state' in the file name" in out
+    # And in the metadata and attributes that carry the id as the file name does.
+    assert "restricted text in the file name, metadata /Keywords" in out, out
+    assert ("(restricted: content/cases/sample-case/case.yaml:16: member:secret-member)"
+            in out)
     assert "rename the id" in out
+
+
+def test_a_clause_of_the_example_s_restricted_fact_copied_into_public_fails(
+        example: Path) -> None:
+    case = example / f"cases/{CASE}/case.yaml"
+    edit(case, "      Activist groups protested for the group’s freedom",
+         "      Members of the group have two family members in Seoul. Activist groups "
+         "protested for the group’s freedom")
+    code, out = build(example, "--doc", "brief", "--locale", "en", "--audience", "china")
+    assert code == 2, out
+    assert (f"content/cases/{CASE}/case.yaml:318: {LEAK}: this text repeats restricted "
+            f"text (restricted: content/cases/{CASE}/case.yaml:") in out, out
+    assert ": fact:relatives-in-seoul)" in out
 
 
 @pytest.mark.slow
@@ -281,7 +344,7 @@ def test_a_restricted_sentence_cut_by_a_page_break_is_found(project: Make) -> No
     code, out = build(content, "--audience", "party-state")
     assert code == 2, out
     # On no one page: found in the HTML only.
-    assert f"this text repeats '{secret[:60]}' (restricted: " in out
+    assert "this text repeats restricted text (restricted: " in out
     assert "sample-case_brief_party-state_en.pdf (the document text)" in out
 
 
@@ -319,8 +382,8 @@ def test_another_case_s_restricted_item_made_public_fails_the_build(project: Mak
                               "sensitivity: public\n  - id: when", 1))
     code, out = build(content)
     assert code == 2
-    assert (f"content/cases/other-case/case.yaml:25: {LEAK}: this text repeats 'Their "
-            "cousin lives in Springfield' (restricted: content/cases/sample-case/case.yaml:25: "
+    assert (f"content/cases/other-case/case.yaml:25: {LEAK}: this text repeats restricted "
+            "text (restricted: content/cases/sample-case/case.yaml:25: "
             "fact:secret-fact); printed in other-case_brief_party-state_en.pdf") in " ".join(
                 out.split())
     assert not (content.parent / "output").exists() or not any(

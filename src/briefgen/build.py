@@ -1474,9 +1474,9 @@ def _check_no_restricted(pdf: bytes | None, html: str, restricted: Sequence[Rest
             unplaced.append(str(leak))
         for path, line in placed:
             errors.append(LeakError(
-                f"restricted material found in a public document: this text repeats "
-                f"{leak.text[:60]!r}" + (f" (restricted: {leak.restricted_at})"
-                                          if leak.restricted_at else ""),
+                "restricted material found in a public document: this text repeats "
+                "restricted text" + (f" (restricted: {leak.restricted_at})"
+                                     if leak.restricted_at else ""),
                 documents=[f"{name} ({', '.join(leak.found_in)})"], path=path, line=line,
                 hint="reword it or mark it restricted too"))
     if unplaced:

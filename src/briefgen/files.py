@@ -90,10 +90,13 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
 # mathematical operators, and the bidirectional embeddings, overrides and isolates that
 # make text display in another order than it is stored. A word holding one looks whole
 # in print and in an editor, but is another word to search, the glossary and the checks.
+# The Hangul fillers too, which print as a blank and come from messengers and web forms
+# (a name with one is still read by the restricted-text check, but no other check).
 # Zero-width joiners and non-joiners (U+200C, U+200D) stay, as do the left-to-right and
 # right-to-left marks (U+200E, U+200F): some scripts and emoji need them.
-STRAY_INVISIBLE_CHARS = ("\u180e\u200b\u2060\u2061\u2062\u2063\u2064"
-                         "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+STRAY_INVISIBLE_CHARS = ("\u115f\u1160\u180e\u200b\u2060\u2061\u2062\u2063\u2064"
+                         "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u3164"
+                         "\ufeff\uffa0")
 STRAY_INVISIBLE = re.compile(f"[{STRAY_INVISIBLE_CHARS}]")
 
 

@@ -14,6 +14,7 @@ import io
 import itertools
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -30,27 +31,27 @@ _UNSPACED = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff"
                        r"\uac00-\ud7af\uf900-\ufaff]")
 
 
-# Marks that are typed one way and printed (or pasted) another: the same words with a
-# straight apostrophe, a curly one or a prime are the same words. Invisible marks (soft
-# hyphens, zero-width spaces and joiners) are dropped; a joiner inside a word would
-# otherwise hide it.
-_SAME_MARKS = str.maketrans({
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\uff07", "'"),
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'),
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"),
-    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", None),
+# What matching folds away, in restricted and public text alike:
+# - invisible marks, dropped: soft hyphens, zero-width spaces and joiners, direction
+#   marks, variation selectors, the combining grapheme joiner, tag characters, and the
+#   Hangul fillers (which print as a gap: "리ㅤ철호" is still read as 리철호);
+# - the Cyrillic and Greek letters that print as Latin ones, folded to them: "Chоl"
+#   with a Cyrillic о reads, and is read, as "Chol".
+_FOLD = str.maketrans({
+    **dict.fromkeys("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d"
+                    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062"
+                    "\u2063\u2064\u2066\u2067\u2068\u2069\u2800\u3164\ufeff\uffa0",
+                    None),
+    **dict.fromkeys(map(chr, range(0xFE00, 0xFE10)), None),
+    **dict.fromkeys(map(chr, range(0xE0000, 0xE0080)), None),
+    **dict.fromkeys(map(chr, range(0xE0100, 0xE01F0)), None),
+    **dict(zip("аеіјосрухѕԁԛԝӏһ", "aeijocpyxsdqwlh", strict=True)),  # Cyrillic
+    **dict(zip("οαικνρτυχ", "oaiknptux", strict=True)),  # Greek
 })
 
 
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().translate(_SAME_MARKS)
-
-
-# A word hyphenated at a line end (CSS ``hyphens: auto``; WeasyPrint prints U+2010, or
-# the stylesheet's hyphenate-character) is read back in two pieces. Page text is also
-# looked at with each hyphen before a line break removed; it is still looked at as it
-# is, since a hyphen that is part of the text ("Chol-ho") may fall there too.
-_LINE_END_HYPHEN = re.compile(r"-[^\S\n]*\r?\n\s*")
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
 
 
 # PDFium gives a hyphen that ends a line ("north-|eastern") as U+FFFE, joining the two
@@ -59,23 +60,27 @@ _PDFIUM_LINE_END_HYPHEN = "\ufffe"
 
 
 def _page_readings(text: str) -> list[tuple[str, frozenset[int]]]:
-    text = text.replace(_PDFIUM_LINE_END_HYPHEN, "-\n")
-    readings = [_squash(text)]
-    joined = _LINE_END_HYPHEN.sub("", _normalise(text))
-    if joined != _normalise(text):
-        readings.append(_squash(joined))
-    return readings
+    return [_squash(text.replace(_PDFIUM_LINE_END_HYPHEN, "-\n"))]
+
+
+# A word: letters and digits. Everything else between them (spaces, line breaks,
+# hyphens and dashes, apostrophes, slashes, underscores, the rest of punctuation)
+# separates words and is not compared: "Ri Chol-ho", "Ri Chol Ho", "Ri Cholho",
+# "ri-chol-ho" in an id or a URL's slug, and the word hyphenated at a line end
+# ("Chol-|ho", by the text or by ``hyphens: auto``) are the same words.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _squash(text: str) -> tuple[str, frozenset[int]]:
-    """Text without whitespace, and the positions in it that whitespace preceded.
+    """The words of ``text`` run together, and the positions in that where a word
+    starts.
 
     Line breaks, justified spacing and the spaces extractors add between CJK characters
-    differ between the source and the extracted text; comparing without whitespace
-    ignores all of them, and the positions keep the word boundaries for the check below.
-    The start counts as preceded by whitespace.
+    differ between the source and the extracted text, as do the ways a name is
+    hyphenated or spaced; comparing the words run together ignores all of them, and the
+    positions keep the word boundaries for the check below.
     """
-    words = [word for word in _SPACE.split(_normalise(text)) if word]
+    words = _WORD.findall(_normalise(text))
     starts = frozenset(itertools.accumulate((len(word) for word in words[:-1]), initial=0))
     return "".join(words), starts
 
@@ -217,11 +222,31 @@ def _destination_names(reader: pikepdf.Pdf) -> list[str]:
 # CJK puts no space after a full stop; a quotation may close after one ("… office.”).
 _SENTENCE_END = re.compile(r"(?<=[。！？])[」』”’]?\s*|(?<=[.!?])\s+|(?<=[.!?][\"'”’»)\]])\s+")
 MIN_SENTENCE = 20  # characters, not counting whitespace; a CJK character counts as two
+# A restricted text shorter than this (same count) is too short to look for: two Latin
+# letters are in every text. A two-character Chinese name or Korean word is not.
+MIN_TEXT = 3
+
+# And so is each clause of a sentence, where it is telling too: "Members of the group
+# have two family members in Seoul" is what a sentence that goes on ", according to
+# Phil Robertson …" restricts. A clause that attributes the sentence is left out:
+# its sources are public, and a public fact may be attributed in the same words.
+_CLAUSE_END = re.compile(r"\s*[,;:()\[\]，；：、（）—–]\s*|\s+-\s+")
+_ATTRIBUTION = re.compile(
+    r"^(?:according to|as reported|reported by|as quoted|quoted by|citing|as cited|cited by"
+    r"|said|says|told|sources? )"
+    r"|(?:따르면|보도했다|밝혔다|전했다|인용했다)$"
+    # 据 with a source ("据VICE新闻…"), not the hedge 据报道 or 据称 ("reportedly").
+    r"|^(?:据(?!报道|报导|称|悉)|此说法|该说法|消息来自|来源|援引|引述)",
+    re.IGNORECASE)
+
+
+def _weight(text: str) -> int:
+    """Length as telling goes: characters without whitespace, a CJK one counting two."""
+    return sum(2 if _UNSPACED.match(c) else 1 for c in _squash(text)[0])
 
 
 def _telling(sentence: str) -> bool:
-    squashed = _squash(sentence)[0]
-    return sum(2 if _UNSPACED.match(c) else 1 for c in squashed) >= MIN_SENTENCE
+    return _weight(sentence) >= MIN_SENTENCE
 
 
 def _trimmed(text: str) -> str:
@@ -237,29 +262,33 @@ def _trimmed(text: str) -> str:
     return text[start:end]
 
 
+def _parts(text: str, pattern: re.Pattern[str]) -> list[str]:
+    return [part for part in map(_trimmed, pattern.split(text)) if part]
+
+
 def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
     """What to look for, each with where its restricted text is written: each restricted
-    text (unless only its sentences are, see :class:`RestrictedText`), and each of its
-    sentences of at least :data:`MIN_SENTENCE` characters; all without the punctuation
+    text (unless only its sentences are, see :class:`RestrictedText`) of at least
+    :data:`MIN_TEXT` characters, each of its sentences and of their clauses of at least
+    :data:`MIN_SENTENCE` (but clauses that attribute it); all without the punctuation
     at their ends."""
     found: dict[str, str] = {}
     for item in restricted:
         if isinstance(item, str):
             item = RestrictedText(item, "")
         text = _trimmed(item.text)
-        if item.whole and len(_squash(text)[0]) >= 3:
+        if item.whole and _weight(text) >= MIN_TEXT:
             found.setdefault(text, item.where)
-        sentences = [_trimmed(s) for s in _SENTENCE_END.split(item.text) if _trimmed(s)]
-        if len(sentences) > 1 or not item.whole:
-            for sentence in sentences:
-                if _telling(sentence):
-                    found.setdefault(sentence, item.where)
+        sentences = _parts(item.text, _SENTENCE_END)
+        for sentence in sentences:
+            if (len(sentences) > 1 or not item.whole) and _telling(sentence):
+                found.setdefault(sentence, item.where)
+            clauses = _parts(sentence, _CLAUSE_END)
+            if len(clauses) > 1:
+                for clause in clauses:
+                    if _telling(clause) and not _ATTRIBUTION.search(clause.strip()):
+                        found.setdefault(clause, item.where)
     return found
-
-
-# An id in a file name writes "Ri Chol-ho" as "ri-chol-ho": there, every mark that is not
-# a letter or digit separates words, in the name and in the restricted text alike.
-_NAME_SEPARATOR = re.compile(r"[\W_]+")
 
 
 # Needles are first looked up by their opening characters among the haystack's: a public
@@ -295,7 +324,9 @@ class Leak:
     repeated_by: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return (f"{self.text[:60]!r} in {', '.join(self.found_in)}"
+        # Not the restricted text itself: this is printed in CI logs, which are often
+        # read more widely than the content; where it is written says which it is.
+        return (f"restricted text in {', '.join(self.found_in)}"
                 + (f" (restricted: {self.restricted_at})" if self.restricted_at else ""))
 
 
@@ -310,9 +341,10 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
     catalog, "path:line"): a leak names those that hold it."""
     looked_for = needles(restricted)
     found: dict[str, list[str]] = {}
-    name = _squash(_NAME_SEPARATOR.sub(" ", filename))
+    # An id in a file name writes "Ri Chol-ho" as "ri-chol-ho", which the words match.
+    name = _squash(filename)
     for needle in looked_for:
-        if _contains(name, _squash(_NAME_SEPARATOR.sub(" ", needle))[0]):
+        if _contains(name, _squash(needle)[0]):
             found.setdefault(needle, []).append("the file name")
     # Shortest first, so that those no longer than a haystack are a slice of the list.
     targets = sorted(((needle, _squash(needle)[0]) for needle in looked_for),
@@ -321,6 +353,9 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
     for where, text in itertools.chain(pdf_strings(pdf) if pdf is not None else (),
                                        html_strings(html)):
         readings = _page_readings(text) if where.endswith(" text") else [_squash(text)]
+        if "%" in text:
+            # A link or a URL printed with its words percent-encoded ("Ri%20Chol-ho").
+            readings.append(_squash(urllib.parse.unquote(text)))
         for needle, target in _candidates(targets, lengths, readings):
             if any(_contains(reading, target) for reading in readings):
                 found.setdefault(needle, []).append(where)

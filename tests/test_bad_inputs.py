@@ -650,19 +650,19 @@ CORPUS = [
         f"{PROJECT}:3: locales: no serif or sans font family in templates/fonts.yaml serves "
         "'vi'", command="validate", extra=("1 problem found",)),
     Bad("font file missing", templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
-        "templates/fonts.yaml:64: families[1].faces[2].file: font file missing: "
+        "templates/fonts.yaml:71: families[1].faces[2].file: font file missing: "
         "/usr/share/fonts/truetype/noto/NotoSerif-Bolt.ttf (install the package that "
         "provides it (apt-get install fonts-noto-core), or correct the path)"),
     Bad("font file a directory", font_file(lambda root: (root / "fonts").mkdir() or root / "fonts"),
         "fonts is a directory, not a font file (point file at the font file itself)",
-        extra=("templates/fonts.yaml:64: families[1].faces[2].file: ",)),
+        extra=("templates/fonts.yaml:71: families[1].faces[2].file: ",)),
     Bad("font file not a font, found by validate",
         font_file(lambda root: write(root / "notes.ttf", "not a font")),
-        "templates/fonts.yaml:64: families[1].faces[2].file: cannot read font ",
+        "templates/fonts.yaml:71: families[1].faces[2].file: cannot read font ",
         command="validate", extra=("(point file at a TrueType or OpenType font",)),
     Bad("font of another weight, found by validate",
         templates("NotoSerif-Bold.ttf", "NotoSerif-Regular.ttf", "fonts.yaml"),
-        "templates/fonts.yaml:64: families[1].faces[2].file: Brief Serif 700 normal: ",
+        "templates/fonts.yaml:71: families[1].faces[2].file: Brief Serif 700 normal: ",
         command="validate", extra=("NotoSerif-Regular.ttf is 400 normal",)),
     *(Bad(f"content and translation errors in one run ({command})", both(
         replace(CASE, "status: ongoing", "status: on-going"),
@@ -678,7 +678,7 @@ CORPUS = [
         extra=("templates/brief.html:", "template syntax error", "2 problems found")),
     Bad("font file missing, found by validate",
         templates("NotoSerif-Bold.ttf", "NotoSerif-Bolt.ttf", "fonts.yaml"),
-        "templates/fonts.yaml:64: families[1].faces[2].file: font file missing",
+        "templates/fonts.yaml:71: families[1].faces[2].file: font file missing",
         command="validate"),
     Bad("out not writable", lambda root: (root / "blocker").write_text("x"),
         "--out: ", args=("--out", "{root}/blocker/out"), extra=("a file, not a directory",)),

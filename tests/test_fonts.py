@@ -92,11 +92,14 @@ def test_project_spec_names_every_family_and_face() -> None:
         ("Brief Sans", 400, "normal"),
         ("Brief Sans", 700, "normal"),
         *((f"Brief {kind} {script}", weight, "normal")
-          for kind in ("Serif", "Sans") for script in ("KR", "SC") for weight in (400, 700)),
+          for kind in ("Serif", "Sans") for script in ("KR", "SC", "JP")
+          for weight in (400, 700)),
     }  # fmt: skip
     by_family = {s.family: s for s in specs}
     assert by_family["Brief Serif KR"].collection_face == "Noto Serif CJK KR"
     assert by_family["Brief Sans SC"].collection_face == "Noto Sans CJK SC"
+    assert by_family["Brief Serif JP"].collection_face == "Noto Serif CJK JP"
+    assert by_family["Brief Sans JP"].collection_face == "Noto Sans CJK JP"
     assert by_family["Brief Serif"].unicodes is None  # Latin faces are kept whole
 
 
@@ -112,6 +115,13 @@ def test_project_spec_subsets_cjk_faces_by_script() -> None:
             assert not _covers(spec.unicodes, 0x4E00, 0x4E00)
         if spec.family.endswith(" SC"):
             assert _covers(spec.unicodes, 0x4E00, 0x9FFF)
+            assert not _covers(spec.unicodes, 0xAC00, 0xAC00)
+            assert not _covers(spec.unicodes, 0x3041, 0x3041)
+        if spec.family.endswith(" JP"):
+            assert _covers(spec.unicodes, 0x3040, 0x30FF)  # hiragana and katakana
+            assert _covers(spec.unicodes, 0x4E00, 0x9FFF)
+            assert _covers(spec.unicodes, 0x3000, 0x303F)  # 、。「」々〜
+            assert _covers(spec.unicodes, 0xFF00, 0xFFEF)  # fullwidth forms, ｶﾀｶﾅ
             assert not _covers(spec.unicodes, 0xAC00, 0xAC00)
         if spec.unicodes is not None:
             for char in " ~é‘’“”•…→":
@@ -302,13 +312,15 @@ def test_default_cache_dir_honours_the_environment(
 
 @pytest.mark.slow
 def test_family_stacks(fonts: FontSet) -> None:
-    assert fonts.languages == ("en", "ko", "zh-Hans")
+    assert fonts.languages == ("en", "ko", "zh-Hans", "ja")
     assert fonts.family_stack("en", "serif") == ["Brief Serif"]
     assert fonts.family_stack("en", "sans") == ["Brief Sans"]
     assert fonts.family_stack("ko", "serif") == ["Brief Serif KR"]
     assert fonts.family_stack("ko-KR", "sans") == ["Brief Sans KR"]
     assert fonts.family_stack("zh-Hans", "serif") == ["Brief Serif SC"]
     assert fonts.family_stack("zh-hans-CN", "sans") == ["Brief Sans SC"]
+    assert fonts.family_stack("ja", "serif") == ["Brief Serif JP"]
+    assert fonts.family_stack("ja-JP", "sans") == ["Brief Sans JP"]
     with pytest.raises(FontError, match="'ar'"):
         fonts.family_stack("ar", "serif")
 
@@ -319,10 +331,14 @@ def test_missing_chars(fonts: FontSet) -> None:
     assert fonts.missing_chars(korean, "ko", "serif") == []
     assert fonts.missing_chars(korean, "ko", "sans") == []
     assert fonts.missing_chars("中华人民共和国宪法，第一条。", "zh-Hans", "serif") == []
+    japanese = "日本国憲法第9条「戦争の放棄」、キャッチャー々ゝ・〜ｶﾀｶﾅ（注）山﨑 UNHCR 2015年…"
+    assert fonts.missing_chars(japanese, "ja", "serif") == []
+    assert fonts.missing_chars(japanese, "ja", "sans") == []
     assert fonts.missing_chars("Straße, café, naïve — “quoted” … •", "en", "serif") == []
     # Reported once each, in order of appearance; Hanja is not in the KR subset.
     assert fonts.missing_chars("가☃나ا☃中", "ko", "serif") == ["☃", "ا", "中"]
     assert fonts.missing_chars("한국어", "zh-Hans", "sans") == ["한", "국", "어"]
+    assert fonts.missing_chars("ひらがな한", "ja", "serif") == ["한"]
     # Layout characters that are never drawn are not reported.
     invisible = "가\n\t\r\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0f\u202f\u2009나"
     assert fonts.missing_chars(invisible, "ko", "serif") == []
@@ -338,7 +354,7 @@ def test_soft_hyphen_needs_the_hyphen_glyph(fonts: FontSet) -> None:
 @pytest.mark.slow
 def test_face_css(fonts: FontSet) -> None:
     css = fonts.face_css(lambda path: f"fonts/{path.name}")
-    assert css.count("@font-face") == 14
+    assert css.count("@font-face") == 18
     assert (
         '@font-face {\n  font-family: "Brief Serif KR";\n'
         '  src: url("fonts/brief-serif-kr-700-normal.otf") format("opentype");\n'
@@ -348,6 +364,9 @@ def test_face_css(fonts: FontSet) -> None:
     only_korean = fonts.face_css(lambda path: path.as_uri(), languages=["ko-KR"])
     assert only_korean.count("@font-face") == 4
     assert "Brief Serif SC" not in only_korean
+    only_japanese = fonts.face_css(lambda path: path.as_uri(), languages=["ja"])
+    assert only_japanese.count("@font-face") == 4
+    assert "Brief Serif KR" not in only_japanese and "Brief Serif SC" not in only_japanese
 
 
 @pytest.mark.slow
@@ -359,6 +378,11 @@ def test_prepared_faces_are_small_subsets(fonts: FontSet) -> None:
     covered = fonts.cmap(kr)
     assert set(range(0xAC00, 0xD7A4)) <= covered
     assert not covered & set(range(0x4E00, 0xA000))
+    jp = next(face for face in fonts.faces if face.path.name == "brief-serif-jp-400-normal.otf")
+    assert jp.path.stat().st_size < 20_000_000  # han and kana are most of its glyphs
+    covered = fonts.cmap(jp)
+    assert set(range(0x3041, 0x3097)) <= covered  # every hiragana
+    assert not covered & set(range(0xAC00, 0xD7A4))
 
 
 @pytest.mark.slow

@@ -43,7 +43,8 @@ from briefgen.model import (
     TranslationPolicy,
 )
 
-LOCALE_NAMES = {"en": "English", "ko": "Korean", "zh-Hans": "Simplified Chinese"}
+LOCALE_NAMES = {"en": "English", "ko": "Korean", "zh-Hans": "Simplified Chinese",
+                "ja": "Japanese"}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Line breaking Korean and Chinese readers accept, checked on the HTML and on real PDFs."""
+"""Line breaking Korean, Chinese and Japanese readers accept, checked on the HTML and on
+real PDFs."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from briefgen.fonts import FontSet, load_fonts
 from briefgen.linebreak import (
     CSS,
     INLINE,
+    JAPANESE_NO_LINE_END,
+    JAPANESE_NO_LINE_START,
     NO_LINE_END,
     NO_LINE_START,
     korean_word_spans,
@@ -129,6 +132,36 @@ def test_a_chinese_paragraph_keeps_two_characters_on_its_last_line() -> None:
         "<p>中国将他们视为非法经济移民。这是判断。<sup>1</sup>,<sup>2</sup></p>"
         "<li>中国拒绝承认他们的难民<em>身份</em>。</li><p>截至</p><p>한국어 문단은 그대로 둔다.</p>"
         "<p>Left as it is, 2015.</p>"))
+
+
+def test_japanese_note_references_stay_with_the_text_before_them() -> None:
+    out = transform(body("<p>ヒューマン・ライツ・ウォッチによれば<sup>1</sup>、"
+                         "「中国には義務がある。」</p>"))
+    assert 'ウォッチによれ<span class="nobreak">ば<sup>1</sup></span>、' in out
+    assert out.count("nobreak") == 2  # and the paragraph's last two characters
+
+
+def test_a_japanese_paragraph_keeps_two_characters_on_its_last_line() -> None:
+    source = body("<p>2人は検問所で拘束された。<sup>1</sup></p>"
+                  "<p>国連難民高等弁務官事務所のインタビュー</p>"
+                  "<p>ジャーナリストのジョー・スミス</p><p>送還された人々。</p><p>ヒューマン</p>")
+    out = transform(source)
+    assert '拘束さ<span class="nobreak">れた。<sup>1</sup></span></p>' in out
+    # Small kana and ー cannot start a line: they stay with the letters before them.
+    assert 'イン<span class="nobreak">タビュー</span></p>' in out
+    assert 'ジョー・ス<span class="nobreak">ミス</span></p>' in out
+    # 々 goes with the ideograph it repeats, like ー; a label is left alone.
+    assert 'され<span class="nobreak">た人々。</span></p><p>ヒューマン</p>' in out
+    assert out.count("nobreak") == 4
+    assert text_of(out) == text_of(source)
+    assert_well_nested(out)
+
+
+def test_a_katakana_middle_dot_is_not_one_of_the_last_two_characters() -> None:
+    # A separator between names is no letter of the last line; nor is a Chinese
+    # paragraph that ends in one changed by the Japanese rules.
+    source = body("<p>ヒューマン・ライツ・ウォッチ・ア</p><p>中华人民共和国外交部发言人・</p>")
+    assert transform(source) == source
 
 
 def test_latin_text_without_notes_is_left_alone() -> None:
@@ -254,6 +287,7 @@ BASE_CSS = """
 @page { size: A4; margin: 15mm }
 body { font-family: "Brief Serif KR"; font-size: 11pt; line-height: 1.5 }
 :lang(zh-Hans) { font-family: "Brief Serif SC" }
+:lang(ja) { font-family: "Brief Serif JP" }
 :lang(en) { font-family: "Brief Serif" }
 p { margin: 0; break-after: page }
 sup { font-size: 6pt; vertical-align: super; line-height: 0 }
@@ -458,6 +492,59 @@ def test_without_the_transform_a_note_reference_can_start_a_chinese_line(
     assert "1：" in starts
 
 
+JAPANESE = (
+    "ベトナム警察は2015年10月22日、中越国境付近の検問所で<em>9人</em>を拘束し、"
+    '<a href="https://example.org/">中国警察</a>に引き渡した。ヒューマン・ライツ・ウォッチによれば'
+    "<sup>1</sup>、「中国には彼らを送還しない義務がある。それだけのことだ」。"
+    "国連難民高等弁務官事務所（UNHCR）は懸念を表明し、ジュネーヴのスポークスパーソンはインタビューで"
+    "グループへのアクセスを求めた。『<em>拷問等禁止条約</em>』第3条は<sup>2</sup>、拷問が行われる"
+    "おそれがあると信ずるに足りる実質的な根拠がある国へ、いかなる者も追放し、送還し、又は引き渡して"
+    "はならないと定めている！彼らは送還されるのだろうか？〈詳細は不明〉【報道による】、関係者は"
+    "「ちょっと待ってほしい」と述べ、人々の安否についてのコメントを控えた（うち1人は乳児だった）。"
+)
+JAPANESE_WIDTHS = range(34, 76, 2)  # 8 to 19 characters a line
+
+
+@slow
+def test_japanese_kinsoku_holds_on_every_line(fonts: FontSet, tmp_path: Path) -> None:
+    source = text_of(JAPANESE)
+    pdf = render(fonts, tmp_path, "ja", columns(JAPANESE, JAPANESE_WIDTHS, "ja"))
+    pages = pdf_pages(pdf)
+    assert len(pages) == len(JAPANESE_WIDTHS)
+    starts = set()
+    for width, lines in zip(JAPANESE_WIDTHS, pages, strict=True):
+        texts = [line_text(line) for line in lines]
+        assert "".join("".join(texts).split()) == "".join(source.split()), f"{width}mm"
+        heights = statistics.median(g.top - g.bottom for line in lines for g in line
+                                    if not g.generated and g.top > g.bottom)
+        for number, (line, text) in enumerate(zip(lines, texts, strict=True)):
+            if number:
+                starts.add(text[0])
+                assert text[0] not in JAPANESE_NO_LINE_START, f"{width}mm: line starts {text!r}"
+            assert text[-1] not in JAPANESE_NO_LINE_END, f"{width}mm: line ends {text!r}"
+            first = next(g for g in line if not g.generated)
+            assert number == 0 or first.top - first.bottom > 0.7 * heights, (
+                f"{width}mm: line starts with a note reference: {text!r}")
+        # The last line holds more than one letter before its punctuation.
+        assert len(texts[-1].rstrip("。）")) >= 2, f"{width}mm: last line {texts[-1]!r}"
+    assert len(starts) > 40  # the lines break in many different places
+    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
+    assert drawn <= set(source)
+    extracted = "".join(pdftotext(pdf, tmp_path).split())
+    assert extracted == "".join(source.split()) * len(JAPANESE_WIDTHS)
+
+
+@slow
+def test_without_the_transform_a_note_reference_can_start_a_japanese_line(
+        fonts: FontSet, tmp_path: Path) -> None:
+    # Pango keeps kana punctuation and small kana in place on its own (the first test
+    # would fail for them without the transform too), but not a note's digit.
+    pdf = render(fonts, tmp_path, "ja", columns(JAPANESE, JAPANESE_WIDTHS, "ja"), keep=False)
+    starts = [line_text(line)[:2] for page in pdf_pages(pdf) for line in page[1:]]
+    assert [start for start in starts if start[0] in JAPANESE_NO_LINE_START] == []
+    assert {"1、", "2、"} & set(starts)
+
+
 LATIN = (
     "The Committee found the detention arbitrary and the transfer unlawful under the "
     'Convention.<sup class="notes"><a>1</a>,<a>2</a>,<a>3</a>,<a>4</a></sup> Human Rights '
@@ -504,6 +591,7 @@ def test_without_the_transform_a_note_reference_can_start_or_split_a_line(
 MIXED = {
     "ko": "고문방지협약(Convention against Torture) 제3조와 UNHCR가 2015년에 밝힌 입장",
     "zh-Hans": "中国于2015年10月22日拘留了9人，UNHCR表示关切（refugees sur place）",
+    "ja": "ベトナムは2015年10月22日に9人を拘束し、UNHCRは懸念を表明した（refugees sur place）",
 }
 
 

@@ -1,20 +1,24 @@
-"""Turn rendered HTML into HTML whose lines break where Korean and Chinese readers expect.
+"""Turn rendered HTML into HTML whose lines break where Korean, Chinese and Japanese
+readers expect.
 
 WeasyPrint 70 breaks lines with Pango, which follows Unicode's line breaking algorithm
 (UAX #14). For Chinese that is already right: no line starts with 。，、；：？！）」』》
 and none ends with （「『《, inside a text and across inline elements alike (WeasyPrint
-asks Pango about the two letters either side of an element boundary). What it lacks:
+asks Pango about the two letters either side of an element boundary). So it is for
+Japanese kinsoku: Pango (1.50) takes UAX #14's strict rule for small kana and the
+prolonged sound mark (class CJ as non-starters), so no line starts with ゃ, ッ or ー
+either, nor with 々, ゝ, ・ or 〜. What it lacks:
 
 - Korean breaks between words (eojeol, written with spaces), never inside one: what
   browsers do for ``word-break: keep-all``. WeasyPrint accepts only ``normal`` and
   ``break-all`` (Kozea/WeasyPrint#1153), so Pango breaks between any two syllables.
-- A Chinese paragraph may end in a line of one character ("断。"), which Chinese
-  typesetting avoids: its last two ideographs are kept together (with the punctuation
-  and note reference after them).
+- A Chinese or Japanese paragraph may end in a line of one character ("断。", "た。"),
+  which both typesettings avoid: its last two ideographs or kana are kept together (with
+  the punctuation and note reference after them).
 - A note reference (``<sup>``) may start a line on its own, or split after one of the
   commas between its numbers, in any script: WeasyPrint allows a break at an element
   boundary after a full stop ("arbitrary.|2") and between the links of a run of
-  numbers ("4,|5"), and UAX #14 allows one between an ideograph and a digit.
+  numbers ("4,|5"), and UAX #14 allows one between an ideograph or kana and a digit.
 
 Both are fixed without touching the text, in two places:
 
@@ -23,9 +27,9 @@ Both are fixed without touching the text, in two places:
   stays one text box, so layout costs what it costs for English);
 - across elements (a Korean word that runs through ``<em>`` or ends in a note
   reference), for a note reference with the character before it, and for the end of a
-  Chinese paragraph, this module wraps
-  the group in ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only
-  break opportunities left are the spaces between words.
+  Chinese or Japanese paragraph, this module wraps the group in
+  ``<span class="nobreak">`` (CSS ``white-space: nowrap``), so the only break
+  opportunities left are the spaces between words.
 
 No character is added or removed (no word joiners, no zero-width spaces), so the text
 copied out of the PDF is the source text.
@@ -61,6 +65,13 @@ CSS = f".{KEEP_CLASS} {{ white-space: nowrap; }}"
 # these; they are here for tests and for anyone checking a PDF.
 NO_LINE_START = "。，、；：？！）」』》〉】〕〗〙〛］｝”’．…·—"
 NO_LINE_END = "（「『《〈【〔〖〘〚［｛“‘"
+# What Japanese kinsoku adds (JIS X 4051, the W3C Requirements for Japanese Text
+# Layout): small kana, the prolonged sound mark, iteration marks, the middle dot,
+# hyphens and the wave dash; the double prime quotation marks. Pango enforces these too
+# (see above). Kept apart from the Chinese sets, which are what GB/T 15834 asks.
+JAPANESE_NO_LINE_START = (NO_LINE_START + "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
+                          "ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿーゝゞヽヾ々〻・‐゠–〜〟")
+JAPANESE_NO_LINE_END = NO_LINE_END + "〝"
 
 # A Korean word longer than this is left to Pango: kept whole it could not fit a table
 # column (a URL with Hangul in it, a run-on compound). Real words are far shorter (the
@@ -95,12 +106,22 @@ _MARK = MARK_PATTERN
 _NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 _HANGUL_RANGES = "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _HANGUL = re.compile(f"[{_HANGUL_RANGES}]")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# What may be one of the two characters a paragraph's last line keeps: an ideograph, or
+# kana (not the middle dot, which separates words; small kana and ー may be, Pango keeps
+# them on the line of the letter before). 々 counts as the ideograph it repeats.
+_TAIL = re.compile("[\u3005\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+                   "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                   "\U00020000-\U0003ffff]")
+# What may follow a paragraph's last two letters on its last line: punctuation no line
+# may start with, and a note reference's numbers. Not the middle dot: it separates
+# words, and a Chinese paragraph ending in one must keep the layout it had before the
+# Japanese rules were added.
+_AFTER_THE_LAST_LETTERS = frozenset(JAPANESE_NO_LINE_START + ",0123456789") - {"・"}
 # A run shorter than this is a label or a heading, not a paragraph that could end in a
 # line of one character: it gets no span.
 MIN_PARAGRAPH = 8
-_CJK = re.compile(f"[{_HANGUL_RANGES}\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                  "\uff00-\uffef\U00020000-\U0003ffff]")
+_CJK = re.compile(f"[{_HANGUL_RANGES}\u3000-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+                  "\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
 # Two or more characters that are not breaking spaces (see _is_break_space).
 _WORD = re.compile(f"(?:[^\\s\u200b]|[{''.join(sorted(_NO_BREAK_SPACES))}]){{2,}}")
 
@@ -294,7 +315,7 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
             before = chars[first - 1]
             if before.token < index and not _is_break_space(before.char):
                 groups.append((first - 1, end - 1))
-    tail = _chinese_tail(chars)
+    tail = _paragraph_tail(chars)
     if tail is not None:
         groups.append(tail)
     ranges = []
@@ -303,18 +324,18 @@ def _run_ranges(run: list[_Token]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _chinese_tail(chars: list[_Char]) -> tuple[int, int] | None:
-    """The last two ideographs of a run and what follows them (punctuation, a note
-    reference's digits), when the run is long enough to be a paragraph: kept together,
-    the paragraph's last line holds at least two characters."""
+def _paragraph_tail(chars: list[_Char]) -> tuple[int, int] | None:
+    """The last two ideographs or kana of a run and what follows them (punctuation, a
+    note reference's digits), when the run is long enough to be a paragraph: kept
+    together, the paragraph's last line holds at least two characters."""
     end = len(chars) - 1
     while end >= 0 and _is_break_space(chars[end].char):
         end -= 1
     last = end
-    while last >= 0 and (chars[last].char in NO_LINE_START or chars[last].char in ",0123456789"):
+    while last >= 0 and chars[last].char in _AFTER_THE_LAST_LETTERS:
         last -= 1
-    if (last < 1 or end + 1 < MIN_PARAGRAPH or not _HAN.fullmatch(chars[last].char)
-            or not _HAN.fullmatch(chars[last - 1].char)):
+    if (last < 1 or end + 1 < MIN_PARAGRAPH or not _TAIL.fullmatch(chars[last].char)
+            or not _TAIL.fullmatch(chars[last - 1].char)):
         return None
     return last - 1, end
 

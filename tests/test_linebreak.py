@@ -4,6 +4,7 @@ real PDFs."""
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import re
 import statistics
 import subprocess
@@ -479,6 +480,37 @@ def test_chinese_punctuation_never_starts_or_ends_a_line_wrongly(
                 f"{width}mm: line starts with a note reference: {text!r}")
     drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
     assert drawn <= set(source)
+
+
+def test_a_number_is_kept_with_the_ideograph_beside_it() -> None:
+    from briefgen.linebreak import number_unit_spans
+
+    text = "九名朝鲜人（2015年）于2015年10月16日离开，共11人；第3条。English 2015"
+    assert [text[a:b] for a, b in number_unit_spans(text)] == [
+        "2015年", "于2015年", "10月", "16日", "共11人", "第3条"]
+    assert number_unit_spans("In 2015, 11 people") == []
+    assert number_unit_spans("2015년 10월") == []  # Korean words are kept whole anyway
+
+
+UNITS = "越南警方于2015年10月22日拦截了这11人，中国警方于2015年11月18日称共有9人。" * 3
+
+
+def _number_split_from_its_unit(pdf: bytes) -> list[str]:
+    lines = [line_text(line) for page in pdf_pages(pdf) for line in page]
+    return [f"{before!r} / {after!r}" for before, after in itertools.pairwise(lines)
+            if before[-1:].isdigit() and after[:1] in "年月日人"]
+
+
+@slow
+def test_a_number_never_ends_a_line_that_its_unit_starts(
+        fonts: FontSet, tmp_path: Path) -> None:
+    widths = range(20, 62, 1)
+    pdf = render(fonts, tmp_path, "zh-Hans", columns(UNITS, widths, "zh-Hans"))
+    assert _number_split_from_its_unit(pdf) == []
+    # Without the typesetter's spans UAX #14 allows the break, and some width takes it.
+    loose = render(fonts, tmp_path, "zh-Hans", columns(UNITS, widths, "zh-Hans"),
+                   keep=False)
+    assert _number_split_from_its_unit(loose)
 
 
 @slow

@@ -15,6 +15,9 @@ either, nor with 々, ゝ, ・ or 〜. What it lacks:
 - A Chinese or Japanese paragraph may end in a line of one character ("断。", "た。"),
   which both typesettings avoid: its last two ideographs or kana are kept together (with
   the punctuation and note reference after them).
+- A number may be parted from the ideograph or kana beside it ("（2015|年）"), as UAX
+  #14 allows a break between the two: each is kept with the one on either side
+  (:func:`number_unit_spans`).
 - A note reference (``<sup>``) may start a line on its own, or split after one of the
   commas between its numbers, in any script: WeasyPrint allows a break at an element
   boundary after a full stop ("arbitrary.|2") and between the links of a run of
@@ -23,7 +26,8 @@ either, nor with 々, ゝ, ・ or 〜. What it lacks:
 Both are fixed without touching the text, in two places:
 
 - inside one text node, the typesetter tells Pango not to break within the Korean words
-  :func:`korean_word_spans` finds (a Pango ``allow_breaks`` attribute: the paragraph
+  :func:`korean_word_spans` finds, nor within a number and its unit (a Pango
+  ``allow_breaks`` attribute: the paragraph
   stays one text box, so layout costs what it costs for English);
 - across elements (a Korean word that runs through ``<em>`` or ends in a note
   reference), for a note reference with the character before it, and for the end of a
@@ -251,6 +255,25 @@ def korean_word_spans(text: Sequence[str]) -> list[tuple[int, int]]:
                 spans.append((start, i))
             start = i + 1
     return spans
+
+
+# A number and the ideograph or kana written next to it ("2015年", "16日", "11人",
+# "第3条"): UAX #14 allows a break between the two, and Chinese and Japanese readers do
+# not expect one ("（2015|年）" at the end of a title). One on either side at most, so a
+# date still breaks between its parts ("2015年|10月|16日").
+_IDEOGRAPHIC = "\u3005\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NUMBER_WITH_UNIT = re.compile(
+    f"[{_IDEOGRAPHIC}]?[0-9０-９]+(?:[.,:：．][0-9０-９]+)*[{_IDEOGRAPHIC}]?")
+_HAS_IDEOGRAPHIC = re.compile(f"[{_IDEOGRAPHIC}]")
+
+
+def number_unit_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` offsets in plain ``text`` of each number with the ideograph
+    or kana next to it, which the typesetter keeps on one line as it does Korean words."""
+    if not _HAS_IDEOGRAPHIC.search(text):
+        return []  # all of an English or Korean text: one search
+    return [match.span() for match in _NUMBER_WITH_UNIT.finditer(text)
+            if _HAS_IDEOGRAPHIC.search(match.group())]
 
 
 def keep_words(html: str) -> str:

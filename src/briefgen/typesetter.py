@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 from briefgen.errors import ProblemReport, TypesetError, TypesetProblems
 from briefgen.files import not_a_template_file, write_atomic
 from briefgen.fonts import FontSet
-from briefgen.linebreak import korean_word_spans
+from briefgen.linebreak import korean_word_spans, number_unit_spans
 
 # Where the project wrote a piece of the HTML: (file as messages name it, line).
 Locate = Callable[[str], tuple[str, int] | None]
@@ -587,7 +587,9 @@ def _keep_korean_words(line_break: Any, ffi: Any) -> None:
     WeasyPrint 70 lays out each text box with a Pango layout (``line_break.Layout``)
     whose text it sets again for every line it tries. After each ``set_text`` this adds
     a Pango ``allow_breaks=false`` attribute over every Korean word of the text
-    (``briefgen.linebreak.korean_word_spans``), so no line ends inside one; a break
+    (``briefgen.linebreak.korean_word_spans``), and over every number with the
+    ideograph or kana beside it (``number_unit_spans``: "2015年"), so no line ends
+    inside one; a break
     before or after the word stays allowed. The attributes WeasyPrint set in
     ``setup`` (font features) are kept aside and restored before each ``set_text``, so
     ranges from an earlier text never apply to the next one. Words that run through
@@ -624,7 +626,7 @@ def _keep_korean_words(line_break: Any, ffi: Any) -> None:
         if not _keep_all:
             return
         shown: str = self.text  # what WeasyPrint kept of ``text``
-        words = korean_word_spans(shown)
+        words = korean_word_spans(shown) + number_unit_spans(shown)
         if not words:
             return
         current = pango.pango_layout_get_attributes(self.layout)

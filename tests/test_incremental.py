@@ -964,3 +964,21 @@ def test_files_the_manifest_does_not_list_are_warned_about(project: Make) -> Non
                 "them") in " ".join(text.split()), text
     (out / "old-brief.pdf").unlink()
     assert "warning" not in build(content)[1]
+
+
+def test_restricted_briefs_beside_public_documents_are_warned_about(
+        project: Make, tmp_path: Path) -> None:
+    content = project("minimal")
+    warning = "restricted brief(s) beside 2 public document(s)"
+    assert build(content)[0] == 0
+    code, out = build(content, "--include-restricted", "--audience", "party-state")
+    assert code == 0, out
+    assert ("holds 1 restricted brief(s) beside 2 public document(s) "
+            "(sample-case_brief_party-state_en_restricted.pdf): whatever uploads or shares "
+            "the folder takes them too") in " ".join(out.split()), out
+    for args in ((), ("--check",)):  # as long as they are together
+        code, out = build(content, *args)
+        assert code == 0 and warning in " ".join(out.split()), out
+    # In a folder of their own, they are what it is for.
+    code, out = build(content, "--include-restricted", "--out", str(tmp_path / "restricted"))
+    assert code == 0 and "warning" not in out, out

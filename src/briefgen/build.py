@@ -570,6 +570,28 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
     return [e for name, e in sorted(previous.items()) if name not in names]
 
 
+def _restricted_beside_public(out: Path, previous: dict[str, ManifestEntry],
+                              orphans: Sequence[ManifestEntry],
+                              targets: Sequence[Target]) -> list[str]:
+    """A warning when the output directory holds, or is about to hold, restricted briefs
+    beside public documents: whatever uploads or publishes the folder (a CI job, a
+    shared drive) takes them too. Repeated by every build and check of the folder
+    until they are apart."""
+    kept = [entry for entry in previous.values() if entry not in orphans]
+    restricted = sorted({*(e.path for e in kept if e.classification == "restricted"),
+                         *(t.filename for t in targets if t.restricted)})
+    public = {*(e.path for e in kept if e.classification != "restricted"),
+              *(t.filename for t in targets if not t.restricted)}
+    if not restricted or not public:
+        return []
+    names = ", ".join(restricted[:3]) + (f" and {len(restricted) - 3} more"
+                                         if len(restricted) > 3 else "")
+    return [f"{shown_path(out, Path.cwd())} holds {len(restricted)} restricted brief(s) "
+            f"beside {len(public)} public document(s) ({names}): whatever uploads or "
+            "shares the folder takes them too; build restricted briefs into a folder of "
+            "their own (--out restricted) and delete them here"]
+
+
 def _unlisted_files(out: Path, previous: dict[str, ManifestEntry],
                     targets: Sequence[Target], unreadable: bool) -> list[str]:
     """A warning naming the files in the output directory that its manifest does not list
@@ -868,6 +890,7 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         # not "run 'briefgen build'".
         _check_views_and_html(content, paths, [job.target for job in rebuild])
     orphans = _orphans(content, previous, selection)
+    report.warnings.extend(_restricted_beside_public(paths.out, previous, orphans, targets))
     report.rebuilt = rebuild
     # Outputs kept from builds with other options count too, as --check counts them.
     report.current = [j.target for j in (*current, *current_kept)]

@@ -390,6 +390,17 @@ def pdftotext(pdf: bytes, tmp_path: Path) -> str:
                           capture_output=True, text=True).stdout
 
 
+def assert_only_the_source_drawn(pdf: bytes, pages: list[list[list[Glyph]]], source: str,
+                                 copies: int, tmp_path: Path) -> None:
+    """Nothing invisible was added: every drawn character is in the source, and an
+    independent reader (Poppler) reads back exactly the source's characters, once for
+    each of its ``copies``."""
+    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
+    assert drawn <= set(source)
+    extracted = "".join(pdftotext(pdf, tmp_path).split())
+    assert extracted == "".join(source.split()) * copies
+
+
 KOREAN_WIDTHS = range(30, 70, 3)  # narrow columns: 5 to 12 syllables a line
 
 
@@ -413,12 +424,7 @@ def test_korean_lines_end_only_between_words(fonts: FontSet, tmp_path: Path) -> 
         breaks += len(texts) - 1
     assert breaks > 100  # the columns are narrow enough to break often
 
-    # Nothing invisible was added: every drawn character is in the source, and an
-    # independent reader (Poppler) reads back exactly the source's characters.
-    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
-    assert drawn <= set(source)
-    extracted = "".join(pdftotext(pdf, tmp_path).split())
-    assert extracted == "".join(source.split()) * len(KOREAN_WIDTHS)
+    assert_only_the_source_drawn(pdf, pages, source, len(KOREAN_WIDTHS), tmp_path)
 
 
 @slow
@@ -458,26 +464,36 @@ def test_a_word_kept_with_its_note_does_not_leave_a_word_alone_on_a_line(
 CHINESE_WIDTHS = range(20, 62, 2)
 
 
-@slow
-def test_chinese_punctuation_never_starts_or_ends_a_line_wrongly(
-        fonts: FontSet, tmp_path: Path) -> None:
-    source = text_of(CHINESE)
-    pdf = render(fonts, tmp_path, "zh-Hans", columns(CHINESE, CHINESE_WIDTHS, "zh-Hans"))
-    pages = pdf_pages(pdf)
-    assert len(pages) == len(CHINESE_WIDTHS)
-    for width, lines in zip(CHINESE_WIDTHS, pages, strict=True):
+def assert_cjk_lines(pages: list[list[list[Glyph]]], source: str, widths: range,
+                     no_start: str, no_end: str) -> list[list[str]]:
+    """Each column (one a page) holds the whole source, no line starts with a character
+    of ``no_start`` or ends with one of ``no_end``, and no note reference (set small)
+    begins a line; each column's lines, as text."""
+    assert len(pages) == len(widths)
+    columns_text = []
+    for width, lines in zip(widths, pages, strict=True):
         texts = [line_text(line) for line in lines]
         assert "".join("".join(texts).split()) == "".join(source.split()), f"{width}mm"
         heights = statistics.median(g.top - g.bottom for line in lines for g in line
                                     if not g.generated and g.top > g.bottom)
         for number, (line, text) in enumerate(zip(lines, texts, strict=True)):
             if number:
-                assert text[0] not in NO_LINE_START, f"{width}mm: line starts {text!r}"
-            assert text[-1] not in NO_LINE_END, f"{width}mm: line ends {text!r}"
+                assert text[0] not in no_start, f"{width}mm: line starts {text!r}"
+            assert text[-1] not in no_end, f"{width}mm: line ends {text!r}"
             first = next(g for g in line if not g.generated)
-            # A note reference (set small) never begins a line.
             assert number == 0 or first.top - first.bottom > 0.7 * heights, (
                 f"{width}mm: line starts with a note reference: {text!r}")
+        columns_text.append(texts)
+    return columns_text
+
+
+@slow
+def test_chinese_punctuation_never_starts_or_ends_a_line_wrongly(
+        fonts: FontSet, tmp_path: Path) -> None:
+    source = text_of(CHINESE)
+    pdf = render(fonts, tmp_path, "zh-Hans", columns(CHINESE, CHINESE_WIDTHS, "zh-Hans"))
+    pages = pdf_pages(pdf)
+    assert_cjk_lines(pages, source, CHINESE_WIDTHS, NO_LINE_START, NO_LINE_END)
     drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
     assert drawn <= set(source)
 
@@ -542,28 +558,14 @@ def test_japanese_kinsoku_holds_on_every_line(fonts: FontSet, tmp_path: Path) ->
     source = text_of(JAPANESE)
     pdf = render(fonts, tmp_path, "ja", columns(JAPANESE, JAPANESE_WIDTHS, "ja"))
     pages = pdf_pages(pdf)
-    assert len(pages) == len(JAPANESE_WIDTHS)
-    starts = set()
-    for width, lines in zip(JAPANESE_WIDTHS, pages, strict=True):
-        texts = [line_text(line) for line in lines]
-        assert "".join("".join(texts).split()) == "".join(source.split()), f"{width}mm"
-        heights = statistics.median(g.top - g.bottom for line in lines for g in line
-                                    if not g.generated and g.top > g.bottom)
-        for number, (line, text) in enumerate(zip(lines, texts, strict=True)):
-            if number:
-                starts.add(text[0])
-                assert text[0] not in JAPANESE_NO_LINE_START, f"{width}mm: line starts {text!r}"
-            assert text[-1] not in JAPANESE_NO_LINE_END, f"{width}mm: line ends {text!r}"
-            first = next(g for g in line if not g.generated)
-            assert number == 0 or first.top - first.bottom > 0.7 * heights, (
-                f"{width}mm: line starts with a note reference: {text!r}")
+    lines = assert_cjk_lines(pages, source, JAPANESE_WIDTHS, JAPANESE_NO_LINE_START,
+                             JAPANESE_NO_LINE_END)
+    for width, texts in zip(JAPANESE_WIDTHS, lines, strict=True):
         # The last line holds more than one letter before its punctuation.
         assert len(texts[-1].rstrip("。）")) >= 2, f"{width}mm: last line {texts[-1]!r}"
+    starts = {text[0] for texts in lines for text in texts[1:]}
     assert len(starts) > 40  # the lines break in many different places
-    drawn = {g.char for lines in pages for line in lines for g in line if not g.generated}
-    assert drawn <= set(source)
-    extracted = "".join(pdftotext(pdf, tmp_path).split())
-    assert extracted == "".join(source.split()) * len(JAPANESE_WIDTHS)
+    assert_only_the_source_drawn(pdf, pages, source, len(JAPANESE_WIDTHS), tmp_path)
 
 
 @slow

@@ -513,6 +513,12 @@ CORPUS = [
         f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "
         "override) at column 9, written as an escape (remove the escape sequence: it "
         "prints as nothing"),
+    Bad("sensitivity left out where the project requires it", both(
+        replace(PROJECT, "documents: [brief]", "documents: [brief]\nrequire_sensitivity: true"),
+        replace(CASE, "    sensitivity: restricted\n  - id: when", "  - id: when")),
+        f"{CASE}:24: facts[2].sensitivity: is missing (add 'sensitivity: public' or "
+        "'sensitivity: restricted': project.yaml sets require_sensitivity, so an item that "
+        "does not say is not taken as public)"),
     Bad("Hangul filler in a name", replace(CASE, "Release them.", "Release 리\u3164철호."),
         f"{CASE}:60: invisible character U+3164 (hangul filler) at column "),
     Bad("right-to-left isolate in content", replace(CASE, "Release them.",

@@ -253,6 +253,11 @@ class Fields:
             return True
         return False
 
+    def missing(self, key: str, hint: str) -> None:
+        """Report ``key`` as missing, with a hint of the caller's."""
+        if self.ok:
+            self._err(key, "is missing", None, hint=hint)
+
     def enum(self, key: str, kind: type[E], *, default: E | None = None) -> E:
         choices = [e.value for e in kind]
         if default is not None and self._empty_choice(

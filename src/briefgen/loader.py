@@ -54,6 +54,7 @@ from briefgen.model import (
 from briefgen.yamlreader import YNode, YScalar, read_yaml
 
 PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
+                "require_sensitivity",
                 "handout_pairs", "formats")
 SOURCE_KEYS = ("id", "outlet", "title", "author", "date", "date_inferred", "time", "language",
                "url", "note")
@@ -194,7 +195,7 @@ def load_content(root: Path) -> Content:
                    path=reader.display(case_file))
         if not f.ok:
             continue
-        case = _case(f)
+        case = _case(f, require_sensitivity=project.require_sensitivity)
         if case.id and case.id != case_dir.name:
             problems.error(f"{case.id!r} does not match its directory {case_dir.name!r}",
                            path=f.path, line=f.line_of("id"), field="id",
@@ -278,6 +279,7 @@ def _project(reader: _Reader, file: Path) -> Project:
         translation_policy=_translation_policy(f, normalised, source_locale),
         handout_pairs=_handout_pairs(f, normalised),
         formats=_formats(f, normalised),
+        require_sensitivity=f.boolean("require_sensitivity", default=False),
     )
 
 
@@ -554,7 +556,22 @@ def _participation(p: Fields) -> Participation:
     )
 
 
-def _case(f: Fields) -> Case:
+REQUIRED_SENSITIVITY_HINT = ("add 'sensitivity: public' or 'sensitivity: restricted': "
+                             "project.yaml sets require_sensitivity, so an item that does not "
+                             "say is not taken as public")
+
+
+def _sensitivity(f: Fields, *, required: bool) -> Sensitivity:
+    """An item's sensitivity: public when the line is left out, unless the project
+    requires every item to say (a restricted item copied without its line would
+    otherwise become public without a word)."""
+    if required and not f.has("sensitivity"):
+        f.missing("sensitivity", REQUIRED_SENSITIVITY_HINT)
+        return Sensitivity.RESTRICTED
+    return f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC)
+
+
+def _case(f: Fields, *, require_sensitivity: bool = False) -> Case:
     group = None
     if f.has("group"):
         g = Fields(f.node("group"), "group", GROUP_KEYS, f.problems, path=f.path,
@@ -565,7 +582,7 @@ def _case(f: Fields) -> Case:
                 description=m.markdown("description"),
                 count=m.integer("count", minimum=1),
                 sources=m.ids("sources", required=True, what="source id"),
-                sensitivity=m.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+                sensitivity=_sensitivity(m, required=require_sensitivity),
                 origin=m.origin,
             )
             for m in g.each("members", MEMBER_KEYS)
@@ -574,9 +591,11 @@ def _case(f: Fields) -> Case:
         group = Group(summary=g.markdown("summary"), sources=g.ids("sources", required=True,
                                                                what="source id"),
                       members=members, origin=g.origin)
-    facts = tuple(_fact(x) for x in f.each("facts", FACT_KEYS, required=True))
+    facts = tuple(_fact(x, require_sensitivity) for x in f.each("facts", FACT_KEYS,
+                                                                 required=True))
     _unique(facts, f.problems, "fact", "within the case")
-    timeline = tuple(_timeline(x) for x in f.each("timeline", TIMELINE_KEYS))
+    timeline = tuple(_timeline(x, require_sensitivity)
+                     for x in f.each("timeline", TIMELINE_KEYS))
     _unique(timeline, f.problems, "timeline entry", "within the case")
     analysis = tuple(
         Analysis(
@@ -689,7 +708,7 @@ def _handout(case: Fields) -> Handout | None:
     )
 
 
-def _fact(f: Fields) -> Fact:
+def _fact(f: Fields, require_sensitivity: bool = False) -> Fact:
     status = f.enum("status", FactStatus)
     accounts = tuple(
         Account(id=a.ident("id"), text=a.markdown("text"),
@@ -717,12 +736,12 @@ def _fact(f: Fields) -> Fact:
         status=status,
         sources=sources,
         accounts=accounts,
-        sensitivity=f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+        sensitivity=_sensitivity(f, required=require_sensitivity),
         origin=f.origin,
     )
 
 
-def _timeline(f: Fields) -> TimelineEntry:
+def _timeline(f: Fields, require_sensitivity: bool = False) -> TimelineEntry:
     date = f.date("date")
     f.precision_agrees("precision", date)
     return TimelineEntry(
@@ -732,7 +751,7 @@ def _timeline(f: Fields) -> TimelineEntry:
         event=f.markdown("event"),
         place=f.optional_text("place"),
         sources=f.ids("sources", required=True, what="source id"),
-        sensitivity=f.enum("sensitivity", Sensitivity, default=Sensitivity.PUBLIC),
+        sensitivity=_sensitivity(f, required=require_sensitivity),
         origin=f.origin,
     )
 

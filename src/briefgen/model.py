@@ -182,6 +182,9 @@ class Project:
     # locale -> the CLDR locale its dates, times, lists and country names are written in
     # (en -> en-GB: "2 December 2015"); a locale not listed uses its own
     formats: dict[str, str] = field(default_factory=dict)
+    # Every fact, group member and timeline entry must say public or restricted: a
+    # forgotten line is an error, not public.
+    require_sensitivity: bool = False
 
     def policy(self, locale: str) -> TranslationPolicy:
         return self.translation_policy.get(locale, TranslationPolicy.STRICT)

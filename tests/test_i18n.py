@@ -1166,3 +1166,13 @@ def test_a_character_no_font_has_is_reported_at_its_translation(example: Path) -
     assert code == 2
     assert (f"{CASE_PO}:{po_line(root, CASE_PO, ask)}: character '國' (U+570B) is not "
             "covered by any configured font for ko") in err
+
+
+def test_a_catalog_read_under_babel_s_name_of_its_locale_is_its_own() -> None:
+    # An update's report reads its catalog back under the locale as Babel names it
+    # (zh_Hans): its Language header says the same, and is no copy from elsewhere.
+    from briefgen.catalogs import read_catalog
+
+    path = REPO / "locales/zh-Hans/templates.po"
+    for name in ("zh-Hans", "zh_Hans"):
+        assert read_catalog(path, "templates.po", name).locale_identifier == "zh_Hans"

@@ -427,7 +427,8 @@ def _check_language_header(text: str, display: str, locale: str) -> None:
         found = _LANGUAGE_HEADER.match(stripped)
         if found and found.group(1):
             declared = found.group(1)
-            if declared.replace("_", "-").lower() != locale.lower():
+            # Babel names zh-Hans zh_Hans; the folder may be given either way.
+            if declared.replace("_", "-").lower() != locale.replace("_", "-").lower():
                 raise ContentError(
                     f"the header says Language: {declared}, but the catalog is in the "
                     f"folder of {locale}", path=display, line=number,

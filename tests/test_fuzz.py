@@ -154,13 +154,30 @@ def _contains_by_characters(haystack: str, needle: str) -> bool:
                                                            "KATAKANA"))
         return char.isalnum() and not unspaced
 
+    def hangul(char: str) -> bool:
+        return unicodedata.name(char, "").startswith("HANGUL")
+
+    def apart(text: str) -> set[int]:
+        """Where the needle has a space between two letters of a spaced script."""
+        joined, found, gap = "", set(), ""
+        for char in unicodedata.normalize("NFKC", text).casefold():
+            if not char.isalnum():
+                gap += char
+                continue
+            if joined and any(c.isspace() for c in gap) and word(joined[-1]) and word(char):
+                found.add(len(joined))
+            joined, gap = joined + char, ""
+        return found
+
     hay, spaced = squash(haystack)
     target = squash(needle)[0]
     return bool(target) and any(
         hay[start:start + len(target)] == target
-        and (spaced[start] or not (word(target[0]) and word(hay[start - 1])))
+        and (spaced[start] or not (hangul(target[0]) or (word(target[0])
+                                                          and word(hay[start - 1]))))
         and (start + len(target) == len(hay) or spaced[start + len(target)]
              or not (word(target[-1]) and word(hay[start + len(target)])))
+        and all(spaced[start + at] for at in apart(needle))
         for start in range(len(hay) - len(target) + 1))
 
 

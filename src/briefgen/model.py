@@ -431,11 +431,16 @@ class Case:
                 items.append((f"fact:{fact.id}", fact.text, fact.origin.at("text"), True))
                 items += [(f"fact:{fact.id}:account:{a.id}", a.text, a.origin.at("text"), True)
                           for a in fact.accounts]
+        # A place a public entry names is public: a restricted entry there restricts what
+        # happened, not where ("Dongxing, Guangxi, China" for two events).
+        public_places = {" ".join(entry.place.casefold().split()) for entry in self.timeline
+                         if entry.place and entry.sensitivity is Sensitivity.PUBLIC}
         for entry in self.timeline:
             if entry.sensitivity is Sensitivity.RESTRICTED:
                 items.append((f"timeline:{entry.id}:event", entry.event,
                               entry.origin.at("event"), True))
-                if entry.place:
+                if entry.place and " ".join(entry.place.casefold().split()) \
+                        not in public_places:
                     items.append((f"timeline:{entry.id}:place", entry.place,
                                   entry.origin.at("place"), False))
         return items

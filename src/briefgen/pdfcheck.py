@@ -89,29 +89,61 @@ def _word_char(char: str) -> bool:
     return char.isalnum() and not _UNSPACED.match(char)
 
 
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_SPACE_BETWEEN = re.compile(r"[^\W_]+|[\W_]+")
+
+
+# A needle: its words run together, and the positions in that where its words were
+# apart by a space (not a hyphen or other mark) between letters of spaced scripts.
+Needle = tuple[str, frozenset[int]]
+
+
+def _needle(text: str) -> Needle:
+    """``text`` as :func:`_contains` looks for it. Where the text has a space between two
+    words, the public text must part them too: "Han Na" is not in "Hanna", and "Ri
+    Chol-ho" is in "Ri Cholho" but not in "Richol Ho". Korean and Chinese words may be
+    spaced either way ("리 철호", "리철호")."""
+    joined, spaced, space_before = "", set(), False
+    for piece in _SPACE_BETWEEN.findall(_normalise(text)):
+        if piece[0].isalnum():
+            if joined and space_before and not (_UNSPACED.match(joined[-1])
+                                                or _UNSPACED.match(piece[0])):
+                spaced.add(len(joined))
+            joined += piece
+        space_before = not piece[0].isalnum() and any(c.isspace() for c in piece)
+    return joined, frozenset(spaced)
+
+
 def contains(haystack: str, needle: str) -> bool:
     """Whether ``needle`` occurs in ``haystack`` as words, not inside longer words.
 
     "pilot" is not found in "autopilot"; "대위" is found in "대위가" (Korean attaches
-    particles to words), and Chinese is matched anywhere.
+    particles to the end of a word) but not in "부대 위치", and Chinese is matched
+    anywhere.
     """
-    return _contains(_squash(haystack), _squash(needle)[0])
+    return _contains(_squash(haystack), _needle(needle))
 
 
-def _contains(squashed: tuple[str, frozenset[int]], target: str) -> bool:
-    """Whether ``target``, squashed, occurs in the squashed haystack as words."""
-    hay, spaced = squashed
-    if not target:
+def _contains(squashed: tuple[str, frozenset[int]], target: str | Needle) -> bool:
+    """Whether ``target`` (squashed, or a :func:`_needle`) occurs in the squashed
+    haystack as words."""
+    hay, starts = squashed
+    text, apart = (target, frozenset()) if isinstance(target, str) else target
+    if not text:
         return False
-    start = hay.find(target)
+    # Korean particles attach at a word's end, never its start: a Korean word must
+    # begin one. Chinese and Japanese words are not spaced, so may begin anywhere.
+    hangul = bool(_HANGUL.match(text[0]))
+    start = hay.find(text)
     while start != -1:
-        end = start + len(target)
-        left_ok = start in spaced or not (_word_char(target[0]) and _word_char(hay[start - 1]))
-        right_ok = end >= len(hay) or end in spaced or not (
-            _word_char(target[-1]) and _word_char(hay[end]))
-        if left_ok and right_ok:
+        end = start + len(text)
+        left_ok = start in starts or (not hangul and not (
+            _word_char(text[0]) and _word_char(hay[start - 1])))
+        right_ok = end >= len(hay) or end in starts or not (
+            _word_char(text[-1]) and _word_char(hay[end]))
+        if left_ok and right_ok and all(start + at in starts for at in apart):
             return True
-        start = hay.find(target, start + 1)
+        start = hay.find(text, start + 1)
     return False
 
 
@@ -199,7 +231,7 @@ def _page_texts(pdf: bytes) -> Iterator[tuple[int, str]]:
 
 def pages_without(pdf: bytes, text: str) -> list[int]:
     """The numbers of the pages whose text (read by PDFium) does not contain ``text``."""
-    target = _squash(text)[0]
+    target = _needle(text)
     return [number for number, page in _page_texts(pdf)
             if not any(_contains(reading, target) for reading in _page_readings(page))]
 
@@ -228,16 +260,61 @@ MIN_TEXT = 3
 
 # And so is each clause of a sentence, where it is telling too: "Members of the group
 # have two family members in Seoul" is what a sentence that goes on ", according to
-# Phil Robertson …" restricts. A clause that attributes the sentence is left out:
-# its sources are public, and a public fact may be attributed in the same words.
+# Phil Robertson …" restricts. A clause is looked for without the words that attribute
+# or hedge it at its start or end ("says …", "…라고 밝혔다", "据说…"), and not at all
+# when it only attributes the sentence: when little is left of it but names, reporting
+# words and dates ("according to Phil Robertson of Human Rights Watch", "HRW said on 21
+# November", "UPI가 인용한 한국 정부 소식통은", "此说法来自合众国际社"). Its sources are
+# public, and a public fact may be attributed in the same words.
 _CLAUSE_END = re.compile(r"\s*[,;:()\[\]，；：、（）—–]\s*|\s+-\s+")
+_LEAD_IN = re.compile(
+    r"^(?:(?:and|but|also|that|says|said|say|told|tells|reportedly|allegedly)\s+)+"
+    r"|^据(?:说|信|了解|传|悉|称|报道|报导)|^有消息称", re.IGNORECASE)
+_TOLD_THAT = re.compile(r"^(?:told|tells)\s+(?:[A-Z][\w.'’-]*\s+)+that\s+")
+_TAIL_OFF = re.compile(
+    r"\s*(?:이?라고|고)\s*(?:밝혔다|전했다|보도했다|말했다|주장했다|알려졌다|알렸다)$")
 _ATTRIBUTION = re.compile(
-    r"^(?:according to|as reported|reported by|as quoted|quoted by|citing|as cited|cited by"
-    r"|said|says|told|sources? )"
-    r"|(?:따르면|보도했다|밝혔다|전했다|인용했다)$"
-    # 据 with a source ("据VICE新闻…"), not the hedge 据报道 or 据称 ("reportedly").
-    r"|^(?:据(?!报道|报导|称|悉)|此说法|该说法|消息来自|来源|援引|引述)",
-    re.IGNORECASE)
+    r"(?:따르면|의하면)$|^(?:据(?!说|信|了解|传|悉|称|报道|报导)|此说法|该说法|消息来自|来源"
+    r"|援引|引述)", re.IGNORECASE)
+_REPORTING_WORDS = frozenset({
+    "according", "to", "as", "by", "of", "the", "a", "an", "in", "on", "at", "from", "for",
+    "with", "and", "or", "reported", "reports", "report", "reporting", "reportedly",
+    "said", "says", "say", "told", "tells", "quoted", "quoting", "cited", "citing",
+    "source", "sources", "official", "officials", "government", "spokesperson",
+    "spokesman", "news", "statement", "interview", "who", "that", "which", "was", "were",
+    "is", "are", "has", "had", "its", "their", "his", "her", "it", "blog", "post",
+    "article", "outlet", "agency", "newspaper", "website"
+})
+_REPORTING_STEMS = ("따르면", "의하면", "보도", "밝혔", "전했", "인용", "소식통", "관계자", "정부",
+                    "통신", "뉴스", "기자", "대변인", "당국", "말했", "블로그", "기사", "매체",
+                    "언론")
+_REPORTING_HAN = re.compile(
+    "根据|据|报道|报导|表示|指出|援引|引述|转述|消息人士|人士|来源|说法|来自|新闻|官员|政府|一名"
+    "|国际社|观察|媒体|博客|文章|引用|称|此|该|的")
+# What of a clause must be left once the attribution is taken out for it to be telling.
+MIN_CLAUSE_RESIDUE = 12  # characters, a CJK one counting two
+
+
+def _residue(clause: str) -> int:
+    """The weight of what a clause says besides who says it: its words less names
+    (capitalised Latin words), reporting words, numbers and dates."""
+    kept = []
+    for word in re.findall(r"[^\W_]+", clause):
+        if word[0].isupper() or word[0].isdigit() or word.casefold() in _REPORTING_WORDS:
+            continue
+        if _HANGUL.search(word) and any(stem in word for stem in _REPORTING_STEMS):
+            continue
+        kept.append(_REPORTING_HAN.sub("", word))
+    return _weight(" ".join(kept))
+
+
+def _clause_needle(clause: str) -> str | None:
+    """``clause`` as it is looked for, or None when it is not telling on its own."""
+    clause = _trimmed(_TAIL_OFF.sub("", _LEAD_IN.sub("", _TOLD_THAT.sub("", clause.strip()))))
+    if not _telling(clause) or _ATTRIBUTION.search(clause) \
+            or _residue(clause) < MIN_CLAUSE_RESIDUE:
+        return None
+    return clause
 
 
 def _weight(text: str) -> int:
@@ -284,10 +361,10 @@ def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
             if (len(sentences) > 1 or not item.whole) and _telling(sentence):
                 found.setdefault(sentence, item.where)
             clauses = _parts(sentence, _CLAUSE_END)
-            if len(clauses) > 1:
-                for clause in clauses:
-                    if _telling(clause) and not _ATTRIBUTION.search(clause.strip()):
-                        found.setdefault(clause, item.where)
+            for clause in clauses if len(clauses) > 1 else ():
+                needle = _clause_needle(clause)
+                if needle:
+                    found.setdefault(needle, item.where)
     return found
 
 
@@ -343,11 +420,12 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
     found: dict[str, list[str]] = {}
     # An id in a file name writes "Ri Chol-ho" as "ri-chol-ho", which the words match.
     name = _squash(filename)
-    for needle in looked_for:
-        if _contains(name, _squash(needle)[0]):
+    wanted = {needle: _needle(needle) for needle in looked_for}
+    for needle, target in wanted.items():
+        if _contains(name, target):
             found.setdefault(needle, []).append("the file name")
     # Shortest first, so that those no longer than a haystack are a slice of the list.
-    targets = sorted(((needle, _squash(needle)[0]) for needle in looked_for),
+    targets = sorted(((needle, target[0]) for needle, target in wanted.items()),
                      key=lambda pair: len(pair[1]))
     lengths = [len(target) for _, target in targets]
     for where, text in itertools.chain(pdf_strings(pdf) if pdf is not None else (),
@@ -356,18 +434,18 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
         if "%" in text:
             # A link or a URL printed with its words percent-encoded ("Ri%20Chol-ho").
             readings.append(_squash(urllib.parse.unquote(text)))
-        for needle, target in _candidates(targets, lengths, readings):
-            if any(_contains(reading, target) for reading in readings):
+        for needle, _joined in _candidates(targets, lengths, readings):
+            if any(_contains(reading, wanted[needle]) for reading in readings):
                 found.setdefault(needle, []).append(where)
     leaks = []
     for needle in looked_for:
         if needle not in found:
             continue
-        target = _squash(needle)[0]
         # Found rarely, so the shown strings are read only then: as written and as read
         # ("*Pak* Yong-ho" repeats "Pak Yong-ho").
         repeated_by = tuple(dict.fromkeys(
             at for text, at in shown
-            if at and any(_contains(_squash(t), target) for t in (text, plain_text(text)))))
+            if at and any(_contains(_squash(t), wanted[needle])
+                          for t in (text, plain_text(text)))))
         leaks.append(Leak(needle, tuple(found[needle]), looked_for[needle], repeated_by))
     return leaks

@@ -150,6 +150,8 @@ def test_a_restricted_place_is_looked_for_by_its_telling_sentences() -> None:
     "https://example.org/Ri_Chol-ho",
     "https://example.org/search?q=Ri+Chol-ho",
     "A man named Ri Ch\u043el-ho was in the group.",  # a Cyrillic o
+    "A MAN NAMED RI CH\u041eL-HO WAS IN THE GROUP.",  # a Cyrillic capital O
+    "A man named R\u0131 Chol-ho was in the group.",  # a dotless i
     "A man named Ri Cho\u200el-ho was in the group.",  # a direction mark
     "A man named Ri Cho\ufe00l-ho was in the group.",  # a variation selector
 ])

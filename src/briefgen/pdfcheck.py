@@ -50,8 +50,15 @@ _FOLD = str.maketrans({
 })
 
 
+# Capitals that print as Latin ones but whose small letters do not ("Н" is H, "н" is not
+# h), folded before case is: Cyrillic, Greek, and the dotless i.
+_FOLD_CAPITALS = str.maketrans(dict(zip("АВЕЅІЈКМНОРСТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧı",
+                                        "ABESIJKMHOPCTXYABEZHIKMNOPTYXi", strict=True)))
+
+
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    return (unicodedata.normalize("NFKC", text).translate(_FOLD_CAPITALS).casefold()
+            .translate(_FOLD))
 
 
 # PDFium gives a hyphen that ends a line ("north-|eastern") as U+FFFE, joining the two

@@ -507,7 +507,8 @@ CORPUS = [
         f"restricted text (restricted: {CASE}:25: fact:secret-fact); "
         "printed in sample-case_brief_party-state_en.pdf (the document text), "
         "sample-case_brief_other-state_en.pdf (the document text) (reword it or mark it "
-        "restricted too)", command="validate"),
+        "restricted too; where the part it repeats tells nothing (a stock phrase), reword "
+        "the restricted item instead)", command="validate"),
     Bad("right-to-left override written as an escape",
         replace(CASE, "text: Release them.", 'text: "Release \\u202ethem."'),
         f"{CASE}:60: the value holds an invisible character U+202E (right-to-left "

@@ -354,8 +354,8 @@ def test_a_clause_of_the_example_s_restricted_fact_copied_into_public_fails(
          "protested for the group’s freedom")
     code, out = build(example, "--doc", "brief", "--locale", "en", "--audience", "china")
     assert code == 2, out
-    assert (f"content/cases/{CASE}/case.yaml:318: {LEAK}: this text repeats restricted "
-            f"text (restricted: content/cases/{CASE}/case.yaml:") in out, out
+    assert (f"content/cases/{CASE}/case.yaml:318: {LEAK}: this text repeats a clause of "
+            f"restricted text (restricted: content/cases/{CASE}/case.yaml:") in out, out
     assert ": fact:relatives-in-seoul)" in out
 
 

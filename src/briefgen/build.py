@@ -1498,10 +1498,11 @@ def _check_no_restricted(pdf: bytes | None, html: str, restricted: Sequence[Rest
         for path, line in placed:
             errors.append(LeakError(
                 "restricted material found in a public document: this text repeats "
-                "restricted text" + (f" (restricted: {leak.restricted_at})"
-                                     if leak.restricted_at else ""),
+                f"{leak.part}" + (f" (restricted: {leak.restricted_at})"
+                                  if leak.restricted_at else ""),
                 documents=[f"{name} ({', '.join(leak.found_in)})"], path=path, line=line,
-                hint="reword it or mark it restricted too"))
+                hint="reword it or mark it restricted too; where the part it repeats tells "
+                     "nothing (a stock phrase), reword the restricted item instead"))
     if unplaced:
         errors.append(TypesetError(
             "restricted material found in a public document: " + "; ".join(unplaced),

@@ -350,28 +350,38 @@ def _parts(text: str, pattern: re.Pattern[str]) -> list[str]:
     return [part for part in map(_trimmed, pattern.split(text)) if part]
 
 
+# What part of a restricted text a needle is, as an error names it without the text.
+WHOLE, SENTENCE, CLAUSE = "restricted text", "a sentence of restricted text", \
+    "a clause of restricted text"
+
+
 def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
     """What to look for, each with where its restricted text is written: each restricted
     text (unless only its sentences are, see :class:`RestrictedText`) of at least
     :data:`MIN_TEXT` characters, each of its sentences and of their clauses of at least
     :data:`MIN_SENTENCE` (but clauses that attribute it); all without the punctuation
     at their ends."""
-    found: dict[str, str] = {}
+    return {needle: where for needle, (where, _part) in _needles(restricted).items()}
+
+
+def _needles(restricted: Sequence[RestrictedText | str]) -> dict[str, tuple[str, str]]:
+    """:func:`needles`, each also with the part of its restricted text it is."""
+    found: dict[str, tuple[str, str]] = {}
     for item in restricted:
         if isinstance(item, str):
             item = RestrictedText(item, "")
         text = _trimmed(item.text)
         if item.whole and _weight(text) >= MIN_TEXT:
-            found.setdefault(text, item.where)
+            found.setdefault(text, (item.where, WHOLE))
         sentences = _parts(item.text, _SENTENCE_END)
         for sentence in sentences:
             if (len(sentences) > 1 or not item.whole) and _telling(sentence):
-                found.setdefault(sentence, item.where)
+                found.setdefault(sentence, (item.where, WHOLE if sentence == text else SENTENCE))
             clauses = _parts(sentence, _CLAUSE_END)
             for clause in clauses if len(clauses) > 1 else ():
                 needle = _clause_needle(clause)
                 if needle:
-                    found.setdefault(needle, item.where)
+                    found.setdefault(needle, (item.where, CLAUSE))
     return found
 
 
@@ -406,11 +416,12 @@ class Leak:
     # Where the public text that repeats it is written ("path:line"), when one string the
     # document shows holds it whole: what to reword.
     repeated_by: tuple[str, ...] = ()
+    part: str = WHOLE  # which part of the restricted text it is, in words
 
     def __str__(self) -> str:
         # Not the restricted text itself: this is printed in CI logs, which are often
         # read more widely than the content; where it is written says which it is.
-        return (f"restricted text in {', '.join(self.found_in)}"
+        return (f"{self.part} in {', '.join(self.found_in)}"
                 + (f" (restricted: {self.restricted_at})" if self.restricted_at else ""))
 
 
@@ -423,7 +434,7 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
 
     ``shown`` is every string the document shows with where it is written (content or
     catalog, "path:line"): a leak names those that hold it."""
-    looked_for = needles(restricted)
+    looked_for = _needles(restricted)
     found: dict[str, list[str]] = {}
     # An id in a file name writes "Ri Chol-ho" as "ri-chol-ho", which the words match.
     name = _squash(filename)
@@ -454,5 +465,6 @@ def find_leaks(pdf: bytes | None, restricted: Sequence[RestrictedText | str], *,
             at for text, at in shown
             if at and any(_contains(_squash(t), wanted[needle])
                           for t in (text, plain_text(text)))))
-        leaks.append(Leak(needle, tuple(found[needle]), looked_for[needle], repeated_by))
+        where, part = looked_for[needle]
+        leaks.append(Leak(needle, tuple(found[needle]), where, repeated_by, part))
     return leaks

@@ -584,8 +584,7 @@ def _restricted_beside_public(out: Path, previous: dict[str, ManifestEntry],
               *(t.filename for t in targets if not t.restricted)}
     if not restricted or not public:
         return []
-    names = ", ".join(restricted[:3]) + (f" and {len(restricted) - 3} more"
-                                         if len(restricted) > 3 else "")
+    names = _first_few(restricted, 3)
     return [f"{shown_path(out, Path.cwd())} holds {len(restricted)} restricted brief(s) "
             f"beside {len(public)} public document(s) ({names}): whatever uploads or "
             "shares the folder takes them too; build restricted briefs into a folder of "
@@ -608,8 +607,7 @@ def _unlisted_files(out: Path, previous: dict[str, ManifestEntry],
     if not unlisted:
         return []
     shown = shown_path(out, Path.cwd())
-    names = ", ".join(unlisted[:5]) + (f" and {len(unlisted) - 5} more"
-                                       if len(unlisted) > 5 else "")
+    names = _first_few(unlisted, 5)
     return [f"{shown} holds {len(unlisted)} file(s) its manifest does not list: {names}; "
             "nothing tells them from current documents, so move them out or delete them"]
 
@@ -1424,9 +1422,15 @@ def _label_problems(content: Content, paths: Paths, translators: dict[str, Trans
     return errors
 
 
+def _first_few(items: Sequence[str], limit: int, separator: str = ", ") -> str:
+    """The first ``limit`` of ``items``, and how many more there are."""
+    shown = separator.join(items[:limit])
+    return f"{shown}{separator.rstrip()} and {len(items) - limit} more" \
+        if len(items) > limit else shown
+
+
 def _summary(why: Sequence[str], limit: int = 3) -> str:
-    shown = "; ".join(why[:limit])
-    return f"{shown}; and {len(why) - limit} more" if len(why) > limit else shown
+    return _first_few(why, limit, "; ")
 
 
 def _coverage_errors(fonts: FontSet, lang: str, texts: Iterable[tuple[str, str]],

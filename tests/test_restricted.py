@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from briefgen.catalogs import Translator
 from briefgen.cli import app
 from briefgen.loader import load_content
+from briefgen.model import RestrictedText
 from briefgen.pdfcheck import needles
 from briefgen.view import restricted_texts
 
@@ -177,6 +178,22 @@ def test_a_korean_name_broken_by_a_hangul_filler_is_still_found() -> None:
     # U+3164 prints as a gap ("리 철호"): the name is still read.
     assert contains("일행(리\u3164철호 포함)은 이동했다.", "리철호")
     assert contains("일행(리\uffa0철호 포함)은 이동했다.", "리철호")
+
+
+@pytest.mark.parametrize(("restricted", "public"), [
+    ("리철호", "남측 매체는 이철호가 일행에 있었다고 전했다."),  # North's spelling, South's print
+    ("이철호", "북측 매체는 리철호가 일행에 있었다고 전했다."),
+    ("로동당 간부", "그는 노동당 간부였다."),
+])
+def test_a_korean_word_is_found_as_the_other_korea_spells_its_first_sound(
+        restricted: str, public: str) -> None:
+    from briefgen.pdfcheck import find_leaks
+
+    assert [leak.restricted_at for leak in find_leaks(
+        None, [RestrictedText(restricted, "case.yaml:3")], html=f"<p>{public}</p>")] == [
+            "case.yaml:3"]
+    # Only the first sound: another name is another name.
+    assert not find_leaks(None, [RestrictedText("김철호", "x")], html=f"<p>{public}</p>")
 
 
 def test_two_character_cjk_names_are_looked_for_and_two_latin_letters_not() -> None:

@@ -355,6 +355,33 @@ WHOLE, SENTENCE, CLAUSE = "restricted text", "a sentence of restricted text", \
     "a clause of restricted text"
 
 
+# North and South Korea spell the first sound of a word apart (두음법칙): the North's
+# 리철호, 로동, 녀성 are the South's 이철호, 노동, 여성. ㄹ and ㄴ before ㅣ, ㅑ, ㅕ, ㅛ, ㅠ, ㅖ
+# become ㅇ, and ㄹ before the other vowels ㄴ. Initials and medials are indices into
+# the Hangul syllable block (U+AC00 + (initial × 21 + medial) × 28 + final).
+_RIEUL, _NIEUN, _IEUNG = 5, 2, 11
+_Y_OR_I = frozenset({2, 6, 7, 12, 17, 20})  # ㅑ ㅕ ㅖ ㅛ ㅠ ㅣ
+
+
+def _first_sound_variants(text: str) -> list[str]:
+    """``text`` with its first syllable as the other Korea writes it, if it differs."""
+    if not text or not 0xAC00 <= ord(text[0]) <= 0xD7A3:
+        return []
+    index = ord(text[0]) - 0xAC00
+    initial, medial, final = index // 588, index // 28 % 21, index % 28
+    if initial in (_RIEUL, _NIEUN) and medial in _Y_OR_I:
+        others = [_IEUNG]
+    elif initial == _RIEUL:
+        others = [_NIEUN]
+    elif initial == _IEUNG and medial in _Y_OR_I:
+        others = [_RIEUL, _NIEUN]
+    elif initial == _NIEUN:
+        others = [_RIEUL]
+    else:
+        return []
+    return [chr(0xAC00 + (other * 21 + medial) * 28 + final) + text[1:] for other in others]
+
+
 def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
     """What to look for, each with where its restricted text is written: each restricted
     text (unless only its sentences are, see :class:`RestrictedText`) of at least
@@ -382,6 +409,11 @@ def _needles(restricted: Sequence[RestrictedText | str]) -> dict[str, tuple[str,
                 needle = _clause_needle(clause)
                 if needle:
                     found.setdefault(needle, (item.where, CLAUSE))
+    # A Korean name or word spelt as the other Korea spells it is the same (a restricted
+    # 리철호 is printed 이철호 by a South Korean outlet).
+    for needle, found_at in list(found.items()):
+        for variant in _first_sound_variants(needle):
+            found.setdefault(variant, found_at)
     return found
 
 

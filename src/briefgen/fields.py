@@ -146,8 +146,8 @@ class Fields:
     def _scalar(self, key: str, required: bool, expected: str) -> YScalar | None:
         node = self.map.get(key)
         if node is None:
-            if required and self.ok:
-                self._err(key, "is missing", None, hint=f"expected {expected}")
+            if required:
+                self.missing(key, f"expected {expected}")
             return None
         if not isinstance(node, YScalar):
             self._err(key, f"is {describe(node)}", node, hint=f"expected {expected}")

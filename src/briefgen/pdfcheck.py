@@ -306,7 +306,7 @@ def _residue(clause: str) -> int:
     """The weight of what a clause says besides who says it: its words less names
     (capitalised Latin words), reporting words, numbers and dates."""
     kept = []
-    for word in re.findall(r"[^\W_]+", clause):
+    for word in _WORD.findall(clause):  # as written: a capital marks a name
         if word[0].isupper() or word[0].isdigit() or word.casefold() in _REPORTING_WORDS:
             continue
         if _HANGUL.search(word) and any(stem in word for stem in _REPORTING_STEMS):

@@ -646,7 +646,8 @@ CORPUS = [
         "locales/ko/case.sample-case.po: catalog missing: no Korean translations (run "
         "'briefgen i18n update' to create it", command="validate",
         extra=("locales/ko/shared.po: catalog missing", "locales/ko/templates.po: catalog "
-               "missing", "3 problems found")),
+               "missing", "locales/restricted/ko/case.sample-case.po: catalog missing",
+               "4 problems found")),
     Bad("locale that no font serves",
         replace(PROJECT, "locales: [en]", "locales: [en, vi]\ntranslation_policy: {vi: mark}"),
         f"{PROJECT}:3: locales: no serif or sans font family in templates/fonts.yaml serves "

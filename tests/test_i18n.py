@@ -361,7 +361,9 @@ def test_a_stale_entry_is_written_as_gnu_gettext_reads_it(example: Path) -> None
 def test_update_check_passes_on_the_shipped_catalogs() -> None:
     code, out, err = run("i18n", "update", "--check", "--content", str(REPO / "content"))
     assert code == 0, err
-    assert out.count("up to date") == len(list((REPO / "locales").glob("*/*.po")))
+    shipped = [*(REPO / "locales").glob("*/*.po"),
+               *(REPO / "locales/restricted").glob("*/*.po")]
+    assert out.count("up to date") == len(shipped)
 
 
 def test_update_check_reports_what_an_update_would_change_and_writes_nothing(
@@ -424,7 +426,9 @@ def test_update_check_says_when_only_the_layout_differs(example: Path, change: s
 def test_extract_check_passes_on_the_shipped_templates() -> None:
     code, out, err = run("i18n", "extract", "--check", "--content", str(REPO / "content"))
     assert code == 0, err
-    assert out.count("up to date") == len(list((REPO / "locales/pot").glob("*.pot"))) == 3
+    templates = [*(REPO / "locales/pot").glob("*.pot"),
+                 *(REPO / "locales/restricted/pot").glob("*.pot")]
+    assert out.count("up to date") == len(templates) == 4
 
 
 def test_written_catalogs_and_templates_are_readable_and_keep_their_permissions(
@@ -1019,9 +1023,10 @@ def test_catalogs_no_document_reads_are_warned_about(example: Path) -> None:
             "project's locales (en, ko), are not read") in err
     # The fixture leaves zh-Hans out of the project's locales, not its catalogs.
     assert "warning: locales/zh-Hans: locale: catalogs for 'zh-Hans'" in err
+    assert "warning: locales/restricted/zh-Hans: locale: catalogs for 'zh-Hans'" in err
     code, _, err = run("validate", "--strict", "--content", str(example))
     assert code == 2
-    assert "3 problems found" in err
+    assert "4 problems found" in err
 
 
 def test_an_entry_without_msgstr_is_reported_at_its_line(example: Path) -> None:

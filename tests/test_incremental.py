@@ -925,9 +925,9 @@ def test_only_another_case_s_restricted_translations_rebuild_a_case(project: Mak
     result = runner.invoke(app, ["i18n", "update", "--content", str(content)])
     assert result.exit_code == 0, result.stderr
     assert build(content)[0] == 0
-    po = content.parent / "locales/ko/case.other-case.po"
+    public = content.parent / "locales/ko/case.other-case.po"
 
-    def translate(context: str, text: str) -> None:
+    def translate(context: str, text: str, po: Path = public) -> None:
         with po.open("rb") as handle:
             catalog = read_po(handle, locale="ko")
         (message,) = [m for m in catalog if m.context == context]
@@ -941,7 +941,8 @@ def test_only_another_case_s_restricted_translations_rebuild_a_case(project: Mak
     stale = [line for line in out.splitlines() if line.startswith("out of date")]
     assert stale and all("other-case_" in line for line in stale), out
     assert build(content)[0] == 0
-    translate("case:other-case:fact:secret-fact", "그들의 사촌은 스프링필드에 산다.")
+    translate("case:other-case:fact:secret-fact", "그들의 사촌은 스프링필드에 산다.",
+              content.parent / "locales/restricted/ko/case.other-case.po")
     code, out = build(content, "--check")
     assert code == 3
     assert "sample-case_brief_party-state_ko.pdf (restricted items of other cases " \

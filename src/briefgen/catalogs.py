@@ -39,7 +39,7 @@ from briefgen.files import (
     not_a_file,
     stray_invisibles,
 )
-from briefgen.messages import Message
+from briefgen.messages import RESTRICTED_SUFFIX, Message
 from briefgen.model import Origin
 
 TEMPLATES_DOMAIN = "templates"
@@ -49,6 +49,17 @@ HEADER = """\
 # Fuzzy entries are stale (their English changed since translation)
 # or marked for review; none is printed, and strict builds refuse them.
 # Translations of legal text are unofficial; the brief says so."""
+RESTRICTED_HEADER = """\
+# RESTRICTED: this catalog holds the translations of the case's restricted items
+# (facts, group members and timeline entries marked restricted), which only restricted
+# briefs print. Give it only to translators cleared to read them, never to a public
+# translation platform."""
+
+
+def header_comment(domain: str, locale: str) -> str:
+    """The comment a new catalog of ``domain`` starts with."""
+    header = HEADER.format(domain=domain, locale=locale)
+    return f"{header}\n{RESTRICTED_HEADER}" if domain.endswith(RESTRICTED_SUFFIX) else header
 
 
 # Text printed in the source language because a locale's policy is ``mark`` is wrapped
@@ -91,8 +102,30 @@ def parse_locale(tag: str, *, option: str = "--locale") -> Locale:
                          hint="expected a locale such as en, ko or zh-Hans") from None
 
 
+# locales/restricted/<locale>/case.<id>.po (and restricted/pot/case.<id>.pot) hold the
+# translations of a case's restricted items: a folder of their own, so that no pattern
+# of the public layout (locales/*/case.<id>.po, locales/pot/*.pot) that a translation
+# platform is set up with reaches them, and one path keeps them out of any. Not a
+# locale tag (a language subtag is at most 8 letters), so it cannot clash with one.
+RESTRICTED_DIR = "restricted"
+POT_DIR = "pot"  # locales/pot/<domain>.pot; "pot" is no locale tag either
+
+
+def _file_of(locales_dir: Path, domain: str) -> tuple[Path, str]:
+    """The folder catalogs of ``domain`` sit in (a locale's is below it), and their name."""
+    if domain.endswith(RESTRICTED_SUFFIX):
+        return locales_dir / RESTRICTED_DIR, domain.removesuffix(RESTRICTED_SUFFIX)
+    return locales_dir, domain
+
+
 def po_path(locales_dir: Path, locale: str, domain: str) -> Path:
-    return locales_dir / locale / f"{domain}.po"
+    folder, name = _file_of(locales_dir, domain)
+    return folder / locale / f"{name}.po"
+
+
+def pot_path(locales_dir: Path, domain: str) -> Path:
+    folder, name = _file_of(locales_dir, domain)
+    return folder / POT_DIR / f"{name}.pot"
 
 
 @dataclass(frozen=True)
@@ -663,48 +696,60 @@ def build_template(messages: Iterable[Message], domain: str, project: str) -> Ca
     return catalog
 
 
-def merge_catalog(template: Catalog, path: Path, locale: str, display: str,
+def merge_catalog(template: Catalog, path: Path, locale: str, display: str, *,
+                  carried: Iterable[BabelMessage] = (), moved: Iterable[str] = (),
                   ) -> tuple[Catalog, tuple[int, int, int]]:
     """``template`` merged into the catalog at ``path`` (not written), and the counts
     (added, stale, obsolete).
 
     Babel marks an entry whose English changed as fuzzy (our "stale") and keeps removed
     entries as obsolete (``#~``) so no translator's work is silently thrown away.
+
+    A case's public and restricted catalogs trade entries when an item's sensitivity
+    changes: ``carried`` are the other catalog's entries for contexts this template now
+    holds, which come with their translations; ``moved`` are the contexts the other
+    catalog now holds, of which this one keeps nothing, not even an obsolete entry (a
+    restricted text must not stay behind in the public catalog).
     """
     babel_locale = locale.replace("-", "_")
     _refuse_non_file(path, display)
     if path.is_file():
         catalog = read_catalog(path, display, locale)
-        before = {(m.context, m.id) for m in catalog if m.id}
-        previous = {(m.context, m.id): m.previous_id for m in catalog
-                    if m.id and m.fuzzy and m.previous_id}
-        # Babel's likeness match gives a new entry the translation of the most alike
-        # English of any entry, of any context: a new law's provision would come with the
-        # Convention against Torture's, a new fact with its neighbour's date. A content
-        # entry is found by its context alone (_stale_by_context); only the templates'
-        # labels, which their English names, are matched by likeness, as msgmerge does.
-        catalog.update(template, no_fuzzy_matching=template.domain != TEMPLATES_DOMAIN,
-                       update_header_comment=False)
-        # update() rebuilds every entry from the template and drops or replaces the
-        # previous English of an entry that was already stale: the translator needs the
-        # English the translation was made from, not an intermediate one it never saw
-        # (as msgmerge --previous keeps it).
-        for m in catalog:
-            if not m.fuzzy:
-                continue
-            if not m.previous_id and (m.context, m.id) in previous:
-                m.previous_id = previous[m.context, m.id]
-            elif m.previous_id and (m.context, _message_id(m.previous_id)) in previous:
-                m.previous_id = previous[m.context, _message_id(m.previous_id)]
-        _stale_by_context(catalog)
-        _fresh_again(catalog)
     else:
         catalog = Catalog(locale=babel_locale, domain=template.domain,
                           project=template.project, version="1",
-                          header_comment=HEADER.format(domain=template.domain, locale=locale),
+                          header_comment=header_comment(str(template.domain), locale),
                           creation_date=template.creation_date, charset="utf-8")
-        before = set()
-        catalog.update(template)
+    held = {m.context for m in (*catalog, *catalog.obsolete.values()) if m.id}
+    for message in carried:
+        if message.context not in held:
+            catalog[message.id] = message
+    before = {(m.context, m.id) for m in catalog if m.id}
+    previous = {(m.context, m.id): m.previous_id for m in catalog
+                if m.id and m.fuzzy and m.previous_id}
+    # Babel's likeness match gives a new entry the translation of the most alike
+    # English of any entry, of any context: a new law's provision would come with the
+    # Convention against Torture's, a new fact with its neighbour's date. A content
+    # entry is found by its context alone (_stale_by_context); only the templates'
+    # labels, which their English names, are matched by likeness, as msgmerge does.
+    catalog.update(template, no_fuzzy_matching=template.domain != TEMPLATES_DOMAIN,
+                   update_header_comment=False)
+    # update() rebuilds every entry from the template and drops or replaces the
+    # previous English of an entry that was already stale: the translator needs the
+    # English the translation was made from, not an intermediate one it never saw
+    # (as msgmerge --previous keeps it).
+    for m in catalog:
+        if not m.fuzzy:
+            continue
+        if not m.previous_id and (m.context, m.id) in previous:
+            m.previous_id = previous[m.context, m.id]
+        elif m.previous_id and (m.context, _message_id(m.previous_id)) in previous:
+            m.previous_id = previous[m.context, _message_id(m.previous_id)]
+    _stale_by_context(catalog)
+    _fresh_again(catalog)
+    gone = set(moved)
+    for key in [key for key, m in catalog.obsolete.items() if m.context in gone]:
+        del catalog.obsolete[key]
     catalog.revision_date = template.creation_date
     catalog.fuzzy = False
     added = sum(1 for m in catalog if m.id and (m.context, m.id) not in before and not m.fuzzy)

@@ -18,18 +18,35 @@ class Message:
     context: str
     text: str
     origin: Origin
-    domain: str  # which catalog file holds it: "shared" or "case.<id>"
+    domain: str  # which catalog file holds it: "shared", "case.<id>", "case.<id>.restricted"
     plural: str = ""  # the English plural of a template's ngettext message
+
+
+# A case's restricted items are translated in a catalog of their own, never in the one a
+# public translation platform is given (briefgen.catalogs.po_path: locales/restricted/).
+RESTRICTED_SUFFIX = ".restricted"
+SHARED_DOMAIN = "shared"  # law, actors, sources and the project's own strings
 
 
 def case_domain(case_id: str) -> str:
     return f"case.{case_id}"
 
 
+def restricted_domain(case_id: str) -> str:
+    return f"case.{case_id}{RESTRICTED_SUFFIX}"
+
+
+def item_domain(case: Case, context: str) -> str:
+    """The catalog of the case's text at ``context`` (within the case): the restricted
+    one for a restricted item's."""
+    return (restricted_domain(case.id) if context in case.restricted_contexts
+            else case_domain(case.id))
+
+
 def shared_messages(content: Content) -> Iterator[Message]:
     def m(context: str, text: str | None, origin: Origin) -> Iterator[Message]:
         if text:
-            yield Message(context, text, origin, "shared")
+            yield Message(context, text, origin, SHARED_DOMAIN)
 
     yield from m("project:organisation", content.project.organisation, content.project.origin)
     for inst in sorted(content.instruments.values(), key=lambda i: i.id):
@@ -50,12 +67,11 @@ def shared_messages(content: Content) -> Iterator[Message]:
 
 
 def case_messages(case: Case) -> Iterator[Message]:
-    domain = case_domain(case.id)
     base = f"case:{case.id}"
 
     def m(context: str, text: str | None, origin: Origin) -> Iterator[Message]:
         if text:
-            yield Message(f"{base}:{context}", text, origin, domain)
+            yield Message(f"{base}:{context}", text, origin, item_domain(case, context))
 
     yield from m("title", case.title, case.origin)
     yield from m("summary", case.summary, case.origin)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -418,6 +419,25 @@ class Case:
     events: tuple[Event, ...] = ()
     handout: Handout | None = None
     summary_sources: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def restricted_contexts(self) -> frozenset[str]:
+        """The catalog context (within the case) of every text of a restricted item. Their
+        translations are kept in the case's restricted catalog, apart from the public
+        ones (briefgen.messages.item_domain), so that a catalog given to a public
+        translation platform holds none of them."""
+        contexts: list[str] = []
+        if self.group:
+            contexts += [f"member:{m.id}" for m in self.group.members
+                         if m.sensitivity is Sensitivity.RESTRICTED]
+        for fact in self.facts:
+            if fact.sensitivity is Sensitivity.RESTRICTED:
+                contexts.append(f"fact:{fact.id}")
+                contexts += [f"fact:{fact.id}:account:{a.id}" for a in fact.accounts]
+        for entry in self.timeline:
+            if entry.sensitivity is Sensitivity.RESTRICTED:
+                contexts += [f"timeline:{entry.id}:event", f"timeline:{entry.id}:place"]
+        return frozenset(contexts)
 
     def restricted_items(self) -> list[tuple[str, str, Origin, bool]]:
         """Every restricted item's text: (its catalog context within the case, English,

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__, code_digest
+from briefgen.catalogs import TEMPLATES_DOMAIN, po_path
 from briefgen.errors import ContentError
 from briefgen.files import not_a_template_file
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
+from briefgen.messages import SHARED_DOMAIN, case_domain, restricted_domain
 from briefgen.model import (
     DOCUMENT_KINDS,
     Case,
@@ -132,10 +134,11 @@ def _others_restricted(content: Content, case: Case, locales: Sequence[str], cat
         if key not in files.restricted_parts:  # once per build, not once per output
             items = other.restricted_items()
             contexts = {f"case:{other.id}:{context}" for context, *_ in items}
-            files.restricted_parts[key] = [
+            files.restricted_parts[key] = None if not items else [
                 other.id, [[context, english] for context, english, *_ in items],
-                [_po_entries(catalogs / locale / f"case.{other.id}.po", contexts)
-                 for locale in translated]] if items else None
+                [_po_entries(po_path(catalogs, locale, domain), contexts)
+                 for locale in translated
+                 for domain in (restricted_domain(other.id), case_domain(other.id))]]
         if files.restricted_parts[key] is not None:
             parts.append(files.restricted_parts[key])
     return _digest_bytes(json.dumps(parts, ensure_ascii=False).encode())
@@ -228,8 +231,11 @@ def case_inputs(
 
     for locale in locales:
         if locale != content.project.source_locale:
-            for name in ("templates.po", "shared.po", f"case.{case.id}.po"):
-                add_file(catalogs / locale / name)
+            # A public document reads its case's restricted catalog too: it is checked
+            # against those translations.
+            for domain in (TEMPLATES_DOMAIN, SHARED_DOMAIN, case_domain(case.id),
+                           restricted_domain(case.id)):
+                add_file(po_path(catalogs, locale, domain))
     if not restricted:
         inputs[OTHERS_RESTRICTED_INPUT] = _others_restricted(content, case, locales, catalogs,
                                                              files)

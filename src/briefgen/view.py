@@ -22,7 +22,7 @@ from briefgen.catalogs import (
 from briefgen.errors import BriefgenError, ContentError
 from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
 from briefgen.markup import plain_text
-from briefgen.messages import case_domain
+from briefgen.messages import case_domain, item_domain, restricted_domain
 from briefgen.model import (
     Actor,
     ActorKind,
@@ -270,8 +270,8 @@ class _Localizer:
                            origin)
 
     def case(self, case: Case, context: str, text: str, origin: Origin) -> str:
-        return self.content_text(case_domain(case.id), f"case:{case.id}:{context}", text,
-                                 origin)
+        return self.content_text(item_domain(case, context), f"case:{case.id}:{context}",
+                                 text, origin)
 
     def shared(self, context: str, text: str, origin: Origin) -> str:
         return self.content_text("shared", context, text, origin)
@@ -468,13 +468,15 @@ def restricted_texts(content: Content, case: Case, translators: Sequence[Transla
     item, as written and as read (Markdown rendered), and every translation of it in
     ``translators``' catalogs, current, stale or obsolete. Of every case, its own
     first: a restricted fact of one case pasted into another's public fact is still
-    restricted material."""
+    restricted material. Its translations are looked for in the case's public catalog
+    too, where they were before the item was restricted, until 'briefgen i18n update'
+    moves them."""
     found: dict[str, RestrictedText] = {}
     for each in (case, *(c for c in content.cases.values() if c.id != case.id)):
-        domain = case_domain(each.id)
+        domains = (restricted_domain(each.id), case_domain(each.id))
         for context, english, origin, whole in each.restricted_items():
             key = f"case:{each.id}:{context}"
-            written = [(english, origin), *(pair for t in translators
+            written = [(english, origin), *(pair for t in translators for domain in domains
                                             for pair in t.every_translation(domain, key))]
             for text, where in written:
                 for variant in (text, _read_as(text)):

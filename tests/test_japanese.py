@@ -258,3 +258,52 @@ def test_a_japanese_brief_reads_back_as_its_translations(japanese_brief: Path) -
     assert [line for line in lines[1:] if line[0] in JAPANESE_NO_LINE_START] == []
     assert [line for line in lines if line[-1] in JAPANESE_NO_LINE_END] == []
     assert not re.search("[\ufdd0-\ufdef]", text)  # no untranslated-text marks leak
+
+
+@pytest.mark.slow
+def test_a_japanese_handout_is_set_beside_english(project: Make, tmp_path: Path) -> None:
+    content = japanese_project(project)
+    case = content / "cases/sample-case/case.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + """
+events:
+  - id: vigil
+    title: Vigil
+    start: 2015-11-21T13:00
+    end: 2015-11-21T14:00
+    timezone: America/New_York
+    venue: The square
+    address: 1 Main Street
+    organiser: Friends
+    sources: [src-a]
+handout:
+  call_to_action: Come.
+  link: https://example.org/x
+  link_is_placeholder: true
+  facts: [stopped]
+  asks: [release]
+""", encoding="utf-8")
+    edit(content / "project.yaml", "documents: [brief]",
+         "documents: [brief, handout]\nhandout_pairs: [ja+en]")
+    result = runner.invoke(app, ["i18n", "update", "--content", str(content)])
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", "--content", str(content), "--out", str(out),
+                                 "--doc", "handout", "--jobs", "1"])
+    assert result.exit_code == 0, result.stderr
+    (pdf,) = out.glob("*_ja+en.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    assert PdfReader(pdf).trailer["/Root"]["/Lang"] == "ja"
+    # The handout is set in sans: the Japanese column in the JP faces, the English one
+    # in the Latin faces; no Korean or Chinese face.
+    assert pdffonts(pdf) == ["Brief-Sans", "Brief-Sans-Bold", "Brief-Sans-JP",
+                             "Brief-Sans-JP-Bold"]
+    squashed = "".join(pdftotext(pdf).split())
+    for japanese in ("サンプル事案", "2人は検問所で拘束された。", "2人を釈放すること。",
+                     "2015年11月21日土曜日", "午後1時00分～2時00分米国東部標準時",
+                     "出典：ExampleWire、2015年11月18日", "(仮のアドレス·placeholderaddress)"):
+        assert japanese in squashed, japanese
+    # The event's title, not translated, is printed in English, marked so in Japanese.
+    assert "[未翻訳]Vigil" in squashed
+    assert not re.search("[\ufdd0-\ufdef]", squashed)

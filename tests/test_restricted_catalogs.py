@@ -190,3 +190,30 @@ def test_status_lists_the_restricted_catalog_and_no_stale_covers_it(example: Pat
                     "--no-stale", CASE)
     assert code == 2, out
     assert f"{RESTRICTED_PO}:" in out and "--no-stale vietnam-nine-2015" in out
+
+
+def test_validate_refuses_a_restricted_item_s_entry_in_the_public_catalog(
+        example: Path) -> None:
+    set_sensitivity(example, "reason-stopped", "restricted")
+    code, out = run("validate", "--content", str(example / "content"))
+    assert code == 2
+    lines = (example / PUBLIC_PO).read_text(encoding="utf-8").splitlines()
+    entry = lines.index(f'msgctxt "{DISPUTED}"')
+    line = next(n for n in range(entry, len(lines)) if lines[n].startswith("msgstr")) + 1
+    assert (f"{PUBLIC_PO}:{line}: {DISPUTED}: a restricted item's text is in the public "
+            f"catalog (expected in {RESTRICTED_PO}) (run 'briefgen i18n update': it moves "
+            "the entry, with its translation, to the restricted catalog)") in out, out
+    # The five entries, and the five the restricted catalog lacks until the update.
+    assert "10 problems found" in out
+    update(example)
+    code, out = run("validate", "--content", str(example / "content"))
+    assert code == 0, out
+
+    # An obsolete entry too: a translator's editor may keep one.
+    text = (example / PUBLIC_PO).read_text(encoding="utf-8")
+    (example / PUBLIC_PO).write_text(
+        text + f'\n#~ msgctxt "{FACT}"\n#~ msgid "Old English."\n#~ msgstr "옛 번역."\n',
+        encoding="utf-8")
+    code, out = run("validate", "--content", str(example / "content"))
+    assert code == 2
+    assert f": {FACT}: a restricted item's text is in the public catalog" in out, out

@@ -632,7 +632,12 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     """Load and check all content, every locale's catalogs, the templates and
     templates/fonts.yaml; write nothing. Every problem found is reported in one run."""
     from briefgen.fonts import source_problems
-    from briefgen.i18n import catalog_problems_without_content, load_glossary, unused_catalogs
+    from briefgen.i18n import (
+        catalog_problems_without_content,
+        load_glossary,
+        restricted_in_public_catalogs,
+        unused_catalogs,
+    )
     from briefgen.renderer import template_syntax_errors
 
     # The templates and fonts.yaml do not depend on the content: they are checked even
@@ -668,6 +673,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
             problems.extend(_label_problems(content, paths, translators, [locale]))
         except BriefgenError as exc:  # a catalog that cannot be read
             problems.extend(exc.each())
+    problems.extend(restricted_in_public_catalogs(paths, content))
     try:
         # Read by 'i18n status' only, but a translator's CI should hear of it here.
         load_glossary(paths, content)

@@ -259,6 +259,31 @@ def unused_catalogs(paths: Paths, content: Content) -> list[Warning_]:
     return found
 
 
+def restricted_in_public_catalogs(paths: Paths, content: Content) -> list[BriefgenError]:
+    """An entry of a case's public catalog, current or obsolete, for a restricted item:
+    written before the item was restricted, or by hand. Its English, and its
+    translation, would reach whoever the public catalogs are given to."""
+    problems: list[BriefgenError] = []
+    for locale in _targets(content, ()):
+        for case in content.cases.values():
+            path = po_path(paths.locales, locale, case_domain(case.id))
+            if not case.restricted_contexts or not path.is_file():
+                continue
+            shown = shown_path(path, paths.content.parent)
+            prefix = f"case:{case.id}:"
+            hidden = shown_path(po_path(paths.locales, locale, restricted_domain(case.id)),
+                                paths.content.parent)
+            problems.extend(
+                ContentError("a restricted item's text is in the public catalog "
+                             f"(expected in {hidden})", path=shown, line=m.lineno or None,
+                             field=str(m.context),
+                             hint="run 'briefgen i18n update': it moves the entry, with its "
+                                  "translation, to the restricted catalog")
+                for m in _entries_for(paths, locale, case_domain(case.id),
+                                      {prefix + c for c in case.restricted_contexts}))
+    return problems
+
+
 def catalog_problems_without_content(paths: Paths) -> list[BriefgenError]:
     """The problems of every PO file under locales/ that need no content to find (its
     syntax, header, placeholders and markup). When the content fails to load, these

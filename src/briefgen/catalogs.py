@@ -720,9 +720,15 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str, *,
                           project=template.project, version="1",
                           header_comment=header_comment(str(template.domain), locale),
                           creation_date=template.creation_date, charset="utf-8")
-    held = {m.context for m in (*catalog, *catalog.obsolete.values()) if m.id}
+    # An obsolete entry here is older than the other catalog's for the same context (the
+    # item has been there since): the carried one is taken, and replaces an obsolete one
+    # of the same English, which would otherwise be written twice.
+    held = {m.context for m in catalog if m.id}
     for message in carried:
         if message.context not in held:
+            for key in [key for key, m in catalog.obsolete.items()
+                        if (m.context, m.id) == (message.context, message.id)]:
+                del catalog.obsolete[key]
             catalog[message.id] = message
     before = {(m.context, m.id) for m in catalog if m.id}
     previous = {(m.context, m.id): m.previous_id for m in catalog

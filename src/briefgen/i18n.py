@@ -141,6 +141,13 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
             if other is not None:
                 carried = _entries_for(paths, locale, other, {m.context for m in domains[domain]})
                 moved = {m.context for m in domains.get(other, ())}
+                if domain.endswith(RESTRICTED_SUFFIX):
+                    public = _english(domains.get(other, ()))
+                    moved -= {m.context for m in _entries_for(paths, locale, domain, moved)
+                              if not _may_go_public(m, public)}
+                else:
+                    public = _english(domains[domain])
+                    carried = [m for m in carried if _may_go_public(m, public)]
             try:
                 catalog, (added, stale, obsolete) = merge_catalog(
                     template, path, locale, shown, carried=carried, moved=moved)
@@ -172,6 +179,20 @@ def _other_case_catalog(domain: str) -> str | None:
     if domain.endswith(RESTRICTED_SUFFIX):
         return domain.removesuffix(RESTRICTED_SUFFIX)
     return domain + RESTRICTED_SUFFIX if domain.startswith("case.") else None
+
+
+def _english(messages: Iterable[Message]) -> dict[str, str]:
+    return {m.context: m.text for m in messages}
+
+
+def _may_go_public(entry: BabelMessage, public: dict[str, str]) -> bool:
+    """Whether a restricted catalog's entry may move to the public one, whose English by
+    context is ``public``. Only the English an item is made public with is public: an
+    older one (rewritten to leave out a detail as the item was made public, a stale
+    entry's previous English, a deleted restricted item's whose id a public one now
+    takes) is restricted material, and so is its translation. Such an entry stays in
+    the restricted catalog, obsolete, where its translator's work is not lost."""
+    return entry.id == public.get(str(entry.context)) and not entry.previous_id
 
 
 def _entries_for(paths: Paths, locale: str, domain: str, contexts: set[str],

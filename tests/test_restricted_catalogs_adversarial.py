@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po, write_po
+
+from briefgen import i18n
+from briefgen.build import Paths
+from briefgen.files import stage
+from briefgen.i18n import update_catalogs
 
 from .conftest import edit
 from .test_restricted_catalogs import (
@@ -127,3 +133,37 @@ def test_a_translation_made_in_the_public_catalog_wins_over_an_obsolete_restrict
     assert fact.string == "일부 구성원에게는 해외에 친척이 있다." and not fact.fuzzy
     assert [m.string for m in restricted.obsolete.values() if m.context == FACT] == [old]
     assert FACT not in path.read_text(encoding="utf-8")
+
+
+def test_an_update_whose_output_stops_being_read_still_writes_both_catalogs(
+        example: Path) -> None:
+    # 'briefgen i18n update | head -1': the output stops being read after the first line.
+    # The restricted catalog, written first, has given the entry away; the public one
+    # must have it too, or the translation is in neither.
+    translation = entries(example / RESTRICTED_PO)[FACT]
+    set_sensitivity(example, "relatives-in-seoul", "public")
+    lines = update_catalogs(Paths.for_content(example / "content"))
+    assert next(lines).startswith(RESTRICTED_PO)
+    lines.close()
+    assert FACT not in (example / RESTRICTED_PO).read_text(encoding="utf-8")
+    assert entries(example / PUBLIC_PO)[FACT] == translation
+
+
+def test_an_update_that_fails_half_way_writes_no_catalog(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_sensitivity(example, "relatives-in-seoul", "public")
+    before = {p: p.read_bytes() for p in (example / "locales").rglob("*") if p.is_file()}
+    staged = []
+
+    def full_disk(path: Path, data: bytes, **kwargs: bool) -> Path:
+        if staged:
+            raise OSError(28, "No space left on device")
+        staged.append(path)
+        return stage(path, data, **kwargs)
+
+    monkeypatch.setattr(i18n, "stage", full_disk)
+    with pytest.raises(OSError):
+        list(update_catalogs(Paths.for_content(example / "content")))
+    # No catalog replaced, no temporary file left.
+    assert {p: p.read_bytes() for p in (example / "locales").rglob("*")
+            if p.is_file()} == before

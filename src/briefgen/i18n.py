@@ -53,7 +53,7 @@ from briefgen.errors import (
     shown_path,
 )
 from briefgen.fields import Fields
-from briefgen.files import write_atomic
+from briefgen.files import stage, write_atomic
 from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
 from briefgen.messages import (
@@ -168,9 +168,27 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
                                f" ({counts} after it)", path=shown,
                                hint="run 'briefgen i18n update' and commit the result")
     problems.raise_if_any()
-    for path, data, line in merged:
-        write_atomic(path, data)
+    _write_all([(path, data) for path, data, _line in merged])
+    for *_file, line in merged:
         yield line
+
+
+def _write_all(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every file, or (as far as a full disk or a failing write goes) none.
+
+    An entry moved between a case's two catalogs is in neither once the one it leaves is
+    written and the one it goes to is not: the writes are not interleaved with the
+    output (a closed pipe, 'i18n update | head', stops the caller between two), and all
+    are staged before any is renamed."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            staged.append((stage(path, data), path))
+        for temporary, path in staged:
+            temporary.replace(path)
+    finally:
+        for temporary, _path in staged:
+            temporary.unlink(missing_ok=True)
 
 
 def _other_case_catalog(domain: str) -> str | None:

@@ -217,3 +217,14 @@ def test_validate_refuses_a_restricted_item_s_entry_in_the_public_catalog(
     code, out = run("validate", "--content", str(example / "content"))
     assert code == 2
     assert f": {FACT}: a restricted item's text is in the public catalog" in out, out
+
+
+def test_validate_reads_a_restricted_catalog_no_document_reads_now(example: Path) -> None:
+    set_sensitivity(example, "relatives-in-seoul", "public")
+    set_sensitivity(example, "army-captain", "public")
+    update(example)
+    path = example / RESTRICTED_PO
+    path.write_text(path.read_text(encoding="utf-8") + '\nmsgid "unclosed\n', encoding="utf-8")
+    code, out = run("validate", "--content", str(example / "content"))
+    assert code == 2, out
+    assert f"{RESTRICTED_PO}:" in out, out

@@ -674,6 +674,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
         except BriefgenError as exc:  # a catalog that cannot be read
             problems.extend(exc.each())
     problems.extend(restricted_in_public_catalogs(paths, content))
+    problems.extend(catalog_problems_without_content(paths, content.project.locales))
     try:
         # Read by 'i18n status' only, but a translator's CI should hear of it here.
         load_glossary(paths, content)

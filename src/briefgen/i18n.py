@@ -323,12 +323,17 @@ def restricted_in_public_catalogs(paths: Paths, content: Content) -> list[Briefg
     return problems
 
 
-def catalog_problems_without_content(paths: Paths) -> list[BriefgenError]:
-    """The problems of every PO file under locales/ that need no content to find (its
-    syntax, header, placeholders and markup). When the content fails to load, these
-    are reported with its errors, so that one run lists a translator's mistakes too."""
+def catalog_problems_without_content(paths: Paths, locales: Sequence[str] | None = None,
+                                     ) -> list[BriefgenError]:
+    """The problems of every PO file under locales/ (of ``locales`` only, if given) that
+    need no content to find (its syntax, header, placeholders and markup). When the
+    content fails to load, these are reported with its errors, so that one run lists a
+    translator's mistakes too; when it loads, they cover the catalogs no document reads
+    now (a case's restricted catalog once none of its items is restricted)."""
     problems: list[BriefgenError] = []
     for directory, _restricted in _locale_folders(paths):
+        if locales is not None and directory.name not in locales:
+            continue
         try:
             parse_locale(directory.name)
         except BriefgenError:

@@ -205,6 +205,33 @@ def test_a_korean_word_is_found_as_the_other_korea_spells_its_first_sound(
     assert not find_leaks(None, [RestrictedText("김철호", "x")], html=f"<p>{public}</p>")
 
 
+@pytest.mark.parametrize(("public", "needle"), [
+    ("그는 북한주민리철호로 알려졌다.", "리철호"),  # a name run onto the word before it
+    ("일행 중 조선인민군대위 1명이 있었다.", "인민군 대위"),
+    ("주민이철호가 있었다.", "리철호"),  # and with its first sound as the South writes it
+    ("북한주민리철호 대위가 있었다.", "리철호 대위"),  # with a space of its own
+])
+def test_a_korean_text_of_three_syllables_is_found_run_onto_the_word_before(
+        public: str, needle: str) -> None:
+    from briefgen.pdfcheck import find_leaks
+
+    assert find_leaks(None, [needle], html=f"<p>{public}</p>")
+
+
+@pytest.mark.parametrize(("public", "needle"), [
+    ("현대위성 발사가 보도됐다.", "대위"),  # two syllables must still begin a word
+    ("북한군대위 1명", "대위"),
+    ("북한주민리 철호는 없었다.", "리철호"),  # not across a space the needle has not
+    ("일행 중 북한군 대위는 없었다.", "한군대위"),
+    ("주민리-철호", "리철호"),
+])
+def test_a_korean_text_started_inside_a_word_is_not_found_across_its_spaces(
+        public: str, needle: str) -> None:
+    from briefgen.pdfcheck import contains
+
+    assert not contains(public, needle)
+
+
 def test_two_character_cjk_names_are_looked_for_and_two_latin_letters_not() -> None:
     assert list(needles(["王军", "대위", "Ri", "A."])) == ["王军", "대위"]
 

@@ -100,9 +100,10 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _SPACE_BETWEEN = re.compile(r"[^\W_]+|[\W_]+")
 
 
-# A needle: its words run together, and the positions in that where its words were
-# apart by a space (not a hyphen or other mark) between letters of spaced scripts.
-Needle = tuple[str, frozenset[int]]
+# A needle: its words run together, the positions in that where its words were apart
+# by a space (not a hyphen or other mark) between letters of spaced scripts, and the
+# positions where any of its words start.
+Needle = tuple[str, frozenset[int], frozenset[int]]
 
 
 def _needle(text: str) -> Needle:
@@ -110,23 +111,24 @@ def _needle(text: str) -> Needle:
     words, the public text must part them too: "Han Na" is not in "Hanna", and "Ri
     Chol-ho" is in "Ri Cholho" but not in "Richol Ho". Korean and Chinese words may be
     spaced either way ("리 철호", "리철호")."""
-    joined, spaced, space_before = "", set(), False
+    joined, spaced, starts, space_before = "", set(), set(), False
     for piece in _SPACE_BETWEEN.findall(_normalise(text)):
         if piece[0].isalnum():
             if joined and space_before and not (_UNSPACED.match(joined[-1])
                                                 or _UNSPACED.match(piece[0])):
                 spaced.add(len(joined))
+            starts.add(len(joined))
             joined += piece
         space_before = not piece[0].isalnum() and any(c.isspace() for c in piece)
-    return joined, frozenset(spaced)
+    return joined, frozenset(spaced), frozenset(starts)
 
 
 def contains(haystack: str, needle: str) -> bool:
     """Whether ``needle`` occurs in ``haystack`` as words, not inside longer words.
 
     "pilot" is not found in "autopilot"; "대위" is found in "대위가" (Korean attaches
-    particles to the end of a word) but not in "부대 위치", and Chinese is matched
-    anywhere.
+    particles to the end of a word) but not in "부대 위치" or "현대위성", "리철호" also
+    in "주민리철호", and Chinese is matched anywhere.
     """
     return _contains(_squash(haystack), _needle(needle))
 
@@ -135,23 +137,45 @@ def _contains(squashed: tuple[str, frozenset[int]], target: str | Needle) -> boo
     """Whether ``target`` (squashed, or a :func:`_needle`) occurs in the squashed
     haystack as words."""
     hay, starts = squashed
-    text, apart = (target, frozenset()) if isinstance(target, str) else target
+    text, apart, words = (target, frozenset(), frozenset()) if isinstance(target, str) \
+        else target
     if not text:
         return False
     # Korean particles attach at a word's end, never its start: a Korean word must
-    # begin one. Chinese and Japanese words are not spaced, so may begin anywhere.
+    # begin one, unless it is long enough to be told apart inside a compound (see
+    # MIN_KOREAN_INSIDE). Chinese and Japanese words are not spaced, so may begin
+    # anywhere.
     hangul = bool(_HANGUL.match(text[0]))
+    inside = hangul and _may_start_inside(text, words)
     start = hay.find(text)
     while start != -1:
         end = start + len(text)
-        left_ok = start in starts or (not hangul and not (
-            _word_char(text[0]) and _word_char(hay[start - 1])))
+        if start in starts or not hangul:
+            left_ok = start in starts or not (_word_char(text[0]) and _word_char(hay[start - 1]))
+        else:
+            # Started inside a public word, the match must not reach across that text's
+            # spaces where the needle has none: "주민리 철호" does not name 리철호.
+            left_ok = inside and all(at - start in words
+                                     for at in range(start + 1, end) if at in starts)
         right_ok = end >= len(hay) or end in starts or not (
             _word_char(text[-1]) and _word_char(hay[end]))
         if left_ok and right_ok and all(start + at in starts for at in apart):
             return True
         start = hay.find(text, start + 1)
     return False
+
+
+# Korean writes compounds and a name after its title as one word ("북한군대위",
+# "북한주민리철호"), so a restricted Korean word may follow another with no space. Two
+# syllables are part of too many unrelated words for that ("현대위성", "부대위치"); from
+# three, a Korean word is nearly as rare as a two-character Chinese one, which is
+# matched anywhere.
+MIN_KOREAN_INSIDE = 3  # syllables of a Korean text's first word for it to start mid-word
+
+
+def _may_start_inside(text: str, words: frozenset[int]) -> bool:
+    first = min((at for at in words if at), default=len(text))
+    return sum(1 for char in text[:first] if _HANGUL.match(char)) >= MIN_KOREAN_INSIDE
 
 
 def pdf_strings(pdf: bytes) -> Iterator[tuple[str, str]]:

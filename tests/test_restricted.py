@@ -298,6 +298,35 @@ def test_each_telling_clause_of_a_sentence_is_looked_for_but_not_its_attribution
                          "韩国政府消息人士。"]))[1:] == ["一名成员据报道是朝鲜军队上尉"]
 
 
+@pytest.mark.parametrize(("restricted", "public"), [
+    ("Two of them are from Hoeryong and one was a soldier.",
+     "Officials later confirmed that one was a soldier."),
+    ("Nine were detained but the baby was released to relatives.",
+     "Reports say the baby was released to relatives in China."),
+    ("두 명은 회령 출신이고 한 명은 군인이었다.", "그중 한 명은 군인이었다고 한다."),
+    ("일행은 선양으로 이송되었으며 아기는 친척에게 맡겨졌다.", "아기는 친척에게 맡겨졌다고 한다."),
+])
+def test_a_clause_joined_by_a_conjunction_is_looked_for_alone(restricted: str,
+                                                               public: str) -> None:
+    from briefgen.pdfcheck import CLAUSE, find_leaks
+
+    assert [leak.part for leak in find_leaks(
+        None, [RestrictedText(restricted, "x")], html=f"<p>{public}</p>")] == [CLAUSE]
+
+
+@pytest.mark.parametrize(("restricted", "phrase"), [
+    # A phrase joined by "and" is short of a clause, so of its length too.
+    ("The nine were detained and handed over to China.", "handed over to China"),
+    ("They face torture and possible execution.", "possible execution"),
+    ("HRW reported it and VICE News was told so.", "VICE News was told so"),  # who says it
+    ("미국은 관련 보도를 인지하고 있다고 밝혔다.", "있다고 밝혔다"),  # 하고 있다 is one verb
+    ("该批人员被拘留但婴儿已获释放。", "婴儿已获释放"),  # Chinese is cut at commas only
+])
+def test_a_conjunction_does_not_make_a_phrase_a_clause(restricted: str, phrase: str) -> None:
+    assert phrase in restricted
+    assert phrase not in needles([restricted])
+
+
 def test_html_is_read_element_by_element_with_its_attributes() -> None:
     from briefgen.pdfcheck import contains, html_strings
 

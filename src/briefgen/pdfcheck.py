@@ -325,6 +325,23 @@ _REPORTING_HAN = re.compile(
 # What of a clause must be left once the attribution is taken out for it to be telling.
 MIN_CLAUSE_RESIDUE = 12  # characters, a CJK one counting two
 
+# A clause is also cut where a conjunction joins two clauses without a comma ("Two of
+# them are from Hoeryong and one was a soldier", "두 명은 회령 출신이고 한 명은
+# 군인이었다"). A part with a verb of its own has a subject and says something of it, so
+# it is telling from fewer characters than a phrase ("near the North Korean border",
+# "handed over to China", "possible execution" of a list joined by "and"). Korean is cut
+# only after the connective endings of a verb or of 이다 (이고, 했으며), so each part has
+# its verb; not at every 고 (보고, 최고), the quoting 라고 and 다고, nor before an
+# auxiliary verb (하고 있다). Chinese is not cut: it writes a comma before 但 and 而
+# between clauses, and both are parts of other words (但是, 然而).
+_JOINED = re.compile(r"\s+(?:and|but|while|whereas)\s+"
+                     r"|(?<=[이였했었았있없으하])(?:고|며)\s+(?!있|계|싶|말|나서|보)",
+                     re.IGNORECASE)
+_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|may|might"
+                   r"|must|shall|should|do|does|did)\b|[\uac00-\ud7a3]", re.IGNORECASE)
+MIN_JOINED_CLAUSE = 14  # characters, a CJK one counting two, as MIN_SENTENCE
+MIN_JOINED_RESIDUE = 10  # as MIN_CLAUSE_RESIDUE
+
 
 def _residue(clause: str) -> int:
     """The weight of what a clause says besides who says it: its words less names
@@ -339,11 +356,14 @@ def _residue(clause: str) -> int:
     return _weight(" ".join(kept))
 
 
-def _clause_needle(clause: str) -> str | None:
-    """``clause`` as it is looked for, or None when it is not telling on its own."""
+def _clause_needle(clause: str, *, joined: bool = False) -> str | None:
+    """``clause`` as it is looked for, or None when it is not telling on its own.
+    ``joined``: cut from the next clause at a conjunction (see :data:`_JOINED`)."""
     clause = _trimmed(_TAIL_OFF.sub("", _LEAD_IN.sub("", _TOLD_THAT.sub("", clause.strip()))))
-    if not _telling(clause) or _ATTRIBUTION.search(clause) \
-            or _residue(clause) < MIN_CLAUSE_RESIDUE:
+    least, residue = (MIN_JOINED_CLAUSE, MIN_JOINED_RESIDUE) if joined \
+        and _VERB.search(clause) else (MIN_SENTENCE, MIN_CLAUSE_RESIDUE)
+    if _weight(clause) < least or _ATTRIBUTION.search(clause) \
+            or _residue(clause) < residue:
         return None
     return clause
 
@@ -410,8 +430,9 @@ def needles(restricted: Sequence[RestrictedText | str]) -> dict[str, str]:
     """What to look for, each with where its restricted text is written: each restricted
     text (unless only its sentences are, see :class:`RestrictedText`) of at least
     :data:`MIN_TEXT` characters, each of its sentences and of their clauses of at least
-    :data:`MIN_SENTENCE` (but clauses that attribute it); all without the punctuation
-    at their ends."""
+    :data:`MIN_SENTENCE` (a part joined by a conjunction with a verb of its own, of
+    :data:`MIN_JOINED_CLAUSE`; but clauses that attribute it); all without the
+    punctuation at their ends."""
     return {needle: where for needle, (where, _part) in _needles(restricted).items()}
 
 
@@ -429,9 +450,12 @@ def _needles(restricted: Sequence[RestrictedText | str]) -> dict[str, tuple[str,
             if (len(sentences) > 1 or not item.whole) and _telling(sentence):
                 found.setdefault(sentence, (item.where, WHOLE if sentence == text else SENTENCE))
             clauses = _parts(sentence, _CLAUSE_END)
-            for clause in clauses if len(clauses) > 1 else ():
-                needle = _clause_needle(clause)
-                if needle:
+            for clause in clauses:
+                parts = _parts(clause, _JOINED)
+                candidates = [_clause_needle(clause)] if len(clauses) > 1 else []
+                if len(parts) > 1:
+                    candidates += [_clause_needle(part, joined=True) for part in parts]
+                for needle in filter(None, candidates):
                     found.setdefault(needle, (item.where, CLAUSE))
     # A Korean name or word spelt as the other Korea spells it is the same (a restricted
     # 리철호 is printed 이철호 by a South Korean outlet).

@@ -47,6 +47,44 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def korean_example(root: Path) -> Path:
+    """The example's content and catalogs copied to ``root``, its locales narrowed to
+    English and Korean (the Chinese catalogs stay, unread); returns ``root``."""
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "locales", root / "locales")
+    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
+    return root
+
+
+EVENT_AND_HANDOUT = """
+events:
+  - id: vigil
+    title: Vigil
+    start: {start}
+    end: {end}
+    timezone: America/New_York
+    venue: The square
+    address: 1 Main Street
+    organiser: Friends
+    sources: [src-a]
+handout:
+  call_to_action: Come.
+  link: https://example.org/x
+  link_is_placeholder: true
+  facts: [stopped]
+  asks: [release]
+"""
+
+
+def add_handout(content: Path, start: str = "2015-11-21T13:00",
+                end: str = "2015-11-21T14:00") -> None:
+    """Give the minimal sample at ``content`` an event and a handout for it."""
+    case = content / "cases/sample-case/case.yaml"
+    case.write_text(case.read_text(encoding="utf-8")
+                    + EVENT_AND_HANDOUT.format(start=start, end=end), encoding="utf-8")
+    edit(content / "project.yaml", "documents: [brief]", "documents: [brief, handout]")
+
+
 def own_templates(content: Path) -> Path:
     """Give the project of ``content`` a copy of the bundled templates to edit; returns
     its templates directory."""

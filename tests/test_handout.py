@@ -25,7 +25,7 @@ from briefgen.formatting import format_event_time
 from briefgen.loader import load_content
 from briefgen.pdfcheck import contains, pdf_strings
 
-from .conftest import REPO, edit
+from .conftest import REPO, add_handout, edit
 
 CASE = "vietnam-nine-2015"
 URL = "https://example.org/vietnam-nine-2015"
@@ -183,26 +183,7 @@ def test_an_event_ending_on_another_day_names_both_days() -> None:
 
 def _sample_with_event(project: Make, start: str, end: str) -> Path:
     content = project("minimal")
-    case = content / "cases/sample-case/case.yaml"
-    case.write_text(case.read_text() + f"""
-events:
-  - id: vigil
-    title: Vigil
-    start: {start}
-    end: {end}
-    timezone: America/New_York
-    venue: The square
-    address: 1 Main Street
-    organiser: Friends
-    sources: [src-a]
-handout:
-  call_to_action: Come.
-  link: https://example.org/x
-  link_is_placeholder: true
-  facts: [stopped]
-  asks: [release]
-""")
-    edit(content / "project.yaml", "documents: [brief]", "documents: [brief, handout]")
+    add_handout(content, start, end)
     # Korean as a second language with no catalog: shown in English, marked as such.
     edit(content / "project.yaml", "locales: [en]",
          "locales: [en, ko]\ntranslation_policy: {ko: mark}\nhandout_pairs: [ko+en]")

@@ -31,7 +31,7 @@ from briefgen.loader import load_content
 from briefgen.model import Origin, TranslationPolicy
 from briefgen.view import build_brief_view
 
-from .conftest import REPO, edit, write
+from .conftest import REPO, edit, korean_example, write
 
 CASE = "vietnam-nine-2015"
 CASE_PO = f"locales/ko/case.{CASE}.po"
@@ -55,10 +55,7 @@ def example(tmp_path: Path) -> Path:
     Chinese is left out, and Korean entries nobody has translated yet get a placeholder,
     so that these tests do not depend on how far the translators have got.
     """
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "locales", root / "locales")
-    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
+    root = korean_example(tmp_path / "project")
     list(update_catalogs(Paths.for_content(root / "content")))
     for po in sorted((root / "locales/ko").glob("*.po")):
         with po.open("rb") as handle:

@@ -20,7 +20,7 @@ from briefgen.fontspec import DEFAULT_SPEC, load_spec, specs_serving
 from briefgen.linebreak import JAPANESE_NO_LINE_END, JAPANESE_NO_LINE_START
 from briefgen.stamps import font_digest
 
-from .conftest import REPO, edit
+from .conftest import REPO, add_handout, edit
 
 Make = Callable[[str], Path]
 runner = CliRunner()
@@ -263,26 +263,8 @@ def test_a_japanese_brief_reads_back_as_its_translations(japanese_brief: Path) -
 @pytest.mark.slow
 def test_a_japanese_handout_is_set_beside_english(project: Make, tmp_path: Path) -> None:
     content = japanese_project(project)
-    case = content / "cases/sample-case/case.yaml"
-    case.write_text(case.read_text(encoding="utf-8") + """
-events:
-  - id: vigil
-    title: Vigil
-    start: 2015-11-21T13:00
-    end: 2015-11-21T14:00
-    timezone: America/New_York
-    venue: The square
-    address: 1 Main Street
-    organiser: Friends
-    sources: [src-a]
-handout:
-  call_to_action: Come.
-  link: https://example.org/x
-  link_is_placeholder: true
-  facts: [stopped]
-  asks: [release]
-""", encoding="utf-8")
-    edit(content / "project.yaml", "documents: [brief]",
+    add_handout(content)
+    edit(content / "project.yaml", "documents: [brief, handout]",
          "documents: [brief, handout]\nhandout_pairs: [ja+en]")
     result = runner.invoke(app, ["i18n", "update", "--content", str(content)])
     assert result.exit_code == 0, result.stderr

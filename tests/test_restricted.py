@@ -5,7 +5,6 @@ timeline place, in an id, on a handout."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from briefgen.model import RestrictedText
 from briefgen.pdfcheck import needles
 from briefgen.view import restricted_texts
 
-from .conftest import REPO, edit, own_templates
+from .conftest import edit, korean_example, own_templates
 
 Make = Callable[[str], Path]
 SAMPLE = "cases/sample-case/case.yaml"
@@ -53,11 +52,7 @@ def change_po(root: Path, change: Callable[[dict[str, Message]], None],
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """The example's content and catalogs in English and Korean; returns content/."""
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "locales", root / "locales")
-    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
-    return root / "content"
+    return korean_example(tmp_path / "project") / "content"
 
 
 def ko_texts(content: Path) -> dict[str, str]:

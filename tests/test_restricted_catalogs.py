@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from briefgen.cli import app
 
-from .conftest import REPO, edit
+from .conftest import REPO, korean_example
 
 CASE = "vietnam-nine-2015"
 PUBLIC_PO = f"locales/ko/case.{CASE}.po"
@@ -36,10 +36,7 @@ def run(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """The example's content and catalogs in English and Korean; returns the project."""
-    root = tmp_path / "project"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "locales", root / "locales")
-    edit(root / "content/project.yaml", "locales: [en, ko, zh-Hans]", "locales: [en, ko]")
+    root = korean_example(tmp_path / "project")
     shutil.rmtree(root / "locales/zh-Hans")
     shutil.rmtree(root / "locales/restricted/zh-Hans")
     return root

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from briefgen.cli import app
 
-from .conftest import REPO, korean_example
+from .conftest import REPO, edit, korean_example
 
 CASE = "vietnam-nine-2015"
 PUBLIC_PO = f"locales/ko/case.{CASE}.po"
@@ -225,3 +225,21 @@ def test_validate_reads_a_restricted_catalog_no_document_reads_now(example: Path
     code, out = run("validate", "--content", str(example / "content"))
     assert code == 2, out
     assert f"{RESTRICTED_PO}:" in out, out
+
+
+def test_a_renamed_case_s_catalogs_are_named_beside_the_missing_translations(
+        example: Path) -> None:
+    old = example / f"content/cases/{CASE}"
+    case = old.parent / "nine-2015"
+    old.rename(case)
+    edit(case / "case.yaml", f"id: {CASE}", "id: nine-2015")
+    code, out = run("validate", "--content", str(example / "content"))
+    assert code == 2
+    text = " ".join(out.split())
+    # What explains the missing translations is printed with them: the old catalogs,
+    # which still hold every translation, are read by no document.
+    assert (f"warning: {PUBLIC_PO}: case.{CASE}.po is not a catalog any document reads"
+            in text), out
+    assert f"warning: {RESTRICTED_PO}: case.{CASE}.po is not a catalog any document reads" \
+        in text
+    assert "locales/ko/case.nine-2015.po: catalog missing" in text

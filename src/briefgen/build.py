@@ -681,7 +681,7 @@ def validate(paths: Paths, *, strict: bool = False) -> Content:
     except BriefgenError as exc:
         problems.extend(exc.each())
     if problems:
-        raise ProblemReport(merged(problems))
+        raise ProblemReport(merged(problems), content.warnings)
     return content
 
 

@@ -169,19 +169,23 @@ class Warning_:
 class ProblemReport(ContentError):
     """Every content error found in one pass; the CLI prints one line each."""
 
-    def __init__(self, errors: Sequence[BriefgenError]) -> None:
+    def __init__(self, errors: Sequence[BriefgenError],
+                 warnings: Sequence[Warning_] = ()) -> None:
         self.errors = sorted(errors, key=_sort_key)
+        # Printed with the errors: a warning can explain them (the catalogs of a renamed
+        # case, unread, beside the new name's missing translations).
+        self.warnings = list(warnings)
         count = len(self.errors)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.errors,))
+        return (type(self), (self.errors, self.warnings))
 
     def each(self) -> list[BriefgenError]:
         return list(self.errors)
 
     def lines(self) -> list[str]:
-        out: list[str] = []
+        out: list[str] = [f"warning: {warning}" for warning in self.warnings]
         for error in self.errors:
             out.extend(error.lines())
         out.append(f"{self.message}; nothing was written")

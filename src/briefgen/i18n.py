@@ -35,6 +35,7 @@ from babel.messages.pofile import write_po
 from briefgen.catalogs import (
     POT_DIR,
     RESTRICTED_DIR,
+    TEMPLATES_DOMAIN,
     Translator,
     build_template,
     catalog_bytes,
@@ -58,6 +59,7 @@ from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
 from briefgen.messages import (
     RESTRICTED_SUFFIX,
+    SHARED_DOMAIN,
     Message,
     all_messages,
     case_domain,
@@ -275,7 +277,8 @@ def unused_catalogs(paths: Paths, content: Content) -> list[Warning_]:
     """PO files under locales/ that no build reads: a locale project.yaml does not list,
     a misspelt catalog name, a case that does not exist. A translator's work there
     would be lost without a word."""
-    public = {"templates", "shared", *(case_domain(case_id) for case_id in content.cases)}
+    public = {TEMPLATES_DOMAIN, SHARED_DOMAIN,
+              *(case_domain(case_id) for case_id in content.cases)}
     hidden = {case_domain(case_id) for case_id in content.cases}
     found = []
     for directory, restricted in _locale_folders(paths):

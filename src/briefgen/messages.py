@@ -36,6 +36,12 @@ def restricted_domain(case_id: str) -> str:
     return f"case.{case_id}{RESTRICTED_SUFFIX}"
 
 
+def case_domains(case_id: str) -> tuple[str, str]:
+    """Both catalogs of a case, restricted first: where a restricted item's translation
+    is, and where it was before the item was restricted, until an update moves it."""
+    return restricted_domain(case_id), case_domain(case_id)
+
+
 def item_domain(case: Case, context: str) -> str:
     """The catalog of the case's text at ``context`` (within the case): the restricted
     one for a restricted item's."""

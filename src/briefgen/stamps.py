@@ -22,7 +22,7 @@ from briefgen.catalogs import TEMPLATES_DOMAIN, po_path
 from briefgen.errors import ContentError
 from briefgen.files import not_a_template_file
 from briefgen.fontspec import FaceSpec, face_key, remembered_source_digests, specs_serving
-from briefgen.messages import SHARED_DOMAIN, case_domain, restricted_domain
+from briefgen.messages import SHARED_DOMAIN, case_domains
 from briefgen.model import (
     DOCUMENT_KINDS,
     Case,
@@ -138,7 +138,7 @@ def _others_restricted(content: Content, case: Case, locales: Sequence[str], cat
                 other.id, [[context, english] for context, english, *_ in items],
                 [_po_entries(po_path(catalogs, locale, domain), contexts)
                  for locale in translated
-                 for domain in (restricted_domain(other.id), case_domain(other.id))]]
+                 for domain in case_domains(other.id)]]
         if files.restricted_parts[key] is not None:
             parts.append(files.restricted_parts[key])
     return _digest_bytes(json.dumps(parts, ensure_ascii=False).encode())
@@ -233,8 +233,7 @@ def case_inputs(
         if locale != content.project.source_locale:
             # A public document reads its case's restricted catalog too: it is checked
             # against those translations.
-            for domain in (TEMPLATES_DOMAIN, SHARED_DOMAIN, case_domain(case.id),
-                           restricted_domain(case.id)):
+            for domain in (TEMPLATES_DOMAIN, SHARED_DOMAIN, *case_domains(case.id)):
                 add_file(po_path(catalogs, locale, domain))
     if not restricted:
         inputs[OTHERS_RESTRICTED_INPUT] = _others_restricted(content, case, locales, catalogs,

@@ -22,7 +22,7 @@ from briefgen.catalogs import (
 from briefgen.errors import BriefgenError, ContentError
 from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
 from briefgen.markup import plain_text
-from briefgen.messages import case_domain, item_domain, restricted_domain
+from briefgen.messages import case_domains, item_domain
 from briefgen.model import (
     Actor,
     ActorKind,
@@ -473,7 +473,7 @@ def restricted_texts(content: Content, case: Case, translators: Sequence[Transla
     moves them."""
     found: dict[str, RestrictedText] = {}
     for each in (case, *(c for c in content.cases.values() if c.id != case.id)):
-        domains = (restricted_domain(each.id), case_domain(each.id))
+        domains = case_domains(each.id)
         for context, english, origin, whole in each.restricted_items():
             key = f"case:{each.id}:{context}"
             written = [(english, origin), *(pair for t in translators for domain in domains

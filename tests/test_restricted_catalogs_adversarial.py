@@ -3,7 +3,8 @@ translator's work be lost, when sensitivities, English and catalogs change toget
 
 from __future__ import annotations
 
-from pathlib import Path
+import signal
+from pathlib import Path, PurePath
 
 import pytest
 from babel.messages.pofile import read_po, write_po
@@ -147,6 +148,29 @@ def test_an_update_whose_output_stops_being_read_still_writes_both_catalogs(
     lines.close()
     assert FACT not in (example / RESTRICTED_PO).read_text(encoding="utf-8")
     assert entries(example / PUBLIC_PO)[FACT] == translation
+
+
+def test_an_update_interrupted_between_its_renames_writes_both_catalogs(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C just after the first catalog is renamed into place: the entry has left the
+    # restricted catalog, so the public one must still be written before the
+    # interrupt takes effect.
+    translation = entries(example / RESTRICTED_PO)[FACT]
+    set_sensitivity(example, "relatives-in-seoul", "public")
+
+    class InterruptedAfter(type(example)):  # type: ignore[misc]
+        def replace(self, target: str | PurePath) -> Path:
+            renamed = super().replace(target)
+            signal.raise_signal(signal.SIGINT)
+            return renamed
+
+    monkeypatch.setattr(i18n, "stage", lambda path, data, **kwargs: InterruptedAfter(
+        stage(path, data, **kwargs)))
+    with pytest.raises(KeyboardInterrupt):
+        list(update_catalogs(Paths.for_content(example / "content")))
+    assert FACT not in (example / RESTRICTED_PO).read_text(encoding="utf-8")
+    assert entries(example / PUBLIC_PO)[FACT] == translation
+    assert not [p for p in (example / "locales").rglob(".*.tmp")]
 
 
 def test_an_update_that_fails_half_way_writes_no_catalog(

@@ -5,18 +5,23 @@ Every file briefgen writes (outputs and the manifest, catalogs and message templ
 prepared fonts and the caches) goes through :func:`write_atomic`: a reader, a
 translator's editor, a concurrent build or a CI artifact upload finds either the old
 file or the new one. Standard library only, so that every stage can use it without
-importing another stage's libraries.
+importing another stage's libraries. :func:`signals_held` keeps a Ctrl-C from landing
+between the renames of files that must agree.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
+import signal
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 # The name of the temporary file beside its target: the publisher removes leftovers of a
 # killed build by this pattern, so the two must agree.
@@ -84,6 +89,38 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
         raise
     return temporary
 
+
+
+# What stops briefgen from the outside: held back while a set of files that must agree
+# (a build's outputs and manifest, a case's two catalogs) is renamed into place.
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Run the block to its end, then act on the SIGINT, SIGTERM or SIGHUP that came
+    meanwhile (as their handlers would have: KeyboardInterrupt, briefgen's SIGTERM exit).
+
+    Only the main thread can set handlers; elsewhere the block runs unguarded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    for signum in _HELD_SIGNALS:
+        handler = signal.getsignal(signum)
+        if handler is None:  # set outside Python: cannot be put back
+            continue
+        previous[signum] = handler
+        signal.signal(signum, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
 
 # Invisible characters that have no business in content or translations and arrive by
 # pasting: zero-width spaces, word joiners, a byte-order mark inside the text, invisible

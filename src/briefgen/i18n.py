@@ -54,7 +54,7 @@ from briefgen.errors import (
     shown_path,
 )
 from briefgen.fields import Fields
-from briefgen.files import stage, write_atomic
+from briefgen.files import signals_held, stage, write_atomic
 from briefgen.formatting import CODE_LABELS
 from briefgen.loader import load_content
 from briefgen.messages import (
@@ -181,13 +181,15 @@ def _write_all(files: Sequence[tuple[Path, bytes]]) -> None:
     An entry moved between a case's two catalogs is in neither once the one it leaves is
     written and the one it goes to is not: the writes are not interleaved with the
     output (a closed pipe, 'i18n update | head', stops the caller between two), and all
-    are staged before any is renamed."""
+    are staged before any is renamed. A Ctrl-C or SIGTERM that comes during the renames
+    takes effect after the last."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files:
             staged.append((stage(path, data), path))
-        for temporary, path in staged:
-            temporary.replace(path)
+        with signals_held():
+            for temporary, path in staged:
+                temporary.replace(path)
     finally:
         for temporary, _path in staged:
             temporary.unlink(missing_ok=True)

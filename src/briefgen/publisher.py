@@ -17,16 +17,14 @@ import hashlib
 import json
 import os
 import re
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefgen.errors import ContentError, OutputError
-from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, stage
+from briefgen.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, signals_held, stage
 from briefgen.stamps import OPTION_INPUT, OTHERS_RESTRICTED_INPUT
 
 MANIFEST = "manifest.json"
@@ -299,7 +297,7 @@ def publish(
         try:
             for target, data in files:
                 staged.append((stage(target, data), target))
-            with _signals_held():
+            with signals_held():
                 # Only links and renames within one directory from here on: nothing left
                 # that a full disk can stop half-way. One can still fail (a file made
                 # immutable, a share that locks open files): then every file is put
@@ -381,37 +379,6 @@ def _undone_on_failure() -> Iterator[_Undo]:
         undo.put_back()
         raise
     undo.forget()
-
-
-# What stops a build from the outside: held back while its outputs are renamed into place.
-_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Run the block to its end, then act on the SIGINT, SIGTERM or SIGHUP that came
-    meanwhile (as their handlers would have: KeyboardInterrupt, briefgen's SIGTERM exit).
-
-    Only the main thread can set handlers; elsewhere the block runs unguarded.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous: dict[int, Any] = {}
-    for signum in _HELD_SIGNALS:
-        handler = signal.getsignal(signum)
-        if handler is None:  # set outside Python: cannot be put back
-            continue
-        previous[signum] = handler
-        signal.signal(signum, lambda number, _frame: caught.append(number))
-    try:
-        yield
-    finally:
-        for held, handler in previous.items():
-            signal.signal(held, handler)
-        for number in dict.fromkeys(caught):
-            signal.raise_signal(number)
 
 
 def merge_manifests(paths: Sequence[Path]) -> bytes:

@@ -967,6 +967,35 @@ def test_files_the_manifest_does_not_list_are_warned_about(project: Make) -> Non
     assert "warning" not in build(content)[1]
 
 
+def test_a_restricted_brief_deleted_as_the_warning_advises_leaves_the_manifest(
+        project: Make) -> None:
+    # The warning says to delete restricted briefs from a folder of public documents:
+    # done, the next check says the manifest still lists them, a build drops them, and
+    # nothing asks for them to be made there again.
+    content = project("minimal")
+    out = content.parent / "output"
+    name = "sample-case_brief_party-state_en_restricted.pdf"
+    assert build(content)[0] == 0
+    assert build(content, "--include-restricted", "--audience", "party-state")[0] == 0
+    public = {path.name: path.read_bytes() for path in out.iterdir()
+              if path.name != name and path.name != "manifest.json"}
+    (out / name).unlink()
+    code, text = build(content, "--check")
+    flat = " ".join(text.split())
+    assert code == 3, text
+    assert f"orphaned: {out}/{name} (a restricted brief deleted from the folder" in flat, text
+    assert "beside" not in flat and "--include-restricted --case" not in flat, text
+    code, text = build(content)
+    assert code == 0 and f"removed {out}/{name}" in " ".join(text.split()), text
+    assert "warning" not in text, text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert name not in [entry["path"] for entry in manifest["outputs"]]
+    assert name in manifest["removed"]
+    assert {path.name: path.read_bytes() for path in out.iterdir()
+            if path.name != "manifest.json"} == public
+    assert build(content, "--check")[0] == 0
+
+
 def test_restricted_briefs_beside_public_documents_are_warned_about(
         project: Make, tmp_path: Path) -> None:
     content = project("minimal")

@@ -234,7 +234,9 @@ class BuildReport:
     rebuilt: list[Job] = field(default_factory=list)
     written: list[ManifestEntry] = field(default_factory=list)
     current: list[Target] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    # Outputs the manifest lists that the build removes (--check: would remove), each
+    # with why: ORPHANED or DELETED_RESTRICTED
+    removed: dict[str, str] = field(default_factory=dict)
     warnings: list[Any] = field(default_factory=list)
     seconds: float = 0.0
     # locale: (translated, all messages, whether its policy prints untranslated text
@@ -570,6 +572,26 @@ def _orphans(content: Content, previous: dict[str, ManifestEntry],
     return [e for name, e in sorted(previous.items()) if name not in names]
 
 
+ORPHANED = "its case, audience or locale is gone"
+DELETED_RESTRICTED = ("a restricted brief deleted from the folder: a build without "
+                      "--include-restricted drops it from the manifest")
+
+
+def _deleted_restricted(out: Path, previous: dict[str, ManifestEntry],
+                        selection: Selection, targets: Sequence[Target],
+                        ) -> list[ManifestEntry]:
+    """Restricted briefs in the manifest whose file is gone from the output directory,
+    deleted as the warning about restricted briefs beside public documents advises. A
+    build that does not make them drops them from the manifest; kept there, every
+    build would warn of them and --check ask for them to be made there again."""
+    if selection.narrowed:
+        return []  # a partial build keeps what it does not make, as it finds it
+    made = {t.filename for t in targets}
+    return [entry for name, entry in sorted(previous.items())
+            if entry.classification == "restricted" and name not in made
+            and not (out / name).is_file()]
+
+
 def _restricted_beside_public(out: Path, previous: dict[str, ManifestEntry],
                               orphans: Sequence[ManifestEntry],
                               targets: Sequence[Target]) -> list[str]:
@@ -588,7 +610,8 @@ def _restricted_beside_public(out: Path, previous: dict[str, ManifestEntry],
     return [f"{shown_path(out, Path.cwd())} holds {len(restricted)} restricted brief(s) "
             f"beside {len(public)} public document(s) ({names}): whatever uploads or "
             "shares the folder takes them too; build restricted briefs into a folder of "
-            "their own (--out restricted) and delete them here"]
+            "their own (--out restricted) and delete them here (the next build drops "
+            "them from the manifest)"]
 
 
 def _unlisted_files(out: Path, previous: dict[str, ManifestEntry],
@@ -859,7 +882,13 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
            else "every output is rebuilt and the manifest written anew")
         for reason in unreadable)
     report.warnings.extend(_unlisted_files(paths.out, previous, targets, bool(unreadable)))
-    kept = _kept(content, previous, selection, targets)
+    orphans = _orphans(content, previous, selection)
+    gone = {e.path: ORPHANED for e in orphans}
+    deleted = _deleted_restricted(paths.out, previous, selection, targets)
+    gone.update((e.path, DELETED_RESTRICTED) for e in deleted)
+    orphans += deleted
+    kept = [(target, made_with) for target, made_with
+            in _kept(content, previous, selection, targets) if target.filename not in gone]
     fonts = font_digest(load_spec(paths.templates / "fonts.yaml", paths.cache / "yaml"),
                         content.project.locales, paths.cache / "font-sources.json")
     jobs, shard = _jobs_and_shard(content, paths, selection, targets, options, fonts)
@@ -894,12 +923,11 @@ def _build_locked(paths: Paths, options: Options, say: Reporter, started: float,
         # build's error (a stale translation, a template that fails) is the answer,
         # not "run 'briefgen build'".
         _check_views_and_html(content, paths, [job.target for job in rebuild])
-    orphans = _orphans(content, previous, selection)
     report.warnings.extend(_restricted_beside_public(paths.out, previous, orphans, targets))
     report.rebuilt = rebuild
     # Outputs kept from builds with other options count too, as --check counts them.
     report.current = [j.target for j in (*current, *current_kept)]
-    report.removed = [e.path for e in orphans]
+    report.removed = gone
     if options.check or (not rebuild and not orphans):
         if not options.check and (report.manifest_stale
                                   or not (paths.out / MANIFEST).exists()):

@@ -298,8 +298,8 @@ def build(
             made = (f"; made by 'briefgen build {job.made_with}{where}'" if job.made_with
                     else "")
             _err(f"out of date: {shown}/{job.target.filename} ({'; '.join(job.why)}{made})")
-        for name in report.removed:
-            _err(f"orphaned: {shown}/{name} (its case, audience or locale is gone)")
+        for name, why in report.removed.items():
+            _err(f"orphaned: {shown}/{name} ({why})")
         if report.only_other_builds:
             made_by = [f"'briefgen build {options}{where}'"
                        for options in report.only_other_builds]
@@ -324,8 +324,8 @@ def build(
             raise typer.Exit(3)
         typer.echo(f"all {len(report.targets)} output(s) up to date")
         return
-    for name in report.removed:
-        typer.echo(f"removed {shown}/{name} (its case, audience or locale is gone)")
+    for name, why in report.removed.items():
+        typer.echo(f"removed {shown}/{name} ({why})")
     for tag, (done, total, marked) in sorted(report.incomplete.items()):
         # Under strict, a build that passed printed none of them: they belong to
         # restricted items or to documents this build did not make.

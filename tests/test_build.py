@@ -92,6 +92,38 @@ def test_template_syntax_error_names_template_line(project: Make) -> None:
     assert "Traceback" not in out
 
 
+def test_an_unclosed_block_is_reported_where_it_opens(project: Make) -> None:
+    # Jinja finds it at the end of the template, far from the tag to fix.
+    content = project("minimal")
+    templates = own_templates(content)
+    source = (templates / "brief.html").read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    opened = next(number for number, line in enumerate(lines, start=1)
+                  if line.strip() == "<body>" or line.startswith("<body"))
+    lines[opened - 1] = lines[opened - 1].rstrip("\n") + " {% if view.title %}\n"
+    (templates / "brief.html").write_text("".join(lines), encoding="utf-8")
+    for command in (["validate"], ["build"]):
+        result = runner.invoke(app, [*command, "--content", str(content)])
+        out = result.stdout + result.stderr
+        assert result.exit_code == 2, out
+        assert (f"templates/brief.html:{opened}: template syntax error: the {{% if %}} "
+                "block opened on this line is never closed") in " ".join(out.split()), out
+        assert "add {% endif %} where the block ends" in " ".join(out.split()), out
+
+
+def test_templates_saved_with_a_byte_order_mark_build(project: Make) -> None:
+    # As Windows editors save UTF-8: in the stylesheet, the mark would join the first
+    # selector, which WeasyPrint refuses.
+    content = project("minimal")
+    templates = own_templates(content)
+    for name in ("brief.html", "brief.css"):
+        path = templates / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    code, out = build(content)
+    assert code == 0, out
+    assert "warning" not in out, out
+
+
 def test_every_document_that_fails_to_typeset_is_reported_once(project: Make) -> None:
     content = project("minimal")
     templates = own_templates(content)

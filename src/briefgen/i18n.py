@@ -159,12 +159,12 @@ def update_catalogs(paths: Paths, only: tuple[str, ...] = (), *,
             counts = f"{added} new, {stale} stale, {obsolete} obsolete"
             data = catalog_bytes(catalog)
             if not check:
-                merged.append((path, data, f"{shown}: {len(template)} messages, {counts}"))
+                merged.append((path, data, f"{shown}: {_messages(len(template))}, {counts}"))
             elif not path.is_file():
                 problems.error("missing", path=shown,
                                hint="run 'briefgen i18n update' and commit the result")
             elif path.read_bytes() == data:
-                yield f"{shown}: {len(template)} messages, up to date"
+                yield f"{shown}: {_messages(len(template))}, up to date"
             else:
                 problems.error(f"out of date: {_what_update_changes(path, data, catalog, shown)}"
                                f" ({counts} after it)", path=shown,
@@ -193,6 +193,10 @@ def _write_all(files: Sequence[tuple[Path, bytes]]) -> None:
     finally:
         for temporary, _path in staged:
             temporary.unlink(missing_ok=True)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" if count == 1 else f"{count} messages"
 
 
 def _other_case_catalog(domain: str) -> str | None:
@@ -372,7 +376,7 @@ def extract_templates(paths: Paths, *, check: bool = False) -> Iterator[str]:
         shown = shown_path(path, root)
         current = path.read_bytes() if path.is_file() else None
         if current == buffer.getvalue():
-            yield f"{shown}: {len(template)} messages, up to date"
+            yield f"{shown}: {_messages(len(template))}, up to date"
         elif check:
             if current is None:
                 problems.error("missing", path=shown,
@@ -387,7 +391,7 @@ def extract_templates(paths: Paths, *, check: bool = False) -> Iterator[str]:
                                hint="run 'briefgen i18n extract' and commit the result")
         else:
             write_atomic(path, buffer.getvalue())
-            yield f"{shown}: {len(template)} messages, written"
+            yield f"{shown}: {_messages(len(template))}, written"
     folders = (paths.locales / POT_DIR, paths.locales / RESTRICTED_DIR / POT_DIR)
     for path in sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.pot")):
         if path in wanted:

@@ -110,7 +110,9 @@ class _TemplatesOnly(jinja2.FileSystemLoader):
                 "templates/", path=f"templates/{template}",
                 hint="copy the file into templates/: a template may include only files "
                      "there")
-        return source, filename, uptodate
+        # Windows editors save UTF-8 with a byte-order mark; in a stylesheet it would
+        # become part of the first selector, which WeasyPrint then refuses.
+        return source.removeprefix("\ufeff"), filename, uptodate
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -315,6 +317,37 @@ def _template_frame(templates_dir: Path) -> tuple[str | None, int | None]:
     return found
 
 
+# Tags that open a block closed by end<tag>; "set" only when it has no "=" (a block set).
+_BLOCK_TAGS = frozenset({"if", "for", "block", "macro", "call", "filter", "with", "set",
+                         "trans", "autoescape", "raw"})
+
+
+def _unclosed_block(env: jinja2.Environment, source: str) -> tuple[str, int] | None:
+    """The innermost block ``source`` opens and never closes, and its line: Jinja reports
+    one at the end of the template, far from the tag to fix."""
+    opened: list[tuple[str, int]] = []
+    tag: tuple[str, int] | None = None  # the tag being read, until its %}
+    assigns = False
+    try:
+        for line, kind, value in env.lex(source):
+            if kind == "block_begin":
+                tag, assigns = None, False
+            elif kind == "name" and tag is None:
+                tag = (value, line)
+            elif kind == "operator" and value == "=":
+                assigns = True
+            elif kind == "block_end" and tag is not None:
+                name = tag[0]
+                if name.startswith("end") and opened and opened[-1][0] == name[3:]:
+                    opened.pop()
+                elif name in _BLOCK_TAGS and not (name == "set" and assigns):
+                    opened.append(tag)
+                tag = None
+    except jinja2.TemplateSyntaxError:
+        return None
+    return opened[-1] if opened else None
+
+
 def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
     """Every problem a build would meet compiling the templates, found without rendering
     them (``briefgen validate``; a build finds them one at a time, as it renders): a
@@ -338,7 +371,7 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
             continue
         shown = f"{templates_dir.name}/{file.name}"
         try:
-            source = file.read_text(encoding="utf-8")
+            source = file.read_text(encoding="utf-8").removeprefix("\ufeff")
             tree = env.parse(source, file.name, shown)
             env.compile(tree, file.name, shown)  # unknown filters and tests fail here
         except jinja2.TemplateAssertionError as exc:
@@ -348,8 +381,18 @@ def template_syntax_errors(templates_dir: Path) -> list[RenderError]:
                      + ", ".join(sorted(FILTERS))))
             continue
         except jinja2.TemplateSyntaxError as exc:
-            errors.append(RenderError(f"template syntax error: {exc.message}", path=shown,
-                                      line=exc.lineno, hint="fix the template tag on this line"))
+            unclosed = (_unclosed_block(env, source) if exc.message
+                        and exc.message.startswith("Unexpected end of template") else None)
+            if unclosed is not None:
+                name, line = unclosed
+                errors.append(RenderError(
+                    f"template syntax error: the {{% {name} %}} block opened on this line "
+                    "is never closed", path=shown, line=line,
+                    hint=f"add {{% end{name} %}} where the block ends"))
+            else:
+                errors.append(RenderError(f"template syntax error: {exc.message}",
+                                          path=shown, line=exc.lineno,
+                                          hint="fix the template tag on this line"))
             continue
         except UnicodeDecodeError as exc:
             byte, line = bad_byte(file.read_bytes(), exc)

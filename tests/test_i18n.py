@@ -1178,3 +1178,24 @@ def test_a_catalog_read_under_babel_s_name_of_its_locale_is_its_own() -> None:
     path = REPO / "locales/zh-Hans/templates.po"
     for name in ("zh-Hans", "zh_Hans"):
         assert read_catalog(path, "templates.po", name).locale_identifier == "zh_Hans"
+
+
+def test_english_changed_without_an_update_is_named_at_its_entry(example: Path) -> None:
+    # The catalog not updated since the English changed: the translated entry's msgid is
+    # the old English, so the message says that rather than speak of a fuzzy flag the
+    # entry does not have; an untranslated entry is named at its line too.
+    root = example.parent
+    line = po_line(root, CASE_PO, FACT)
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, _, err = run("validate", "--content", str(example))
+    flat = " ".join(err.split())
+    assert code == 2
+    assert (f"{CASE_PO}:{line}: {FACT}: translation is stale: its entry's English (msgid) "
+            "is not the content's, which changed since the catalog was updated") in flat, err
+    assert "run 'briefgen i18n update': it puts the English at" in flat, err
+
+    translate(root, CASE_PO, FACT, None)
+    line = po_line(root, CASE_PO, FACT)
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert f"{CASE_PO}:{line}: {FACT}: no Korean translation" in err, err

@@ -139,6 +139,10 @@ class Lookup:
     # "#| msgid", or the msgid itself), so a translator marked it for review, and
     # "the English changed" would send them looking for a change there is not.
     marked: bool = False
+    # Stale by its English alone: the catalog's entry for the context is translated, not
+    # fuzzy, and has other English, as when the content's English changed and the
+    # catalog was not updated since, or the entry's msgid was edited in the catalog.
+    unmerged: bool = False
 
 
 class Translator:
@@ -179,7 +183,13 @@ class Translator:
         if message is None or not _has_translation(message.string):
             stale = _stale_entry(catalog, context) if catalog is not None else None
             if stale is not None:
-                return Lookup(text, "stale", stale)
+                origin, fuzzy = stale
+                return Lookup(text, "stale", origin, unmerged=not fuzzy)
+            if where is None and catalog is not None and context is not None:
+                # An untranslated entry of the context with older English: the line
+                # to translate at, once 'i18n update' has put the new English there.
+                where = next((Origin(self.catalog_display(domain), m.lineno)
+                              for m in catalog if m.context == context and m.lineno), None)
             return Lookup(text, "missing", where)
         if message.fuzzy:
             changed = bool(message.previous_id) and \
@@ -233,16 +243,17 @@ def _has_translation(string: object) -> bool:
     return bool(string)
 
 
-def _stale_entry(catalog: Catalog, context: str | None) -> Origin | None:
-    """A translated entry for the same context but different English, if any."""
+def _stale_entry(catalog: Catalog, context: str | None) -> tuple[Origin, bool] | None:
+    """A translated entry for the same context but different English, if any, and
+    whether the catalog marks it as such (fuzzy, or obsolete)."""
     if context is None:
         return None
     for message in catalog:
         if message.context == context and message.id and message.string:
-            return Origin("", message.lineno or 0)
+            return Origin("", message.lineno or 0), message.fuzzy
     for message in catalog.obsolete.values():
         if message.context == context and message.string:
-            return Origin("", message.lineno or 0)
+            return Origin("", message.lineno or 0), True
     return None
 
 

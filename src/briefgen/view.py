@@ -250,15 +250,23 @@ class _Localizer:
             elif result.marked:
                 message = "translation is marked fuzzy (needs review) in the catalog"
                 hint = f"review it against the English at {origin}, then remove its fuzzy flag"
+            elif result.unmerged:
+                message = ("translation is stale: its entry's English (msgid) is not the "
+                           "content's, which changed since the catalog was updated (or "
+                           "the msgid was edited in the catalog)")
+                hint = (f"run 'briefgen i18n update': it puts the English at {origin} "
+                        "beside the old and marks the entry fuzzy; review the translation "
+                        "against it, then remove the fuzzy flag (a msgid is never edited "
+                        "by hand)")
             else:
                 message = "translation is stale: the English text changed since it was translated"
                 hint = (f"review it against the English at {origin}, then remove its "
-                        "fuzzy flag (run 'briefgen i18n update' first if the entry has "
-                        "none: it puts the new English beside the old)")
-                if self.policy is TranslationPolicy.MARK:
-                    message += "; legal text fails even under translation_policy 'mark'"
-                    hint += ("; or delete the translation to print the English marked as "
-                             "untranslated")
+                        "fuzzy flag")
+            if result.state == "stale" and not result.marked \
+                    and self.policy is TranslationPolicy.MARK:
+                message += "; legal text fails even under translation_policy 'mark'"
+                hint += ("; or delete the translation to print the English marked as "
+                         "untranslated")
             self.errors.append(ContentError(message, path=po, line=line, field=context,
                                             hint=hint))
         where = str(result.origin) if result.origin and result.origin.path else str(origin)

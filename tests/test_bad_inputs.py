@@ -642,6 +642,12 @@ CORPUS = [
         write_bytes("locales/ko/shared.po", '\ufeffmsgid "a"\nmsgstr "b"\n'.encode())),
         "locales/ko/shared.po:1: PO file starts with a byte-order mark (BOM) (save it as "
         "UTF-8 without BOM)", command="validate"),
+    Bad("locale with its script in small letters, and a policy for it as it is meant",
+        replace(PROJECT, "locales: [en]",
+                "locales: [en, zh-hans]\ntranslation_policy: {zh-Hans: mark}"),
+        f"{PROJECT}:3: locales: 'zh-hans' is not a valid locale (did you mean 'zh-Hans'? (a "
+        "language in small letters, a script with a capital, a region in capitals))",
+        command="validate", extra=("1 problem found",)),
     Bad("new locale without catalogs", replace(PROJECT, "locales: [en]", "locales: [en, ko]"),
         "locales/ko/case.sample-case.po: catalog missing: no Korean translations (run "
         "'briefgen i18n update' to create it", command="validate",

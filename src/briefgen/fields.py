@@ -23,6 +23,19 @@ E = TypeVar("E", bound=StrEnum)
 MAX_ID = 64
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
+
+
+def canonical_locale(text: str) -> str | None:
+    """``text`` as a locale is written (zh-hans, zh_Hans: zh-Hans; en-gb: en-GB), if that
+    is a valid locale other than ``text``."""
+    parts = re.split(r"[-_]", text.strip())
+    if not 1 <= len(parts) <= 3:
+        return None
+    written = "-".join([parts[0].lower(), *(part.title() if len(part) == 4 else part.upper()
+                                            for part in parts[1:])])
+    return written if written != text and LOCALE_RE.match(written) else None
+
+
 DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")  # \d would take "２０１５"
 _LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 NOT_STATED = "not stated"
@@ -390,8 +403,12 @@ class Fields:
         for item in items:
             if not isinstance(item, YScalar) or not pattern.match(item.text.split("/")[0]):
                 shown = item.text if isinstance(item, YScalar) else describe(item)
+                meant = (canonical_locale(shown) if pattern is LOCALE_RE
+                         and isinstance(item, YScalar) else None)
                 self._err(key, f"{shown!r} is not a valid {what}", item,
-                          hint=f"expected a list of {what}s such as {example}")
+                          hint=f"did you mean {meant!r}? (a language in small letters, a "
+                               "script with a capital, a region in capitals)" if meant
+                          else f"expected a list of {what}s such as {example}")
                 continue
             if item.text in out:
                 # Printed twice (a note number, a brief) or counted twice: never meant.

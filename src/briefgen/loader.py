@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 from babel import Locale, UnknownLocaleError
 
 from briefgen.errors import ContentError, Problems, shown_path
-from briefgen.fields import LOCALE_RE, Fields
+from briefgen.fields import LOCALE_RE, Fields, canonical_locale
 from briefgen.files import not_a_file
 from briefgen.model import (
     DOCUMENT_KINDS,
@@ -51,7 +51,7 @@ from briefgen.model import (
     TimelineEntry,
     TranslationPolicy,
 )
-from briefgen.yamlreader import YNode, YScalar, read_yaml
+from briefgen.yamlreader import YNode, YScalar, YSeq, read_yaml
 
 PROJECT_KEYS = ("organisation", "source_locale", "locales", "documents", "translation_policy",
                 "require_sensitivity",
@@ -317,8 +317,14 @@ def _translation_policy(f: Fields, locales: tuple[str, ...], source_locale: str,
     if not f.has("translation_policy"):
         return {}
     targets = tuple(loc for loc in locales if loc != source_locale)
-    policy = Fields(f.node("translation_policy"), "translation_policy", targets, f.problems,
-                    path=f.path, line=f.line_of("translation_policy"))
+    # A locale misspelt in locales ("zh-hans") is reported there, with the spelling
+    # meant: its policy, keyed by that spelling, is not a second problem.
+    given = f.map.get("locales")
+    meant = tuple(spelt for node in (given.items if isinstance(given, YSeq) else ())
+                  if isinstance(node, YScalar)
+                  and (spelt := canonical_locale(node.text)) and spelt not in targets)
+    policy = Fields(f.node("translation_policy"), "translation_policy", targets + meant,
+                    f.problems, path=f.path, line=f.line_of("translation_policy"))
     return {loc: policy.enum(loc, TranslationPolicy) for loc in targets if policy.has(loc)}
 
 

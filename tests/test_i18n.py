@@ -245,8 +245,10 @@ def test_an_entry_marked_fuzzy_by_hand_is_named_for_review_not_as_changed_englis
         in err
     assert (f"locales/ko/templates.po:{label}: label: template label 'Summary' has no "
             "current translation (marked fuzzy)") in err
-    assert f"{FACT}: translation is stale: the English text changed" in err
-    assert err.count("the English text changed") == 1, err
+    # Its catalog not updated since: the entry's English is the old.
+    assert f"{FACT}: translation is stale: its entry's English (msgid) is not the content's" \
+        in err
+    assert err.count("translation is stale") == 1, err
 
 
 def test_the_previous_english_of_a_stale_entry_survives_updates_and_goes_when_translated(
@@ -574,8 +576,8 @@ def test_stale_is_reported_before_update_too(example: Path) -> None:
     lines = (example / f"cases/{CASE}/case.yaml").read_text().splitlines()
     text_line = lines.index("  - id: handover") + 2
     assert lines[text_line - 1].strip().startswith("text:")
-    assert f"review it against the English at content/cases/{CASE}/case.yaml:{text_line}," \
-        in err
+    assert f"it puts the English at content/cases/{CASE}/case.yaml:{text_line} beside" \
+        in " ".join(err.split())
 
 
 @pytest.mark.parametrize("field", ["title", "summary"])
@@ -1199,3 +1201,20 @@ def test_english_changed_without_an_update_is_named_at_its_entry(example: Path) 
     code, _, err = run("validate", "--content", str(example))
     assert code == 2
     assert f"{CASE_PO}:{line}: {FACT}: no Korean translation" in err, err
+
+
+def test_an_untranslated_entry_whose_english_changed_leaves_no_obsolete_entry(
+        example: Path) -> None:
+    # An obsolete entry keeps a translation; with none, it would only pile up in every
+    # locale nobody has translated yet, one more with each change of the English.
+    root = example.parent
+    translate(root, CASE_PO, FACT, None)
+    edit(example / f"cases/{CASE}/case.yaml", OLD_FACT, NEW_FACT)
+    code, out, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    assert re.search(rf"{re.escape(CASE_PO)}: \d+ messages, 1 new, 0 stale, 0 obsolete", out), out
+    with (root / CASE_PO).open("rb") as handle:
+        catalog = read_po(handle, locale="ko")
+    (current,) = [m for m in catalog if m.context == FACT]
+    assert NEW_FACT in str(current.id) and not current.string
+    assert not [m for m in catalog.obsolete.values() if m.context == FACT]

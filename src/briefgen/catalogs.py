@@ -765,7 +765,10 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str, *,
     _stale_by_context(catalog)
     _fresh_again(catalog)
     gone = set(moved)
-    for key in [key for key, m in catalog.obsolete.items() if m.context in gone]:
+    # An obsolete entry keeps a translator's work; one never translated keeps nothing,
+    # and would pile up in every untranslated locale with each change of the English.
+    for key in [key for key, m in catalog.obsolete.items()
+                if m.context in gone or not _has_translation(m.string)]:
         del catalog.obsolete[key]
     catalog.revision_date = template.creation_date
     catalog.fuzzy = False

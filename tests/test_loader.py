@@ -381,3 +381,23 @@ def test_an_inferred_date_needs_a_date(project: Make) -> None:
     edit(sources, "    date: not stated\n", "    date: 2015-11\n")
     loaded = load_content(content)
     assert [s.id for s in loaded.sources.values() if s.date_inferred] == ["src-b"]
+
+
+def test_yaml_files_nothing_reads_are_warned_about(project: Make) -> None:
+    # A case written as a file of cases/, notes beside case.yaml, a folder in sources/:
+    # what they hold would be left out of every document without a word.
+    content = project("minimal")
+    shutil.copy(content / CASE, content / "cases/second-case.yml")
+    (content / "cases/sample-case/notes.yaml").write_text("todo: ask the desk\n")
+    (content / "sources/old").mkdir()
+    (content / "sources/old/more.yaml").write_text("sources: []\n")
+    (content / "cases/sample-case/.draft.yaml").write_text("hidden: an editor's\n")
+    found = sorted(str(w) for w in load_content(content).warnings)
+    assert found == [
+        "content/cases/sample-case/notes.yaml: is not read: only case.yaml is read in a "
+        "case's folder (move what it holds into case.yaml, or give notes another extension)",
+        "content/cases/second-case.yml: is not read: a case is read from "
+        "cases/<id>/case.yaml (move it to cases/second-case/case.yaml)",
+        "content/sources/old/more.yaml: is not read: the content is read from project.yaml, "
+        "sources/*.yaml, law/*.yaml, actors/*.yaml and cases/<id>/case.yaml (move it where "
+        "its kind is read)"], found

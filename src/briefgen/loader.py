@@ -202,6 +202,7 @@ def load_content(root: Path) -> Content:
                            hint="rename the directory or change the id so they agree")
         _add(cases, case, problems, "case")
 
+    _warn_unread_yaml(root, reader)
     content = Content(project=project, sources=sources, instruments=instruments, actors=actors,
                       cases=cases, root=str(root), files=tuple(reader.files))
     # References are checked even when some files had errors, so one run reports
@@ -209,6 +210,34 @@ def load_content(root: Path) -> Content:
     _check_references(content, problems)
     problems.raise_if_any()
     return replace(content, warnings=tuple(problems.warnings))
+
+
+def _warn_unread_yaml(root: Path, reader: _Reader) -> None:
+    """A warning for each YAML file under the content directory that nothing reads (a
+    case written as cases/<id>.yaml, notes beside case.yaml, a folder inside sources/):
+    what it holds would be left out of every document without a word."""
+    reported = {error.path for error in reader.problems.errors}
+    read = {*reader.files, *reported}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        for name in sorted(files):
+            if name.startswith(".") or Path(name).suffix.lower() not in (".yaml", ".yml"):
+                continue
+            shown = reader.display(here / name)
+            if shown in read:
+                continue
+            if here == root / "cases":
+                why = (f"a case is read from cases/<id>/case.yaml (move it to "
+                       f"cases/{Path(name).stem}/case.yaml)")
+            elif here.parent == root / "cases":
+                why = ("only case.yaml is read in a case's folder (move what it holds "
+                       "into case.yaml, or give notes another extension)")
+            else:
+                why = ("the content is read from project.yaml, sources/*.yaml, law/*.yaml, "
+                       "actors/*.yaml and cases/<id>/case.yaml (move it where its kind is "
+                       "read)")
+            reader.problems.warn(f"is not read: {why}", path=shown)
 
 
 class _Identified(Protocol):

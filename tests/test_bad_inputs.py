@@ -337,6 +337,10 @@ CORPUS = [
                                           "brief.css"),
         css_at(BRIEF_SANS) + ": font family 'Brief Sanz' is not defined in "
         "templates/fonts.yaml (the stylesheet has only the families fonts.yaml defines"),
+    Bad("misspelt font family, found by validate", templates(
+        BRIEF_SANS, BRIEF_SANS.replace("Sans", "Sanz"), "brief.css"),
+        css_at(BRIEF_SANS) + ": font family 'Brief Sanz' is not defined in "
+        "templates/fonts.yaml", command="validate"),
     Bad("unclosed brace in a stylesheet", templates(
         REASONING, REASONING.removesuffix(" }"), "brief.css"),
         css_at(REASONING) + ": '{' is never closed (add the missing '}': every rule "

@@ -722,10 +722,16 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
     its event's, and a template fails on the view it is given (an undefined variable,
     an expression that raises) only when it is rendered."""
     from briefgen.renderer import Renderer
-    from briefgen.typesetter import unbalanced
+    from briefgen.typesetter import unbalanced, unknown_families
     from briefgen.view import build_brief_view, build_handout_view
 
     errors: list[BriefgenError] = []
+    try:
+        declared: frozenset[str] | None = frozenset(
+            spec.family for spec in load_spec(paths.templates / "fonts.yaml",
+                                              paths.cache / "yaml"))
+    except BriefgenError:
+        declared = None  # fonts.yaml's own problems are reported by its check
     translators = _translators(content, paths)
     renderer = Renderer(paths.templates)
     for target in targets:
@@ -756,6 +762,9 @@ def _check_views_and_html(content: Content, paths: Paths, targets: Sequence[Targ
             # Found without typesetting, so validate reports it as a build would.
             errors.extend(unbalanced(rendered.css, rendered.css_origin,
                                      keeps_lines=rendered.css_keeps_lines))
+            if declared is not None:
+                errors.extend(unknown_families(rendered.css, declared, rendered.css_origin,
+                                               keeps_lines=rendered.css_keeps_lines))
         except BriefgenError as exc:
             errors.extend(exc.each())
     if errors:

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -1026,19 +1026,26 @@ def _brace_problems(css: str) -> tuple[tuple[str, int, str], ...]:
 
 def _unknown_families(css: str, fonts: FontSet, origin: str, *,
                       keeps_lines: bool | None) -> list[TypesetError]:
-    """``font-family`` (and ``font``) values naming a family fonts.yaml does not define.
+    return unknown_families(css, fonts.declared_families, origin, keeps_lines=keeps_lines)
+
+
+def unknown_families(css: str, declared: Collection[str], origin: str, *,
+                     keeps_lines: bool | None) -> list[TypesetError]:
+    """``font-family`` (and ``font``) values naming a family fonts.yaml does not define
+    (``declared``: every family it defines).
 
     WeasyPrint accepts any name and, when no face has it, sets the text in whatever
     the inherited family resolves to, without a warning: a misspelt "Brief Sanz" turns
     the headings into the serif. Generic names (``serif``) are unknown too: the fonts
     are only those of fonts.yaml, with no fallback.
     """
+    families = frozenset(declared)
     return [TypesetError(
         f"font family {name!r} is not defined in templates/fonts.yaml",
         path=origin, line=line if keeps_lines else None,
         hint="the stylesheet has only the families fonts.yaml defines, and no fallback: "
-             + ", ".join(sorted(fonts.declared_families)))
-        for name, line in _families_not_in(css, fonts.declared_families)]
+             + ", ".join(sorted(families)))
+        for name, line in _families_not_in(css, families)]
 
 
 @functools.lru_cache(maxsize=16)

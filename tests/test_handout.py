@@ -198,6 +198,21 @@ def test_a_time_the_clocks_skip_is_an_error(project: Make) -> None:
             "America/New_York (the clocks skip it)") in result.stderr
 
 
+@pytest.mark.parametrize(("zone", "hint"), [
+    ("America/New_Yrok", "did you mean 'America/New_York'?"),
+    ("Gotham/City", "expected an IANA name such as America/New_York or Asia/Seoul"),
+])
+def test_a_misspelt_time_zone_is_named_with_the_one_meant(project: Make, zone: str,
+                                                          hint: str) -> None:
+    content = _sample_with_event(project, "2015-11-21T13:00", "2015-11-21T14:00")
+    edit(content / "cases/sample-case/case.yaml", "timezone: America/New_York",
+         f"timezone: {zone}")
+    result = CliRunner().invoke(app, ["validate", "--content", str(content)])
+    assert result.exit_code == 2
+    assert f"events[1].timezone: {zone!r} is not a time zone ({hint})" in result.stderr, \
+        result.stderr
+
+
 @pytest.mark.parametrize(("start", "problem"), [
     # Python reads a bare date as midnight: the handout would print "12:00 AM".
     ("2015-11-21", "'2015-11-21' has no time of day"),

@@ -1493,7 +1493,9 @@ def _coverage_errors(fonts: FontSet, lang: str, texts: Iterable[tuple[str, str]]
                 path=path if line.isdigit() else where,
                 line=int(line) if line.isdigit() else None,
                 hint="replace the character, or add a font that covers it in "
-                     "templates/fonts.yaml"))
+                     "templates/fonts.yaml (a family cut down to its scripts' ranges "
+                     "covers it once its range is added to the family's subset: list, "
+                     "as han for hanja in Korean: see docs/translators.md)"))
     return errors
 
 

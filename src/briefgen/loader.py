@@ -688,9 +688,14 @@ def _event(f: Fields) -> Event | None:
         try:
             zone = zoneinfo.ZoneInfo(zone_name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            import difflib
+
+            close = difflib.get_close_matches(zone_name, zoneinfo.available_timezones(), n=1,
+                                              cutoff=0.8)
             f.problems.error(f"{zone_name!r} is not a time zone", path=f.path,
                              line=f.line_of("timezone"), field=f._name("timezone"),
-                             hint="expected an IANA name such as America/New_York or Asia/Seoul")
+                             hint=f"did you mean {close[0]!r}?" if close else
+                             "expected an IANA name such as America/New_York or Asia/Seoul")
     start = f.local_datetime("start", zone)
     end = f.local_datetime("end", zone)
     if start and end and end <= start:

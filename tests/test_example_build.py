@@ -62,7 +62,7 @@ def test_manifest_lists_every_output(built: Path) -> None:
 
 
 def test_no_example_brief_ends_on_a_nearly_empty_page(built: Path) -> None:
-    # The briefs whose last page held two to nine lines as designed are set tighter
+    # The briefs whose last page held four to eleven lines as designed are set tighter
     # (html.fit-1 or fit-2) and end a page sooner. Lines read back by poppler, less
     # the running head and foot.
     for pdf in sorted(built.glob(f"{CASE}_brief_*.pdf")):

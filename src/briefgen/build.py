@@ -1089,9 +1089,11 @@ HANDOUT_SCALES = (12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 # A brief is set as designed (fit 0) unless its last page would be filled less than
 # SHORT_LAST_PAGE: then the template's tighter settings (html.fit-1, html.fit-2 in
 # brief.css) are tried in turn, and the first that saves a page is kept. A few lines
-# alone on a last sheet cost paper and read as an afterthought. README: "Templates".
+# alone on a last sheet cost paper and read as an afterthought (in the example's
+# Korean briefs, eleven lines of the sources list; a fifth let them stand). README:
+# "Templates".
 BRIEF_FITS = (0, 1, 2)
-SHORT_LAST_PAGE = 0.2
+SHORT_LAST_PAGE = 0.25
 
 
 def _handout_fit_hint(content: Content, case: Case, locales: Sequence[str]) -> str:

@@ -307,7 +307,9 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
         result.stderr
     case = "content/cases/sample-case/case.yaml"
     said = " ".join(result.stderr.split())
-    assert (f"(shorten the case summary (at {case}:6) or the handout's call_to_action (at "
+    assert (f"(its longest text is the case summary ({len(long_summary)} characters, at "
+            f"{case}:6); shorten the case summary (at {case}:6) or the handout's "
+            f"call_to_action (at "
             f"{case}:79), or list fewer of its facts (at {case}:82) or asks (at {case}:83)"
             ) in said
     # The Korean may be the longer text: its catalog is named too.
@@ -322,7 +324,8 @@ def test_overflow_fails_and_says_by_how_much(project: Make) -> None:
     result = CliRunner().invoke(app, ["build", "--content", str(content), "--doc", "handout",
                                       "--jobs", "1"])
     assert result.exit_code == 2
-    assert f"(shorten the handout's summary (at {case}:80) or" in " ".join(
+    assert (f"(its longest text is the handout's summary ({len(long_summary)} characters, "
+            f"at {case}:80); shorten the handout's summary (at {case}:80) or") in " ".join(
         result.stderr.split())
 
 

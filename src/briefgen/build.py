@@ -1105,12 +1105,26 @@ def _handout_fit_hint(content: Content, case: Case, locales: Sequence[str]) -> s
     assert handout is not None
     from briefgen.messages import case_domain
 
-    summary = (f"the handout's summary (at {handout.origin.at('summary')})" if handout.summary
-               else f"the case summary (at {case.origin.at('summary')})")
+    summary_label, summary_at = (("the handout's summary", handout.origin.at("summary"))
+                                 if handout.summary
+                                 else ("the case summary", case.origin.at("summary")))
+    summary = f"{summary_label} (at {summary_at})"
     catalogs = [f"locales/{locale}/{case_domain(case.id)}.po" for locale in locales
                 if locale != content.project.source_locale]
     at = handout.origin.at
-    return (f"shorten {summary} or the handout's call_to_action (at "
+    # The longest English text first: one overlong fact is easier to find named than
+    # among everything a handout prints.
+    facts = {fact.id: fact for fact in case.facts}
+    asks = {ask.id: ask for ask in case.asks}
+    texts = [(handout.summary or case.summary, summary_label, summary_at),
+             (handout.call_to_action, "the handout's call_to_action", at("call_to_action")),
+             *((facts[i].text, f"fact {i!r}", facts[i].origin.at("text"))
+               for i in handout.facts if i in facts),
+             *((asks[i].text, f"ask {i!r}", asks[i].origin.at("text"))
+               for i in handout.asks if i in asks)]
+    text, label, where = max(texts, key=lambda item: len(item[0]))
+    return (f"its longest text is {label} ({len(text)} characters, at {where}); "
+            f"shorten {summary} or the handout's call_to_action (at "
             f"{at('call_to_action')}), or list fewer of its facts (at {at('facts')}) or "
             f"asks (at {at('asks')})"
             + "".join(f"; its translation in {catalog}" for catalog in catalogs))

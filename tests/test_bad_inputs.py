@@ -217,7 +217,8 @@ CORPUS = [
         b"    author: not stated\n    date: not stated\n    language: en\n"),
         "duplicate source id 'src-a' (first defined at content/sources/more.yaml:2"),
     Bad("duplicate fact id", replace(CASE, "  - id: secret-fact", "  - id: stopped"),
-        "id: duplicate fact id 'stopped' (first defined at content/cases/sample-case/case.yaml:20"),
+        f"{CASE}:24: facts[2].id: duplicate fact id 'stopped' (first defined at "
+        f"{CASE}:20"),
     Bad("restricted fact from public field", replace(
         CASE, "    concerns: [party-state]\n",
         "    concerns: [party-state]\n    facts: [secret-fact]\n"),

@@ -251,25 +251,28 @@ T = TypeVar("T", bound=_Identified)
 
 
 def _add(table: dict[str, T], item: T, problems: Problems, what: str,
-         within: str = "across all files") -> None:
+         within: str = "across all files", field: str = "id") -> None:
     item_id, origin = item.id, item.origin
     if not item_id:
         return
     if item_id in table:
         first = table[item_id].origin
         problems.error(f"duplicate {what} id {item_id!r}",
-                       path=origin.path, line=origin.line, field="id",
+                       path=origin.path, line=origin.line_of("id"), field=field,
                        hint=f"first defined at {first}; ids must be unique {within}, "
                             "rename one")
         return
     table[item_id] = item
 
 
-def _unique(items: Iterable[_Identified], problems: Problems, what: str,
-            within: str) -> None:
+def _unique(items: Iterable[_Identified | None], problems: Problems, what: str,
+            within: str, key: str) -> None:
+    """Each item's id once; ``key``: the list's field path (``facts``), so that a repeat
+    is named as ``facts[2].id``. An item that could not be read (None) still counts."""
     seen: dict[str, _Identified] = {}
-    for item in items:
-        _add(seen, item, problems, what, within)
+    for index, item in enumerate(items, start=1):
+        if item is not None:
+            _add(seen, item, problems, what, within, field=f"{key}[{index}].id")
 
 
 # -- readers for each kind ------------------------------------------------------------
@@ -515,7 +518,7 @@ def _instrument(f: Fields) -> Instrument:
         )
         for p in f.each("provisions", PROVISION_KEYS, required=True)
     )
-    _unique(provisions, f.problems, "provision", "within the instrument")
+    _unique(provisions, f.problems, "provision", "within the instrument", f._name("provisions"))
     state = f.ident("state", required=kind is InstrumentKind.NATIONAL) or None
     parties = f.ids("parties", required=kind is InstrumentKind.BILATERAL, what="actor id")
     return Instrument(
@@ -622,16 +625,16 @@ def _case(f: Fields, *, require_sensitivity: bool = False) -> Case:
             )
             for m in g.each("members", MEMBER_KEYS)
         )
-        _unique(members, f.problems, "group member", "within the case")
+        _unique(members, f.problems, "group member", "within the case", g._name("members"))
         group = Group(summary=g.markdown("summary"), sources=g.ids("sources", required=True,
                                                                what="source id"),
                       members=members, origin=g.origin)
     facts = tuple(_fact(x, require_sensitivity) for x in f.each("facts", FACT_KEYS,
                                                                  required=True))
-    _unique(facts, f.problems, "fact", "within the case")
+    _unique(facts, f.problems, "fact", "within the case", f._name("facts"))
     timeline = tuple(_timeline(x, require_sensitivity)
                      for x in f.each("timeline", TIMELINE_KEYS))
-    _unique(timeline, f.problems, "timeline entry", "within the case")
+    _unique(timeline, f.problems, "timeline entry", "within the case", f._name("timeline"))
     analysis = tuple(
         Analysis(
             id=a.ident("id"),
@@ -644,7 +647,8 @@ def _case(f: Fields, *, require_sensitivity: bool = False) -> Case:
         )
         for a in f.each("legal_analysis", ANALYSIS_KEYS)
     )
-    _unique(analysis, f.problems, "legal analysis", "within the case")
+    _unique(analysis, f.problems, "legal analysis", "within the case",
+            f._name("legal_analysis"))
     asks = tuple(
         Ask(
             id=a.ident("id"),
@@ -656,9 +660,10 @@ def _case(f: Fields, *, require_sensitivity: bool = False) -> Case:
         )
         for a in f.each("asks", ASK_KEYS)
     )
-    _unique(asks, f.problems, "ask", "within the case")
-    events = tuple(e for e in (_event(x) for x in f.each("events", EVENT_KEYS)) if e)
-    _unique(events, f.problems, "event", "within the case")
+    _unique(asks, f.problems, "ask", "within the case", f._name("asks"))
+    every_event = [_event(x) for x in f.each("events", EVENT_KEYS)]
+    _unique(every_event, f.problems, "event", "within the case", f._name("events"))
+    events = tuple(e for e in every_event if e)
     return Case(
         id=f.ident("id"),
         title=f.text("title"),
@@ -755,7 +760,7 @@ def _fact(f: Fields, require_sensitivity: bool = False) -> Fact:
                 sources=a.ids("sources", required=True, what="source id"), origin=a.origin)
         for a in f.each("accounts", ACCOUNT_KEYS)
     )
-    _unique(accounts, f.problems, "account", "within the fact")
+    _unique(accounts, f.problems, "account", "within the fact", f._name("accounts"))
     if status is FactStatus.DISPUTED:
         if len(accounts) < 2 and f.ok:
             f.problems.error(

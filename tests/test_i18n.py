@@ -1218,3 +1218,29 @@ def test_an_untranslated_entry_whose_english_changed_leaves_no_obsolete_entry(
     (current,) = [m for m in catalog if m.context == FACT]
     assert NEW_FACT in str(current.id) and not current.string
     assert not [m for m in catalog.obsolete.values() if m.context == FACT]
+
+
+def test_an_item_whose_id_changed_keeps_its_translation_for_review(example: Path) -> None:
+    # The English is the same, under a new context: the translation comes back marked
+    # for review (the same English may be translated otherwise where it stands now),
+    # not left behind as an obsolete entry while the new one starts empty.
+    root = example.parent
+    old, new = f"case:{CASE}:timeline:left-china:event", f"case:{CASE}:timeline:left-home:event"
+    with (root / CASE_PO).open("rb") as handle:
+        translation = {m.context: m.string for m in read_po(handle, locale="ko")}[old]
+    text = (example / f"cases/{CASE}/case.yaml").read_text(encoding="utf-8")
+    at = text.index("timeline:")
+    (example / f"cases/{CASE}/case.yaml").write_text(
+        text[:at] + text[at:].replace("  - id: left-china\n", "  - id: left-home\n", 1),
+        encoding="utf-8")
+    code, out, err = run("i18n", "update", "--content", str(example))
+    assert code == 0, err
+    with (root / CASE_PO).open("rb") as handle:
+        catalog = read_po(handle, locale="ko")
+    (entry,) = [m for m in catalog if m.context == new]
+    assert entry.string == translation and entry.fuzzy and not entry.previous_id
+    assert not [m for m in catalog if m.context == old]
+    assert not [m for m in catalog.obsolete.values() if m.context == old]
+    code, _, err = run("validate", "--content", str(example))
+    assert code == 2
+    assert f"{new}: translation is marked fuzzy (needs review) in the catalog" in err, err

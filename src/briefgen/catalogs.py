@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
@@ -763,6 +764,8 @@ def merge_catalog(template: Catalog, path: Path, locale: str, display: str, *,
         elif m.previous_id and (m.context, _message_id(m.previous_id)) in previous:
             m.previous_id = previous[m.context, _message_id(m.previous_id)]
     _stale_by_context(catalog)
+    if template.domain != TEMPLATES_DOMAIN:
+        _renamed(catalog)
     _fresh_again(catalog)
     gone = set(moved)
     # An obsolete entry keeps a translator's work; one never translated keeps nothing,
@@ -806,6 +809,23 @@ def _stale_by_context(catalog: Catalog) -> None:
             m.flags.add("fuzzy")
             m.previous_id = (list(old.previous_id) if old.fuzzy and old.previous_id
                              else [str(old.id)])
+
+
+def _renamed(catalog: Catalog) -> None:
+    """An item whose id changed (its context with it) and whose English did not keeps
+    its translation: found among the obsolete entries by its English, it comes back
+    marked fuzzy, for its translator to confirm, as the same English may be translated
+    otherwise where it stands now."""
+    by_english: dict[Any, Any] = {}  # English (a plural entry: a tuple) -> its key
+    for key, m in catalog.obsolete.items():
+        if m.id and _has_translation(m.string):
+            by_english.setdefault(m.id, key)
+    for m in catalog:
+        if m.id and not _has_translation(m.string) and m.id in by_english:
+            old = catalog.obsolete.pop(by_english.pop(m.id))
+            m.string = old.string
+            m.flags.add("fuzzy")
+            m.previous_id = []
 
 
 CATALOG_WIDTH = 88

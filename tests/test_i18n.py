@@ -1244,3 +1244,17 @@ def test_an_item_whose_id_changed_keeps_its_translation_for_review(example: Path
     code, _, err = run("validate", "--content", str(example))
     assert code == 2
     assert f"{new}: translation is marked fuzzy (needs review) in the catalog" in err, err
+
+
+def test_a_mistyped_msgctxt_is_named_at_its_entry(example: Path) -> None:
+    # The translator's editor let the context be changed: the entry, translated, is read
+    # for no item, and the item's translation is missing. Said as such, at its line.
+    root = example.parent
+    line = po_line(root, CASE_PO, FACT)
+    edit(root / CASE_PO, f'msgctxt "{FACT}"', f'msgctxt "{FACT}s"')
+    code, _, err = run("validate", "--content", str(example))
+    flat = " ".join(err.split())
+    assert code == 2
+    assert (f"{CASE_PO}:{line}: {FACT}: no Korean translation: the entry on this line has "
+            f"its English under the context '{FACT}s', which names no item (set its msgctxt "
+            f"back to '{FACT}'") in flat, err

@@ -144,6 +144,9 @@ class Lookup:
     # fuzzy, and has other English, as when the content's English changed and the
     # catalog was not updated since, or the entry's msgid was edited in the catalog.
     unmerged: bool = False
+    # Missing, but an entry has this English under another context (its msgctxt edited
+    # by hand, perhaps): that context, and the entry is the origin.
+    other_context: str | None = None
 
 
 class Translator:
@@ -191,6 +194,14 @@ class Translator:
                 # to translate at, once 'i18n update' has put the new English there.
                 where = next((Origin(self.catalog_display(domain), m.lineno)
                               for m in catalog if m.context == context and m.lineno), None)
+                if where is None:
+                    elsewhere = next((m for m in catalog if m.id == text and m.lineno
+                                      and m.context and m.context != context
+                                      and _has_translation(m.string)), None)
+                    if elsewhere is not None and elsewhere.lineno:
+                        return Lookup(text, "missing",
+                                      Origin(self.catalog_display(domain), elsewhere.lineno),
+                                      other_context=str(elsewhere.context))
             return Lookup(text, "missing", where)
         if message.fuzzy:
             changed = bool(message.previous_id) and \

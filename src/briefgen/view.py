@@ -22,7 +22,7 @@ from briefgen.catalogs import (
 from briefgen.errors import BriefgenError, ContentError
 from briefgen.formatting import format_names, format_partial_date, language_name, territory_name
 from briefgen.markup import plain_text
-from briefgen.messages import case_domains, item_domain
+from briefgen.messages import all_messages, case_domains, item_domain
 from briefgen.model import (
     Actor,
     ActorKind,
@@ -207,6 +207,12 @@ def missing_catalog_error(translator: Translator, domain: str) -> ContentError:
         hint="run 'briefgen i18n update' to create it, then translate it")
 
 
+def _contexts(content: Content) -> frozenset[str]:
+    """Every context the content's items give their English (read when a translation
+    is missing, to tell a mistyped msgctxt from another item's English)."""
+    return frozenset(message.context for message in all_messages(content))
+
+
 class _Localizer:
     def __init__(self, content: Content, translator: Translator, locale: str) -> None:
         self.content = content
@@ -243,7 +249,18 @@ class _Localizer:
                     self.errors.append(missing_catalog_error(self.translator, domain))
                 self.texts.append((result.text, str(origin)))
                 return result.text
-            if result.state == "missing":
+            mistyped = bool(result.other_context) \
+                and result.other_context not in _contexts(self.content)
+            if result.other_context and not mistyped:
+                line = None  # the line is another item's entry of the same English
+            if result.state == "missing" and mistyped:
+                message = (f"no {LOCALE_NAMES.get(self.locale, self.locale)} translation: "
+                           "the entry on this line has its English under the context "
+                           f"{result.other_context!r}, which names no item")
+                hint = (f"set its msgctxt back to {context!r}: a context is never edited "
+                        "by hand ('briefgen i18n update' would keep the entry only as "
+                        "obsolete)")
+            elif result.state == "missing":
                 message = f"no {LOCALE_NAMES.get(self.locale, self.locale)} translation"
                 hint = (f"translate this entry; its English is at {origin} "
                         "('briefgen i18n update' adds entries that are not there yet)")

@@ -1233,7 +1233,7 @@ def test_an_item_whose_id_changed_keeps_its_translation_for_review(example: Path
     (example / f"cases/{CASE}/case.yaml").write_text(
         text[:at] + text[at:].replace("  - id: left-china\n", "  - id: left-home\n", 1),
         encoding="utf-8")
-    code, out, err = run("i18n", "update", "--content", str(example))
+    code, _, err = run("i18n", "update", "--content", str(example))
     assert code == 0, err
     with (root / CASE_PO).open("rb") as handle:
         catalog = read_po(handle, locale="ko")

@@ -431,7 +431,11 @@ def test_a_clause_of_the_example_s_restricted_fact_copied_into_public_fails(
          "protested for the group’s freedom")
     code, out = build(example, "--doc", "brief", "--locale", "en", "--audience", "china")
     assert code == 2, out
-    assert (f"content/cases/{CASE}/case.yaml:318: {LEAK}: this text repeats a clause of "
+    # The fact's text, named at its key.
+    lines = case.read_text(encoding="utf-8").splitlines()
+    at = lines.index("  - id: protests") + 2
+    assert lines[at - 1].strip() == "text: >-"
+    assert (f"content/cases/{CASE}/case.yaml:{at}: {LEAK}: this text repeats a clause of "
             f"restricted text (restricted: content/cases/{CASE}/case.yaml:") in out, out
     assert ": fact:relatives-in-seoul)" in out
 

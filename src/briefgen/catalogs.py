@@ -190,24 +190,30 @@ class Translator:
                 origin, fuzzy = stale
                 return Lookup(text, "stale", origin, unmerged=not fuzzy)
             if where is None and catalog is not None and context is not None:
-                # An untranslated entry of the context with older English: the line
-                # to translate at, once 'i18n update' has put the new English there.
-                where = next((Origin(self.catalog_display(domain), m.lineno)
-                              for m in catalog if m.context == context and m.lineno), None)
-                if where is None:
-                    elsewhere = next((m for m in catalog if m.id == text and m.lineno
-                                      and m.context and m.context != context
-                                      and _has_translation(m.string)), None)
-                    if elsewhere is not None and elsewhere.lineno:
-                        return Lookup(text, "missing",
-                                      Origin(self.catalog_display(domain), elsewhere.lineno),
-                                      other_context=str(elsewhere.context))
+                return self._missing(domain, catalog, context, text)
             return Lookup(text, "missing", where)
         if message.fuzzy:
             changed = bool(message.previous_id) and \
                 _message_id(message.previous_id) != message.id
             return Lookup(text, "stale", where, marked=not changed)
         return Lookup(str(message.string), "translated", where)
+
+    def _missing(self, domain: str, catalog: Catalog, context: str, text: str) -> Lookup:
+        """``text``, which ``catalog`` has no entry for under ``context``, as missing, at
+        the line a translator will look at: the context's entry with older English
+        (translated there once 'i18n update' has put the new English beside it), else a
+        translated entry of the same English under another context (a msgctxt edited by
+        hand, perhaps; that context goes with it)."""
+        display = self.catalog_display(domain)
+        for m in catalog:
+            if m.context == context and m.lineno:
+                return Lookup(text, "missing", Origin(display, m.lineno))
+        for m in catalog:
+            if (m.id == text and m.lineno and m.context and m.context != context
+                    and _has_translation(m.string)):
+                return Lookup(text, "missing", Origin(display, m.lineno),
+                              other_context=str(m.context))
+        return Lookup(text, "missing")
 
     def every_translation(self, domain: str, context: str) -> list[tuple[str, Origin]]:
         """Every translation written for ``context``, current, stale or obsolete, and

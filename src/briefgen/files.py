@@ -90,7 +90,6 @@ def stage(path: Path, data: bytes, *, durable: bool = True) -> Path:
     return temporary
 
 
-
 # What stops briefgen from the outside: held back while a set of files that must agree
 # (a build's outputs and manifest, a case's two catalogs) is renamed into place.
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -121,6 +120,7 @@ def signals_held() -> Iterator[None]:
             signal.signal(held, handler)
         for number in dict.fromkeys(caught):
             signal.raise_signal(number)
+
 
 # Invisible characters that have no business in content or translations and arrive by
 # pasting: zero-width spaces, word joiners, a byte-order mark inside the text, invisible

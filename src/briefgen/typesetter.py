@@ -249,8 +249,8 @@ def typeset(
             # families the others are checked against.
             for css, sheet_origin, keeps_lines in named[1:]:
                 rejected.extend(unbalanced(css, sheet_origin, keeps_lines=keeps_lines))
-                rejected.extend(_unknown_families(css, fonts, sheet_origin,
-                                                  keeps_lines=keeps_lines))
+                rejected.extend(unknown_families(css, fonts.declared_families, sheet_origin,
+                                                 keeps_lines=keeps_lines))
             if rejected:
                 raise ProblemReport(rejected)
             laid: list[Pagination] = []
@@ -1022,11 +1022,6 @@ def _brace_problems(css: str) -> tuple[tuple[str, int, str], ...]:
                      "add the missing '}': every rule after it is ignored")
                     for at in opened[:1])
     return tuple(problems)
-
-
-def _unknown_families(css: str, fonts: FontSet, origin: str, *,
-                      keeps_lines: bool | None) -> list[TypesetError]:
-    return unknown_families(css, fonts.declared_families, origin, keeps_lines=keeps_lines)
 
 
 def unknown_families(css: str, declared: Collection[str], origin: str, *,
